@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+/** The `wsman` command line: thin wiring, one file per command, no protocol logic. */
+import { Command } from 'commander';
+import { register as registerDecode } from './decode.js';
+
+const program = new Command();
+program.name('wsman').description('WS-Management (WinRM) client, listener and tools').version('0.1.0');
+registerDecode(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`wsman: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});

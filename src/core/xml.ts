@@ -1,0 +1,386 @@
+/**
+ * The one hardened XML layer: the only importer of fast-xml-parser and xmlbuilder2.
+ *
+ * Parsing refuses DTDs and entity declarations outright (nothing is expanded, nothing external is
+ * read), enforces size, depth, element and attribute limits before the parser sees the text, and
+ * resolves namespaces so that callers match on (namespace URI, local name), never on prefix:
+ * Windows writes `s/a/w/p/rsp`, OMI `SOAP-ENV/wsa/wsman`, pywinrm `env/a/w/p`.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { create } from 'xmlbuilder2';
+import { NS, type Prefix } from './namespaces.js';
+import { WsmanProtocolError, WsmanCode } from './errors.js';
+
+/** An attribute with its namespace resolved ('' for unprefixed attributes). */
+export interface XmlAttr {
+  readonly ns: string;
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A parsed element with namespaces resolved. `text` joins the element's own text nodes. */
+export interface XmlElement {
+  readonly ns: string;
+  readonly name: string;
+  readonly attrs: readonly XmlAttr[];
+  readonly children: readonly XmlElement[];
+  readonly text: string;
+  /** The prefix the sender used (for display only; never match on it). */
+  readonly prefix: string;
+}
+
+export interface XmlLimits {
+  /** Largest input in bytes (UTF-8) or UTF-16 code units. */
+  maxBytes: number;
+  maxDepth: number;
+  maxElements: number;
+  maxAttributes: number;
+}
+
+export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = {
+  maxBytes: 16 * 1024 * 1024,
+  maxDepth: 100,
+  maxElements: 200_000,
+  maxAttributes: 64,
+};
+
+function malformed(message: string, cause?: unknown): WsmanProtocolError {
+  return new WsmanProtocolError('ERR_XML_MALFORMED', message, { wsmanCode: WsmanCode.SchemaValidationError }, { cause });
+}
+
+function forbidden(message: string): WsmanProtocolError {
+  return new WsmanProtocolError('ERR_XML_FORBIDDEN', message, { wsmanCode: WsmanCode.SchemaValidationError });
+}
+
+function tooLarge(message: string): WsmanProtocolError {
+  return new WsmanProtocolError('ERR_XML_LIMIT', message, { wsmanCode: WsmanCode.EncodingLimit });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf16le = new TextDecoder('utf-16le', { fatal: true });
+const utf16be = new TextDecoder('utf-16be', { fatal: true });
+
+/**
+ * Bytes to text: a BOM decides (UTF-8, UTF-16 LE/BE), else the declared charset, else UTF-8.
+ * Invalid sequences are refused, never replaced.
+ */
+export function decodeXmlBytes(bytes: Uint8Array, charset?: string, maxBytes = DEFAULT_XML_LIMITS.maxBytes): string {
+  if (bytes.length > maxBytes) throw tooLarge(`XML of ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
+  try {
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return utf8.decode(bytes.subarray(3));
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return utf16le.decode(bytes.subarray(2));
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) return utf16be.decode(bytes.subarray(2));
+    const cs = charset?.toLowerCase().replace(/["']/g, '');
+    if (cs === 'utf-16' || cs === 'utf-16le') return utf16le.decode(bytes);
+    if (cs === 'utf-16be') return utf16be.decode(bytes);
+    return utf8.decode(bytes);
+  } catch (err) {
+    throw new WsmanProtocolError('ERR_XML_ENCODING', 'XML is not valid UTF-8 or UTF-16', { wsmanCode: WsmanCode.SchemaValidationError }, { cause: err });
+  }
+}
+
+/**
+ * A cheap pass over the raw text before the parser sees it: refuse declarations (DOCTYPE, ENTITY,
+ * ELEMENT, ATTLIST, NOTATION) and count depth, elements and attributes. It jumps from `<` to `<`, so
+ * long text content (base64 streams) costs one indexOf.
+ */
+function prescan(text: string, limits: XmlLimits): void {
+  let depth = 0;
+  let elements = 0;
+  let i = text.indexOf('<');
+  const n = text.length;
+  while (i !== -1 && i < n) {
+    const c = text.charCodeAt(i + 1);
+    if (c === 0x21 /* ! */) {
+      if (text.startsWith('<!--', i)) {
+        const end = text.indexOf('-->', i + 4);
+        if (end === -1) throw malformed('unterminated comment');
+        i = text.indexOf('<', end + 3);
+        continue;
+      }
+      if (text.startsWith('<![CDATA[', i)) {
+        const end = text.indexOf(']]>', i + 9);
+        if (end === -1) throw malformed('unterminated CDATA section');
+        i = text.indexOf('<', end + 3);
+        continue;
+      }
+      throw forbidden('XML declarations (DOCTYPE, ENTITY and the like) are not accepted');
+    }
+    if (c === 0x3f /* ? */) {
+      const end = text.indexOf('?>', i + 2);
+      if (end === -1) throw malformed('unterminated processing instruction');
+      i = text.indexOf('<', end + 2);
+      continue;
+    }
+    if (c === 0x2f /* / */) {
+      depth--;
+      i = text.indexOf('<', i + 2);
+      continue;
+    }
+    // A start tag: walk to its '>' minding quotes, counting attributes by their '='.
+    let j = i + 1;
+    let quote = 0;
+    let attrs = 0;
+    let selfClosing = false;
+    for (; j < n; j++) {
+      const d = text.charCodeAt(j);
+      if (quote) {
+        if (d === quote) quote = 0;
+      } else if (d === 0x22 || d === 0x27) {
+        quote = d;
+      } else if (d === 0x3d /* = */) {
+        attrs++;
+      } else if (d === 0x3e /* > */) {
+        selfClosing = text.charCodeAt(j - 1) === 0x2f;
+        break;
+      } else if (d === 0x3c /* < */) {
+        throw malformed(`'<' inside a tag at offset ${j}`);
+      }
+    }
+    if (j >= n) throw malformed('unterminated start tag');
+    elements++;
+    if (elements > limits.maxElements) throw tooLarge(`more than ${limits.maxElements} elements`);
+    if (attrs > limits.maxAttributes) throw tooLarge(`more than ${limits.maxAttributes} attributes on one element`);
+    if (!selfClosing) {
+      depth++;
+      if (depth > limits.maxDepth) throw tooLarge(`elements nested deeper than ${limits.maxDepth}`);
+    }
+    i = text.indexOf('<', j + 1);
+  }
+}
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  processEntities: false,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  cdataPropName: '#cdata',
+  allowBooleanAttributes: false,
+});
+
+const ENTITY_RE = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);?/g;
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Replace the five predefined entities and character references; anything else is malformed. */
+function decodeEntities(s: string): string {
+  if (s.indexOf('&') === -1) return s;
+  return s.replace(ENTITY_RE, (whole, ref: string) => {
+    if (!whole.endsWith(';')) throw malformed(`bare '&' in text near '${whole.slice(0, 20)}'`);
+    if (ref.charCodeAt(0) === 0x23 /* # */) {
+      const cp = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        throw malformed(`invalid character reference &${ref};`);
+      }
+      return String.fromCodePoint(cp);
+    }
+    const v = PREDEFINED[ref];
+    if (v === undefined) throw forbidden(`undeclared entity &${ref};`);
+    return v;
+  });
+}
+
+type RawNode = Record<string, unknown>;
+
+function splitQName(q: string): [string, string] {
+  const k = q.indexOf(':');
+  return k === -1 ? ['', q] : [q.slice(0, k), q.slice(k + 1)];
+}
+
+interface Scope {
+  readonly map: ReadonlyMap<string, string>;
+}
+
+function buildElement(qname: string, raw: RawNode, parentScope: Scope): XmlElement {
+  const rawAttrs = (raw[':@'] ?? {}) as Record<string, string>;
+  let map = parentScope.map;
+  const plain: [string, string][] = [];
+  for (const key of Object.keys(rawAttrs)) {
+    const value = decodeEntities(String(rawAttrs[key]));
+    if (key === 'xmlns') {
+      if (map === parentScope.map) map = new Map(map);
+      (map as Map<string, string>).set('', value);
+    } else if (key.startsWith('xmlns:')) {
+      if (map === parentScope.map) map = new Map(map);
+      (map as Map<string, string>).set(key.slice(6), value);
+    } else {
+      plain.push([key, value]);
+    }
+  }
+  const scope: Scope = map === parentScope.map ? parentScope : { map };
+  const [prefix, name] = splitQName(qname);
+  const ns = prefix === 'xml' ? NS.xml : map.get(prefix);
+  if (ns === undefined) throw malformed(`unbound namespace prefix '${prefix}' on <${qname}>`);
+  const attrs: XmlAttr[] = plain.map(([key, value]) => {
+    const [ap, an] = splitQName(key);
+    if (ap === '') return { ns: '', name: an, value };
+    const ans = ap === 'xml' ? NS.xml : map.get(ap);
+    if (ans === undefined) throw malformed(`unbound namespace prefix '${ap}' on attribute ${key}`);
+    return { ns: ans, name: an, value };
+  });
+  const children: XmlElement[] = [];
+  let text = '';
+  const content = raw[qname] as RawNode[];
+  for (const node of content) {
+    if ('#text' in node) {
+      text += decodeEntities(String(node['#text']));
+    } else if ('#cdata' in node) {
+      for (const c of node['#cdata'] as RawNode[]) text += String(c['#text'] ?? '');
+    } else {
+      const key = Object.keys(node).find((k) => k !== ':@');
+      if (key === undefined) continue;
+      if (key === '') throw malformed(`empty element name in <${qname}>`);
+      children.push(buildElement(key, node, scope));
+    }
+  }
+  return { ns, name, attrs, children, text, prefix };
+}
+
+const ROOT_SCOPE: Scope = { map: new Map([['', '']]) };
+
+/**
+ * Parse XML text into a namespace-resolved tree. Throws WsmanProtocolError (never anything else)
+ * on malformed, hostile or oversize input.
+ */
+export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> = {}, charset?: string): XmlElement {
+  const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
+  const text = typeof input === 'string' ? input : decodeXmlBytes(input, charset, lim.maxBytes);
+  if (text.length > lim.maxBytes) throw tooLarge(`XML of ${text.length} characters exceeds the limit of ${lim.maxBytes}`);
+  prescan(text, lim);
+  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  if (valid !== true) throw malformed(`malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
+  let raw: RawNode[];
+  try {
+    raw = parser.parse(text) as RawNode[];
+  } catch (err) {
+    throw malformed(`malformed XML: ${(err as Error).message}`, err);
+  }
+  let root: XmlElement | undefined;
+  for (const node of raw) {
+    if ('#text' in node) {
+      if (String(node['#text']).trim() !== '') throw malformed('text outside the root element');
+      continue;
+    }
+    if ('#cdata' in node) throw malformed('CDATA outside the root element');
+    const key = Object.keys(node).find((k) => k !== ':@');
+    if (key === undefined) continue;
+    if (root) throw malformed('more than one root element');
+    root = buildElement(key, node, ROOT_SCOPE);
+  }
+  if (!root) throw malformed('no root element');
+  return root;
+}
+
+// ---- navigation -------------------------------------------------------------------------------
+
+export function isEl(el: XmlElement | undefined, ns: string, name: string): boolean {
+  return el !== undefined && el.ns === ns && el.name === name;
+}
+
+export function child(el: XmlElement | undefined, ns: string, name: string): XmlElement | undefined {
+  if (!el) return undefined;
+  for (const c of el.children) if (c.ns === ns && c.name === name) return c;
+  return undefined;
+}
+
+export function childrenOf(el: XmlElement | undefined, ns: string, name: string): XmlElement[] {
+  if (!el) return [];
+  return el.children.filter((c) => c.ns === ns && c.name === name);
+}
+
+/** Trimmed text of a named child, or undefined when absent. */
+export function childText(el: XmlElement | undefined, ns: string, name: string): string | undefined {
+  const c = child(el, ns, name);
+  return c === undefined ? undefined : c.text.trim();
+}
+
+/** An attribute by local name: unprefixed first, then one in any namespace. */
+export function attr(el: XmlElement | undefined, name: string, ns?: string): string | undefined {
+  if (!el) return undefined;
+  if (ns !== undefined) return el.attrs.find((a) => a.ns === ns && a.name === name)?.value;
+  return (el.attrs.find((a) => a.ns === '' && a.name === name) ?? el.attrs.find((a) => a.name === name))?.value;
+}
+
+/** Case-insensitive attribute lookup (selector and option names are case-insensitive). */
+export function attrCI(el: XmlElement | undefined, name: string): string | undefined {
+  if (!el) return undefined;
+  const lower = name.toLowerCase();
+  return el.attrs.find((a) => a.name.toLowerCase() === lower)?.value;
+}
+
+// ---- building -------------------------------------------------------------------------------
+
+/** A node to serialize: `name` is `prefix:local` with prefix one of NS's keys, or unprefixed. */
+export interface XNode {
+  name: string;
+  attrs?: Record<string, string | number | boolean | undefined>;
+  children?: (XNode | string | undefined | false)[];
+}
+
+/** Build an XNode; undefined attributes and children are dropped. */
+export function el(name: string, attrs?: XNode['attrs'] | null, ...children: (XNode | string | undefined | false)[]): XNode {
+  const node: XNode = { name };
+  if (attrs) node.attrs = attrs;
+  if (children.length) node.children = children;
+  return node;
+}
+
+function collectPrefixes(node: XNode, out: Set<string>): void {
+  const k = node.name.indexOf(':');
+  if (k !== -1) out.add(node.name.slice(0, k));
+  if (node.attrs) {
+    for (const key of Object.keys(node.attrs)) {
+      const a = key.indexOf(':');
+      if (a !== -1 && !key.startsWith('xmlns')) out.add(key.slice(0, a));
+    }
+  }
+  if (node.children) for (const c of node.children) if (c && typeof c !== 'string') collectPrefixes(c, out);
+}
+
+interface BuilderLike {
+  ele(name: string, attrs?: Record<string, string>): BuilderLike;
+  txt(text: string): BuilderLike;
+}
+
+function cleanAttrs(attrs: XNode['attrs']): Record<string, string> | undefined {
+  if (!attrs) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = String(v);
+  return out;
+}
+
+function emit(parent: BuilderLike, node: XNode): void {
+  const e = parent.ele(node.name, cleanAttrs(node.attrs));
+  if (!node.children) return;
+  for (const c of node.children) {
+    if (c === undefined || c === false) continue;
+    if (typeof c === 'string') {
+      if (c !== '') e.txt(c);
+    } else emit(e, c);
+  }
+}
+
+/**
+ * Serialize a tree, declaring on the root every namespace prefix (from NS) that the tree uses.
+ * No XML declaration, as Windows writes none.
+ */
+export function serializeXml(root: XNode): string {
+  const used = new Set<string>();
+  collectPrefixes(root, used);
+  const decl: Record<string, string> = {};
+  for (const p of used) {
+    if (p === 'xml') continue;
+    const uri = NS[p as Prefix];
+    if (uri === undefined) throw new Error(`internal: unknown namespace prefix '${p}'`);
+    decl[`xmlns:${p}`] = uri;
+  }
+  const withNs: XNode = { ...root, attrs: { ...decl, ...root.attrs } };
+  const doc = create();
+  emit(doc as unknown as BuilderLike, withNs);
+  return doc.end({ headless: true });
+}
