@@ -2,10 +2,12 @@
 /** The `wsman` command line: thin wiring, one file per command, no protocol logic. */
 import { Command } from 'commander';
 import { register as registerDecode } from './decode.js';
+import { register as registerConformance } from './conformance.js';
 
 const program = new Command();
 program.name('wsman').description('WS-Management (WinRM) client, listener and tools').version('0.1.0');
 registerDecode(program);
+registerConformance(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`wsman: ${(err as Error).message}\n`);

@@ -31,9 +31,10 @@ export function parseDuration(text: string): number | undefined {
 
 /** Windows' timeout form: `PT7200.000S` (PowerShell's client reads exactly 3 digits after the dot). */
 export function formatTimeout(ms: number): string {
-  const whole = Math.trunc(ms / 1000);
-  const frac = Math.abs(Math.round(ms - whole * 1000));
-  return `PT${whole}.${String(frac).padStart(3, '0')}S`;
+  // Round to whole milliseconds first (999.6 must not become `PT0.1000S`); the sign goes before P.
+  const t = Math.round(ms);
+  const a = Math.abs(t);
+  return `${t < 0 ? '-' : ''}PT${Math.floor(a / 1000)}.${String(a % 1000).padStart(3, '0')}S`;
 }
 
 /** Windows' run-time form: `P0DT0H1M2S` (ShellRunTime, ShellInactivity). */
@@ -50,8 +51,9 @@ export function formatRunTime(ms: number): string {
 
 /** Short client form, as pywinrm and pypsrp write OperationTimeout: `PT20S`, `PT1.5S`. */
 export function formatDurationShort(ms: number): string {
-  const secs = ms / 1000;
-  return `PT${Number.isInteger(secs) ? secs : secs.toFixed(3)}S`;
+  const t = Math.round(ms);
+  const secs = Math.abs(t) / 1000;
+  return `${t < 0 ? '-' : ''}PT${Number.isInteger(secs) ? secs : secs.toFixed(3)}S`;
 }
 
 /** xs:boolean in any case (`true`, `TRUE`, `True`, `1`). Undefined when it is not a boolean. */

@@ -15,9 +15,10 @@
  *   </s:Envelope>
  */
 import { NS, ANONYMOUS } from './namespaces.js';
-import { WsmanProtocolError, WsmanCode } from './errors.js';
+import { WsmanProtocolError, WsmanUsageError, WsmanCode } from './errors.js';
 import { parseDuration, parseBoolean, formatDurationShort } from './duration.js';
-import { type XmlElement, type XNode, type XmlLimits, parseXml, child, childrenOf, attr, attrCI, el, serializeXml, isEl } from './xml.js';
+import { setOwn } from './messages/common.js';
+import { type XmlElement, type XNode, type XmlLimits, parseXml, child, childrenOf, attr, attrCI, el, serializeXml, isEl, INVALID_XML_CHAR } from './xml.js';
 
 /** `<w:Option Name="…" MustComply="true" Type="xs:boolean">value</w:Option>` */
 export interface WsmanOption {
@@ -102,7 +103,7 @@ export function decodeSelectorSet(set: XmlElement): Record<string, string> {
   for (const s of childrenOf(set, NS.w, 'Selector')) {
     const name = attrCI(s, 'Name');
     if (name === undefined) throw new WsmanProtocolError('ERR_BAD_SELECTOR', 'a Selector has no Name', { wsmanCode: WsmanCode.InvalidSelectors });
-    out[name] = s.text.trim();
+    setOwn(out, name, s.text.trim());
   }
   return out;
 }
@@ -111,10 +112,13 @@ export function encodeSelectorSet(selectors: Record<string, string>): XNode {
   return el('w:SelectorSet', null, ...Object.entries(selectors).map(([k, v]) => el('w:Selector', { Name: k }, v)));
 }
 
+/** A non-negative integer header (MaxEnvelopeSize is xs:positiveInteger, SequenceId xs:unsignedLong). */
 function decodeInt(e: XmlElement, what: string): number {
   const t = e.text.trim();
-  if (!/^-?\d+$/.test(t)) throw badHeader(`${what} is not an integer: '${t.slice(0, 40)}'`);
-  return Number(t);
+  if (!/^\+?\d+$/.test(t)) throw badHeader(`${what} is not a non-negative integer: '${t.slice(0, 40)}'`);
+  const n = Number(t);
+  if (!Number.isSafeInteger(n)) throw badHeader(`${what} is out of range: '${t.slice(0, 40)}'`);
+  return n;
 }
 
 /** Decode the headers of an already parsed envelope root. */
@@ -240,7 +244,12 @@ export function encodeEnvelope(headers: Headers, body: readonly XNode[], role: '
   const root = el('s:Envelope', role === 'response' ? { 'xml:lang': 'en-US' } : null,
     el('s:Header', null, ...encodeHeaders(headers, role)),
     el('s:Body', null, ...body));
-  return serializeXml(root);
+  const xml = serializeXml(root);
+  const bad = INVALID_XML_CHAR.exec(xml);
+  if (bad) {
+    throw new WsmanUsageError(`a value holds U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which XML cannot carry (send binary data as a base64 stream)`, 'ERR_XML_CHAR');
+  }
+  return xml;
 }
 
 /** The request headers every WS-Man request carries, filled with the usual defaults. */

@@ -214,7 +214,11 @@ export interface FaultFields {
   machine?: string;
   /** `f:Message` text (the innermost message when a ProviderFault nests one). */
   message?: string;
-  providerFault?: { provider?: string; path?: string; message?: string };
+  /**
+   * `f:ProviderFault`: the plugin that failed. `wsmanCode` and `machine` are those of a nested
+   * `f:WSManFault` (WsmSvc writes one; shell plugins write the message as plain text).
+   */
+  providerFault?: { provider?: string; path?: string; message?: string; wsmanCode?: number; machine?: string };
 }
 
 /** A SOAP fault the peer sent (Windows' `WSManFault`). */

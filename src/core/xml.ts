@@ -1,5 +1,6 @@
 /**
- * The one hardened XML layer: the only importer of fast-xml-parser and xmlbuilder2.
+ * The one hardened XML layer: the only importer of fast-xml-parser (and of xmlbuilder2, which it
+ * no longer needs: see serializeXml).
  *
  * Parsing refuses DTDs and entity declarations outright (nothing is expanded, nothing external is
  * read), enforces size, depth, element and attribute limits before the parser sees the text, and
@@ -7,9 +8,8 @@
  * Windows writes `s/a/w/p/rsp`, OMI `SOAP-ENV/wsa/wsman`, pywinrm `env/a/w/p`.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { create } from 'xmlbuilder2';
 import { NS, type Prefix } from './namespaces.js';
-import { WsmanProtocolError, WsmanCode } from './errors.js';
+import { WsmanProtocolError, WsmanUsageError, WsmanCode } from './errors.js';
 
 /** An attribute with its namespace resolved ('' for unprefixed attributes). */
 export interface XmlAttr {
@@ -251,6 +251,8 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
   const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
   const text = typeof input === 'string' ? input : decodeXmlBytes(input, charset, lim.maxBytes);
   if (text.length > lim.maxBytes) throw tooLarge(`XML of ${text.length} characters exceeds the limit of ${lim.maxBytes}`);
+  const bad = INVALID_XML_CHAR.exec(text);
+  if (bad) throw malformed(`character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML (offset ${bad.index})`);
   prescan(text, lim);
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) throw malformed(`malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`);
@@ -342,32 +344,58 @@ function collectPrefixes(node: XNode, out: Set<string>): void {
   if (node.children) for (const c of node.children) if (c && typeof c !== 'string') collectPrefixes(c, out);
 }
 
-interface BuilderLike {
-  ele(name: string, attrs?: Record<string, string>): BuilderLike;
-  txt(text: string): BuilderLike;
+const NAME_RE = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
+
+function checkName(name: string): void {
+  if (!NAME_RE.test(name)) throw new WsmanUsageError(`'${name.slice(0, 40)}' is not an XML name we can write`, 'ERR_XML_NAME');
 }
 
-function cleanAttrs(attrs: XNode['attrs']): Record<string, string> | undefined {
-  if (!attrs) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = String(v);
-  return out;
+const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
+const ATTR_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, '"': '&quot;', '\n': '&#xA;', '\t': '&#x9;' };
+
+/**
+ * Escape every '&' (also one that looks like a reference: "&amp;" in a value is sent as
+ * "&amp;amp;"), '<' and '>', and CR as a reference so it survives line-end normalisation.
+ */
+function escapeText(s: string): string {
+  return /[&<>\r]/.test(s) ? s.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!) : s;
 }
 
-function emit(parent: BuilderLike, node: XNode): void {
-  const e = parent.ele(node.name, cleanAttrs(node.attrs));
-  if (!node.children) return;
-  for (const c of node.children) {
-    if (c === undefined || c === false) continue;
-    if (typeof c === 'string') {
-      if (c !== '') e.txt(c);
-    } else emit(e, c);
+/** As escapeText, plus '"', and LF/TAB as references so attribute-value normalisation keeps them. */
+function escapeAttr(s: string): string {
+  return /[&<>"\r\n\t]/.test(s) ? s.replace(/[&<>"\r\n\t]/g, (c) => ATTR_ESCAPES[c]!) : s;
+}
+
+function write(node: XNode, out: string[]): void {
+  checkName(node.name);
+  out.push('<', node.name);
+  if (node.attrs) {
+    for (const key of Object.keys(node.attrs)) {
+      const v = node.attrs[key];
+      if (v === undefined) continue;
+      checkName(key);
+      out.push(' ', key, '="', escapeAttr(String(v)), '"');
+    }
   }
+  let open = false;
+  if (node.children) {
+    for (const c of node.children) {
+      if (c === undefined || c === false || c === '') continue;
+      if (!open) {
+        out.push('>');
+        open = true;
+      }
+      if (typeof c === 'string') out.push(escapeText(c));
+      else write(c, out);
+    }
+  }
+  out.push(open ? `</${node.name}>` : '/>');
 }
 
 /**
  * Serialize a tree, declaring on the root every namespace prefix (from NS) that the tree uses.
- * No XML declaration, as Windows writes none.
+ * No XML declaration, as Windows writes none. Our own writer: xmlbuilder2 leaves text that looks
+ * like a reference ("&amp;", "&#65;", "&foo;") unescaped, which changes or breaks values.
  */
 export function serializeXml(root: XNode): string {
   const used = new Set<string>();
@@ -379,8 +407,10 @@ export function serializeXml(root: XNode): string {
     if (uri === undefined) throw new Error(`internal: unknown namespace prefix '${p}'`);
     decl[`xmlns:${p}`] = uri;
   }
-  const withNs: XNode = { ...root, attrs: { ...decl, ...root.attrs } };
-  const doc = create();
-  emit(doc as unknown as BuilderLike, withNs);
-  return doc.end({ headless: true });
+  const out: string[] = [];
+  write({ ...root, attrs: { ...decl, ...root.attrs } }, out);
+  return out.join('');
 }
+
+/** Characters XML 1.0 cannot carry at all (not even as references): C0 controls but TAB/LF/CR, U+FFFE/FFFF, lone surrogates. */
+export const INVALID_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -38,6 +38,15 @@ export function splitList(text: string): string[] {
   return t === '' ? [] : t.split(/\s+/);
 }
 
+/**
+ * Set a key the peer chose (a selector, variable or config name) as an own property, so that
+ * `__proto__` is kept as data instead of replacing the object's prototype.
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 export function describe(e: XmlElement): string {
   return `{${e.ns}}${e.name}`;
 }

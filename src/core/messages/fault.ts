@@ -54,6 +54,12 @@ function messageText(msg: XmlElement | undefined): { text?: string; provider?: F
   const path = attrCI(pf, 'path');
   if (path !== undefined) provider.path = path;
   if (innerMsg !== undefined) provider.message = innerMsg;
+  if (inner) {
+    const code = attrCI(inner, 'Code')?.trim();
+    if (code !== undefined && /^\d+$/.test(code)) provider.wsmanCode = Number(code);
+    const machine = attrCI(inner, 'Machine');
+    if (machine !== undefined) provider.machine = machine;
+  }
   const outer = msg.text.trim();
   const out: { text?: string; provider?: FaultFields['providerFault'] } = { provider };
   const text = outer || innerMsg;
@@ -104,9 +110,13 @@ export function encodeFault(b: FaultBody): XNode {
   }
   const soapValue = f.soapCode.includes(':') ? f.soapCode : `s:${f.soapCode}`;
   const pf = f.providerFault;
+  // A nested WSManFault only when the provider fault had one (WsmSvc); plugins write plain text.
+  const pfText = pf?.message ?? f.message ?? '';
   const inner = pf
     ? el('f:ProviderFault', { provider: pf.provider, path: pf.path },
-      el('f:WSManFault', { Code: f.wsmanCode, Machine: f.machine }, el('f:Message', null, pf.message ?? f.message ?? '')))
+      pf.wsmanCode !== undefined || pf.machine !== undefined
+        ? el('f:WSManFault', { Code: pf.wsmanCode, Machine: pf.machine }, el('f:Message', null, pfText))
+        : pfText)
     : f.message;
   const hasWsman = f.wsmanCode !== undefined || f.machine !== undefined || f.message !== undefined;
   return el('s:Fault', null,
@@ -114,7 +124,7 @@ export function encodeFault(b: FaultBody): XNode {
     el('s:Reason', null, el('s:Text', { 'xml:lang': 'en-US' }, f.reason ?? f.message ?? '')),
     (f.faultDetail !== undefined || hasWsman) && el('s:Detail', null,
       f.faultDetail !== undefined && el('w:FaultDetail', null, f.faultDetail),
-      hasWsman && el('f:WSManFault', { Code: f.wsmanCode, Machine: f.machine }, el('f:Message', null, inner))));
+      hasWsman && el('f:WSManFault', { Code: f.wsmanCode, Machine: f.machine }, inner !== undefined && el('f:Message', null, inner))));
 }
 
 /** The fault action for a subcode (`w:` → wsman fault, `a:` → addressing fault, …). */

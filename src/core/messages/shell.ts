@@ -15,7 +15,7 @@
 import { NS } from '../namespaces.js';
 import { parseDuration, formatTimeout, formatRunTime } from '../duration.js';
 import { type XmlElement, type XNode, el, child, childrenOf, attr, attrCI } from '../xml.js';
-import { badBody, parseIntField, splitList } from './common.js';
+import { badBody, parseIntField, setOwn, splitList } from './common.js';
 
 export type BufferMode = 'Block' | 'Drop';
 
@@ -101,7 +101,7 @@ export function decodeShell(e: XmlElement): ShellFields {
     for (const v of childrenOf(env, NS.rsp, 'Variable')) {
       const name = attr(v, 'Name');
       if (name === undefined) throw badBody('an Environment Variable has no Name');
-      s.environment[name] = v.text;
+      setOwn(s.environment, name, v.text);
     }
   }
   const wd = child(e, NS.rsp, 'WorkingDirectory');

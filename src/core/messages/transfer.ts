@@ -16,6 +16,7 @@ import { NS } from '../namespaces.js';
 import { type XmlElement, type XNode, el, child } from '../xml.js';
 import { decodeSelectorSet, encodeSelectorSet } from '../envelope.js';
 import { type ShellFields } from './shell.js';
+import { setOwn } from './common.js';
 
 export interface ResourceCreatedBody {
   kind: 'ResourceCreated';
@@ -56,7 +57,7 @@ export interface ConfigBody {
 
 function decodeTree(e: XmlElement): ConfigTree {
   const out: ConfigTree = {};
-  for (const c of e.children) out[c.name] = c.children.length ? decodeTree(c) : c.text.trim();
+  for (const c of e.children) setOwn(out, c.name, c.children.length ? decodeTree(c) : c.text.trim());
   return out;
 }
 
