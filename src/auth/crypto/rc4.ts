@@ -1,0 +1,77 @@
+/**
+ * RC4 stream cipher (NTLM sealing and key exchange). OpenSSL 3 (Node 20) no longer offers it by
+ * default, so it is written here. A `Rc4` object is one key-stream handle: MS-NLMP's RC4Init(H, K)
+ * is the constructor and RC4(H, D) is `update`; the state carries over between calls.
+ */
+
+const ONE = new Uint8Array([1]);
+
+export class Rc4 {
+  #s = new Uint8Array(256);
+  #i = 0;
+  #j = 0;
+
+  constructor(key: Uint8Array) {
+    if (key.length === 0 || key.length > 256) throw new RangeError('RC4 key must be 1..256 bytes');
+    const s = this.#s;
+    for (let k = 0; k < 256; k++) s[k] = k;
+    let j = 0;
+    for (let k = 0; k < 256; k++) {
+      const sk = s[k] as number;
+      j = (j + sk + (key[k % key.length] as number)) & 0xff;
+      s[k] = s[j] as number;
+      s[j] = sk;
+    }
+  }
+
+  /** Encrypt or decrypt `data` (the same operation), advancing the key stream. */
+  update(data: Uint8Array): Uint8Array {
+    const out = new Uint8Array(data.length);
+    const s = this.#s;
+    let i = this.#i;
+    let j = this.#j;
+    const len = data.length;
+    for (let n = 0; n < len; n++) {
+      i = (i + 1) & 0xff;
+      const si = s[i] as number;
+      j = (j + si) & 0xff;
+      const sj = s[j] as number;
+      s[i] = sj;
+      s[j] = si;
+      out[n] = (data[n] as number) ^ (s[(si + sj) & 0xff] as number);
+    }
+    this.#i = i;
+    this.#j = j;
+    return out;
+  }
+
+  /** A copy of this handle's current state (MS-SPNG's OriginalHandle). */
+  clone(): Rc4 {
+    const c = new Rc4(ONE);
+    c.#s.set(this.#s);
+    c.#i = this.#i;
+    c.#j = this.#j;
+    return c;
+  }
+
+  /** Put this handle back to a state captured with `clone()`. */
+  restore(from: Rc4): void {
+    this.#s.set(from.#s);
+    this.#i = from.#i;
+    this.#j = from.#j;
+  }
+
+  /** Never print key-stream state. */
+  toString(): string {
+    return '[Rc4]';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[Rc4]';
+  }
+}
+
+/** RC4K(K, D): one-shot RC4 with a fresh key. */
+export function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return new Rc4(key).update(data);
+}
