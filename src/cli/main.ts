@@ -3,11 +3,21 @@
 import { Command } from 'commander';
 import { register as registerDecode } from './decode.js';
 import { register as registerConformance } from './conformance.js';
+import { register as registerCert } from './cert.js';
+import { register as registerIdentify } from './identify.js';
+import { register as registerRun } from './run.js';
+import { register as registerListen } from './listen.js';
+import { register as registerUser } from './user.js';
 
 const program = new Command();
 program.name('wsman').description('WS-Management (WinRM) client, listener and tools').version('0.1.0');
 registerDecode(program);
 registerConformance(program);
+registerCert(program);
+registerIdentify(program);
+registerRun(program);
+registerListen(program);
+registerUser(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`wsman: ${(err as Error).message}\n`);

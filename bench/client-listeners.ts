@@ -1,0 +1,53 @@
+/**
+ * Helper process for bench/client.bench.ts (not a bench itself): starts N listeners on
+ * 127.0.0.1 port 0 (HTTP, Basic user alice:secret, --allow-unencrypted), prints their URLs as one
+ * JSON line, and stops them when stdin closes. Running the listeners in their own process keeps
+ * their CPU off the client's event loop, as on a real network.
+ *
+ * `node --import tsx bench/client-listeners.ts N [DELAY_MS]`: with DELAY_MS, each listener sits
+ * behind a TCP relay that holds every chunk DELAY_MS in each direction (a WAN round trip of
+ * 2 × DELAY_MS), and the printed URLs are the relays'.
+ */
+import { createServer, connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { WsmanListener, UserStore, hashPassword, createLogger } from '../src/server/index.js';
+
+const n = Number(process.argv[2] ?? '1');
+const delayMs = Number(process.argv[3] ?? '0');
+const users = new UserStore();
+users.add({ name: 'alice', hash: await hashPassword('secret', 1024) });
+const listeners: WsmanListener[] = [];
+const relays: ReturnType<typeof createServer>[] = [];
+const urls: string[] = [];
+
+/** Copy `from` to `to`, each chunk delayed; order is kept because every chunk waits the same. */
+function delayedPipe(from: Socket, to: Socket): void {
+  from.on('data', (chunk: Buffer) => { setTimeout(() => { if (!to.destroyed) to.write(chunk); }, delayMs); });
+  from.on('end', () => setTimeout(() => to.end(), delayMs));
+  from.on('error', () => to.destroy());
+}
+
+async function relay(port: number): Promise<number> {
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    delayedPipe(client, upstream);
+    delayedPipe(upstream, client);
+  });
+  relays.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+for (let i = 0; i < n; i++) {
+  const l = new WsmanListener({ users, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent') });
+  const ep = (await l.start())[0];
+  listeners.push(l);
+  if (!ep) throw new Error('listener has no endpoint');
+  urls.push(delayMs > 0 ? `http://127.0.0.1:${await relay(ep.port)}/wsman` : ep.url);
+}
+process.stdout.write(`${JSON.stringify(urls)}\n`);
+process.stdin.resume();
+process.stdin.on('end', () => {
+  for (const r of relays) r.close();
+  void Promise.all(listeners.map((l) => l.stop())).then(() => process.exit(0));
+});

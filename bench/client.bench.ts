@@ -1,0 +1,187 @@
+/**
+ * Client benches against our listener on loopback (HTTP, Basic, --allow-unencrypted):
+ *
+ *  - `client: 100 x true`: 100 commands `true`, each a full round trip (Create, Command,
+ *    Receive, Signal, Delete) through the library in this process, against the same 100 through
+ *    pywinrm (`Session.run_cmd`, timed inside Python so interpreter start-up is not counted),
+ *    same listener, same run. Ratio = ours / pywinrm (target ≤ 0.5).
+ *  - `client: fan-out 200 endpoints, ThrottleLimit 32`: 200 listener endpoints (port 0 each),
+ *    one `true` on each through invokeOnComputers, against (200 / 32) × one round trip measured
+ *    alone just before. Ratio target ≤ 1.3. On loopback the round trip is CPU, not waiting (the
+ *    listener spends ~5 ms of CPU per round trip on one event loop, the client ~4 ms), so the
+ *    floor is 200 × the listener's CPU per round trip, reported beside it. The same fan-out is
+ *    measured again with each endpoint behind a relay adding 20 ms each way (a 40 ms network
+ *    round trip), where waiting, not CPU, dominates, as on a real network.
+ *
+ * The listeners run in a helper process (bench/client-listeners.ts) so that their CPU does not
+ * share the client's event loop. Skips (with a message) when the listener or pywinrm is missing.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WsmanClient } from '../src/client/client.js';
+import { invokeCommand, invokeOnComputers } from '../src/client/invoke.js';
+import type { ClientOptions } from '../src/client/options.js';
+import type { BenchResult } from './run.js';
+
+const USER = { username: 'alice', password: 'secret' };
+const N = 100;
+const ENDPOINTS = 200;
+const THROTTLE = 32;
+/** One-way delay of the relay in the second fan-out (a 40 ms round trip, a nearby data centre). */
+const RELAY_DELAY_MS = 20;
+
+interface Listeners { urls: string[]; pid: number | undefined; stop: () => Promise<void> }
+
+/** Start `n` listeners in a helper process (bench/client-listeners.ts); undefined when it cannot start. */
+async function startListeners(n: number, delayMs = 0): Promise<Listeners | undefined> {
+  const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), 'client-listeners.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', helper, String(n), String(delayMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  const line = await new Promise<string | undefined>((resolve) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.on('exit', () => resolve(undefined));
+  });
+  if (line === undefined) {
+    process.stderr.write(`client bench: skipped, the listener is not usable (${err.trim().split('\n').slice(-3).join(' / ')})\n`);
+    return undefined;
+  }
+  const urls = JSON.parse(line) as string[];
+  return {
+    urls,
+    pid: child.pid,
+    stop: () => new Promise<void>((resolve) => {
+      child.on('exit', () => resolve());
+      child.stdin.end();
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }),
+  };
+}
+
+function options(url: string): ClientOptions {
+  return { endpoint: { connectionUri: url }, credential: USER, authentication: 'basic' };
+}
+
+/** CPU time of a process in ms (Linux /proc), or undefined. */
+function cpuOfPid(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) * (1000 / 100);
+  } catch {
+    return undefined;
+  }
+}
+
+interface Sequential { wallMs: number; clientCpuMs: number; listenerCpuMs: number | undefined }
+
+async function oursSequential(url: string, pid: number | undefined): Promise<Sequential> {
+  const client = new WsmanClient(options(url));
+  for (let i = 0; i < 30; i++) await invokeCommand(client, { command: 'true' }); // warm-up: connection, JIT on both sides
+  const cpu0 = process.cpuUsage();
+  const l0 = cpuOfPid(pid);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const r = await invokeCommand(client, { command: 'true' });
+    if (r.exitCode !== 0) throw new Error(`true exited ${r.exitCode}`);
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const l1 = cpuOfPid(pid);
+  await client.close();
+  return { wallMs, clientCpuMs: (cpu.user + cpu.system) / 1000, listenerCpuMs: l0 !== undefined && l1 !== undefined ? l1 - l0 : undefined };
+}
+
+const PY = `
+import sys, time, winrm
+url, n = sys.argv[1], int(sys.argv[2])
+s = winrm.Session(url, auth=('${USER.username}', '${USER.password}'), transport='basic')
+for _ in range(30):
+    s.run_cmd('true')
+t0 = time.perf_counter()
+for _ in range(n):
+    r = s.run_cmd('true')
+    assert r.status_code == 0, r.status_code
+print((time.perf_counter() - t0) * 1000)
+`;
+
+/** Wall time of N run_cmd in pywinrm, in ms; undefined when pywinrm is not installed. */
+function pywinrm(url: string): number | undefined {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wsman-bench-'));
+  const script = path.join(dir, 'bench.py');
+  writeFileSync(script, PY);
+  const r = spawnSync('/usr/bin/python3', [script, url, String(N)], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) {
+    process.stderr.write(`client bench: pywinrm baseline skipped (${(r.stderr || r.error?.message || 'failed').trim().split('\n').pop()})\n`);
+    return undefined;
+  }
+  return Number(r.stdout.trim());
+}
+
+async function fanOut(delayMs: number): Promise<BenchResult[]> {
+  const listeners = await startListeners(ENDPOINTS, delayMs);
+  if (!listeners) return [];
+  try {
+    const first = listeners.urls[0];
+    if (!first) return [];
+    // One round trip alone: the median of a few, warm.
+    const c = new WsmanClient(options(first));
+    await invokeCommand(c, { command: 'true' });
+    const single: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      const t = performance.now();
+      await invokeCommand(c, { command: 'true' });
+      single.push(performance.now() - t);
+    }
+    await c.close();
+    single.sort((a, b) => a - b);
+    const rt = single[Math.floor(single.length / 2)] ?? 0;
+    const t0 = performance.now();
+    const results = await invokeOnComputers(listeners.urls.map((u) => options(u)), { command: 'true' }, { throttleLimit: THROTTLE });
+    const total = performance.now() - t0;
+    const failed = results.filter((r) => r.error || r.exitCode !== 0);
+    if (failed.length) throw new Error(`${failed.length} endpoints failed: ${failed[0]?.error?.message ?? `exit ${failed[0]?.exitCode}`}`);
+    const baseline = (ENDPOINTS / THROTTLE) * rt;
+    const net = delayMs > 0 ? `, ${2 * delayMs} ms RTT relay` : ', loopback';
+    return [
+      { name: `client: one round trip (Create..Delete, true${net})`, unit: 'ms', value: rt },
+      { name: `client: fan-out ${ENDPOINTS} endpoints, ThrottleLimit ${THROTTLE}${net} (vs ${ENDPOINTS}/${THROTTLE} x round trip)`, unit: 'ms', value: total, baseline, ratio: total / baseline },
+    ];
+  } finally {
+    await listeners.stop();
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const out: BenchResult[] = [];
+  const l = await startListeners(1);
+  if (!l) return [];
+  try {
+    const url = l.urls[0] ?? '';
+    // Ours before and after pywinrm, averaged, so neither side gets the warmer listener.
+    const before = await oursSequential(url, l.pid);
+    const py = pywinrm(url);
+    const after = await oursSequential(url, l.pid);
+    const ours = (before.wallMs + after.wallMs) / 2;
+    out.push(py === undefined
+      ? { name: `client: ${N} x true (full round trips)`, unit: 'ms', value: ours }
+      : { name: `client: ${N} x true vs pywinrm (wall time)`, unit: 'ms', value: ours, baseline: py, ratio: ours / py });
+    out.push({ name: 'client: client CPU per round trip', unit: 'ms', value: (before.clientCpuMs + after.clientCpuMs) / (2 * N) });
+    if (before.listenerCpuMs !== undefined && after.listenerCpuMs !== undefined) {
+      out.push({ name: 'client: listener CPU per round trip (explains the fan-out floor)', unit: 'ms', value: (before.listenerCpuMs + after.listenerCpuMs) / (2 * N) });
+    }
+  } finally {
+    await l.stop();
+  }
+  out.push(...await fanOut(0));
+  out.push(...await fanOut(RELAY_DELAY_MS));
+  return out;
+}

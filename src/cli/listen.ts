@@ -1,0 +1,99 @@
+/** `wsman listen`: run the WinRM-compatible listener (what `winrm quickconfig` + the WinRM service do). */
+import type { Command } from 'commander';
+import { WsmanListener, defaultStateDir } from '../server/listener.js';
+import { UserStore, hashPassword, loadUsersFile } from '../server/users.js';
+import { defaultConfig, loadConfigFile } from '../server/config.js';
+import { createLogger, parseLogLevel } from '../server/log.js';
+import { fileCertificate, pfxCertificate, type TlsMaterial } from '../server/tls.js';
+import { canSwitchUsers } from '../server/accounts.js';
+import { ntHash } from '../auth/ntlm/compute.js';
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port: ${v}`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program.command('listen')
+    .description('run a WinRM-compatible listener whose shells run local processes')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'HTTP port (0 picks a free one)', port, 5985)
+    .option('--https-port <n>', 'HTTPS port (0 picks a free one)', port, 5986)
+    .option('--no-http', 'do not serve HTTP')
+    .option('--no-https', 'do not serve HTTPS')
+    .option('--user <name:password>', 'a user allowed to log on with Basic or Negotiate/NTLM (repeatable)', collect, [])
+    .option('--users-file <file>', 'users file with scrypt hashes (see `wsman user add`)')
+    .option('--run-as <name=account>', 'run this user\'s processes as a local account (repeatable; needs root)', collect, [])
+    .option('--allow-unencrypted', 'accept unsealed traffic over plain HTTP (AllowUnencrypted=true)')
+    .option('--tls-cert <file>', 'PEM certificate for HTTPS')
+    .option('--tls-key <file>', 'PEM private key for HTTPS')
+    .option('--tls-pfx <file>', 'PKCS#12 file for HTTPS')
+    .option('--tls-pfx-password-env <var>', 'environment variable holding the PFX password')
+    .option('--redirect <url>', 'answer shell Create with HTTP 302 to this URL')
+    .option('--config <file>', 'JSON configuration (limits and session configurations)')
+    .option('--state-dir <dir>', 'where the self-signed certificate is kept', defaultStateDir())
+    .option('--app-name <name>', 'URL path of the endpoint', 'wsman')
+    .option('--client-keepalive <sec>', 'seconds of client silence after which a connected shell becomes Disconnected', '120')
+    .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .action(async (o: Record<string, unknown>) => {
+      const log = createLogger(parseLogLevel(String(o.logLevel)));
+      const users = new UserStore();
+      if (o.usersFile) loadUsersFile(String(o.usersFile), users);
+      for (const spec of o.user as string[]) {
+        const i = spec.indexOf(':');
+        if (i <= 0) throw new Error('--user expects NAME:PASSWORD');
+        const password = spec.slice(i + 1);
+        users.add({ name: spec.slice(0, i), hash: await hashPassword(password, 1024), ntHash: ntHash(password) });
+      }
+      for (const spec of o.runAs as string[]) {
+        const i = spec.indexOf('=');
+        if (i <= 0) throw new Error('--run-as expects NAME=ACCOUNT');
+        users.setRunAs(spec.slice(0, i), spec.slice(i + 1));
+      }
+      if (users.size === 0) log.log('warn', 'no users: only unauthenticated Identify will be answered (add --user or --users-file)');
+      const config = o.config ? loadConfigFile(String(o.config)) : defaultConfig();
+      const keepAlive = Number(o.clientKeepalive);
+      if (!Number.isFinite(keepAlive) || keepAlive < 0) throw new Error('--client-keepalive expects seconds');
+      config.clientKeepAliveMs = keepAlive * 1000;
+      const root = canSwitchUsers();
+      const unmapped = users.names().filter((n) => users.get(n)?.runAs === undefined);
+      if (root && unmapped.length) log.log('warn', 'the listener runs as root: commands of unmapped users run as root', { users: unmapped });
+      if (!root && users.names().some((n) => users.get(n)?.runAs !== undefined)) {
+        log.log('warn', '--run-as needs root; mapped users\' commands run as the listener\'s own user');
+      }
+      let tls: TlsMaterial | undefined;
+      const hiddenEnv: string[] = [];
+      if (o.tlsPfx) {
+        const v = o.tlsPfxPasswordEnv ? String(o.tlsPfxPasswordEnv) : undefined;
+        if (v) hiddenEnv.push(v);
+        tls = pfxCertificate(String(o.tlsPfx), v ? process.env[v] : undefined);
+      } else if (o.tlsCert || o.tlsKey) {
+        if (!o.tlsCert || !o.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+        tls = fileCertificate(String(o.tlsCert), String(o.tlsKey));
+      }
+      const listener = new WsmanListener({
+        users, config, logger: log, host: String(o.host), appName: String(o.appName),
+        httpPort: o.http === false ? null : (o.port as number),
+        httpsPort: o.https === false ? null : (o.httpsPort as number),
+        allowUnencrypted: o.allowUnencrypted === true,
+        ...(o.redirect ? { redirect: String(o.redirect) } : {}),
+        ...(tls ? { tls } : {}),
+        stateDir: String(o.stateDir),
+        hiddenEnv,
+      });
+      const endpoints = await listener.start();
+      for (const e of endpoints) process.stdout.write(`listening on ${e.url}${e.thumbprint ? ` thumbprint ${e.thumbprint}` : ''}\n`);
+      let stopping = false;
+      const stop = (sig: string): void => {
+        if (stopping) return;
+        stopping = true;
+        log.log('info', `${sig}: stopping, killing shell processes`);
+        void listener.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,200 @@
+/**
+ * `wsman run [connection options] -- COMMAND [ARGS...]`: run a command remotely (winrs.exe;
+ * Invoke-Command for several computers). One computer: stdout and stderr stream through as bytes
+ * and the exit code is the remote one. Several: at most --throttle-limit at once, each line
+ * prefixed with the computer name, a progress line on a terminal, a summary, non-zero exit when
+ * any failed. Our own errors print one line and exit 255 (like ssh), so they cannot be mistaken
+ * for a remote exit code.
+ */
+import { StringDecoder } from 'node:string_decoder';
+import type { Command as Cli } from 'commander';
+import { WsmanError, WsmanFaultError } from '../core/errors.js';
+import { WsmanClient } from '../client/client.js';
+import { invokeCommand, invokeOnComputers, type FanOutResult } from '../client/invoke.js';
+import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
+
+export const EXIT_ERROR = 255;
+
+/** One line saying what went wrong (with Windows' explanation of a fault code). */
+export function describeError(err: unknown): string {
+  if (err instanceof WsmanFaultError) return err.explanation ? `${err.message.trim()} (${err.explanation})` : err.message.trim();
+  if (err instanceof WsmanError) return err.message;
+  if (err instanceof Error) return err.name === 'AbortError' ? 'cancelled' : err.message;
+  return String(err);
+}
+
+/** A remote exit code as a process exit status (non-zero stays non-zero). */
+export function exitStatus(code: number): number {
+  if (code === 0) return 0;
+  return (code & 0xff) || 1;
+}
+
+function stdinSource(): AsyncIterable<Buffer> | undefined {
+  return process.stdin.isTTY ? undefined : (process.stdin as AsyncIterable<Buffer>);
+}
+
+/** Abort on Ctrl-C (the command is then terminated and the shell deleted); a second Ctrl-C exits at once. */
+function interruptible(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  let count = 0;
+  const onSigint = (): void => {
+    count++;
+    if (count === 1) ac.abort(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
+    else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: ac.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** Splits chunks into lines per (computer, stream) and writes them prefixed. */
+export class LinePrefixer {
+  private readonly partial = new Map<string, string>();
+  /** One decoder per (stream, computer): a UTF-8 character split across two chunks stays whole. */
+  private readonly decoders = new Map<string, StringDecoder>();
+  constructor(private readonly write: (stream: 'stdout' | 'stderr', text: string) => void) {}
+  push(computer: string, stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    const key = `${stream}\u0000${computer}`;
+    let dec = this.decoders.get(key);
+    if (!dec) {
+      dec = new StringDecoder('utf8');
+      this.decoders.set(key, dec);
+    }
+    const text = (this.partial.get(key) ?? '') + dec.write(chunk);
+    const lines = text.split(/\r?\n/);
+    this.partial.set(key, lines.pop() ?? '');
+    for (const l of lines) this.write(stream, `[${computer}] ${l}\n`);
+  }
+  flush(computer: string): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const key = `${stream}\u0000${computer}`;
+      const rest = (this.partial.get(key) ?? '') + (this.decoders.get(key)?.end() ?? '');
+      if (rest) this.write(stream, `[${computer}] ${rest}\n`);
+      this.partial.delete(key);
+      this.decoders.delete(key);
+    }
+  }
+}
+
+async function runOne(flags: ConnectionFlags, command: string, args: string[]): Promise<number> {
+  const { targets, resourceUri } = await clientOptionsFrom(flags);
+  const target = targets[0];
+  if (!target) return EXIT_ERROR;
+  const client = new WsmanClient(target);
+  const { signal, dispose } = interruptible();
+  const stdin = stdinSource();
+  try {
+    const res = await invokeCommand(client, {
+      command, args, signal, shell: { resourceUri },
+      ...(stdin ? { stdin } : {}),
+      ...(flags.json ? {} : { onData: (s: 'stdout' | 'stderr', c: Buffer) => { (s === 'stdout' ? process.stdout : process.stderr).write(c); } }),
+    });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ ComputerName: client.computerName, ExitCode: res.exitCode, Stdout: res.stdout.toString('utf8'), Stderr: res.stderr.toString('utf8') })}\n`);
+    }
+    return exitStatus(res.exitCode);
+  } catch (err) {
+    if (signal.aborted) {
+      process.stderr.write('wsman run: interrupted; the remote command was terminated\n');
+      return 130;
+    }
+    if (flags.json) process.stdout.write(`${JSON.stringify({ ComputerName: client.computerName, Error: describeError(err), Code: (err as WsmanError).code })}\n`);
+    else process.stderr.write(`wsman run: ${client.computerName}: ${describeError(err)}\n`);
+    return EXIT_ERROR;
+  } finally {
+    dispose();
+    if (stdin) process.stdin.destroy(); // the remote command is over: stop reading local input
+    await client.close();
+  }
+}
+
+async function runMany(flags: ConnectionFlags, command: string, args: string[]): Promise<number> {
+  const { targets, resourceUri, throttleLimit } = await clientOptionsFrom(flags);
+  const tty = process.stderr.isTTY === true && !flags.json;
+  let progress = '';
+  const clearProgress = (): void => { if (progress) process.stderr.write('\r\x1b[K'); };
+  const drawProgress = (): void => { if (tty && progress) process.stderr.write(progress); };
+  const out = (stream: 'stdout' | 'stderr', text: string): void => {
+    clearProgress();
+    (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+    drawProgress();
+  };
+  const prefixer = new LinePrefixer(out);
+  const collected = new Map<string, { stdout: Buffer[]; stderr: Buffer[] }>();
+  let running = 0;
+  let done = 0;
+  let failed = 0;
+  const update = (): void => {
+    if (!tty) return;
+    clearProgress();
+    progress = `running on ${targets.length} computers: ${done} done, ${running} running, ${failed} failed`;
+    drawProgress();
+  };
+  const { signal, dispose } = interruptible();
+  let results: FanOutResult[];
+  try {
+    results = await invokeOnComputers(targets, { command, args, shell: { resourceUri } }, {
+      throttleLimit,
+      signal,
+      onStart: () => { running++; update(); },
+      onData: (name, stream, chunk) => {
+        if (flags.json) {
+          const c = collected.get(name) ?? { stdout: [], stderr: [] };
+          c[stream].push(chunk);
+          collected.set(name, c);
+        } else {
+          prefixer.push(name, stream, chunk);
+        }
+      },
+      onDone: (r) => {
+        running--;
+        done++;
+        if (r.error || r.exitCode !== 0) failed++;
+        if (!flags.json) {
+          prefixer.flush(r.computerName);
+          if (r.error) out('stderr', `[${r.computerName}] error: ${describeError(r.error)}\n`);
+        }
+        update();
+      },
+    });
+  } finally {
+    dispose();
+  }
+  clearProgress();
+  progress = '';
+  if (flags.json) {
+    for (const r of results) {
+      const c = collected.get(r.computerName);
+      process.stdout.write(`${JSON.stringify({
+        ComputerName: r.computerName,
+        ...(r.exitCode !== undefined ? { ExitCode: r.exitCode } : {}),
+        Stdout: Buffer.concat(c?.stdout ?? []).toString('utf8'),
+        Stderr: Buffer.concat(c?.stderr ?? []).toString('utf8'),
+        ...(r.error ? { Error: describeError(r.error), Code: (r.error as WsmanError).code } : {}),
+      })}\n`);
+    }
+  }
+  const bad = results.filter((r) => r.error || r.exitCode !== 0);
+  if (bad.length === 0) return 0;
+  const list = bad.map((r) => (r.error ? `${r.computerName} (${describeError(r.error)})` : `${r.computerName} (exit ${r.exitCode})`));
+  process.stderr.write(`wsman run: ${results.length - bad.length} of ${results.length} succeeded; failed: ${list.join(', ')}\n`);
+  return signal.aborted ? 130 : 1;
+}
+
+export function register(program: Cli): void {
+  const cmd = program
+    .command('run')
+    .description('run a command on one or more WinRM hosts; exits with the remote exit code')
+    .argument('<command>', 'the command (use -- before it)')
+    .argument('[args...]', 'its arguments');
+  addConnectionOptions(cmd).action(async (command: string, args: string[], flags: ConnectionFlags) => {
+    let status: number;
+    try {
+      const many = flags.computerName !== undefined && flags.computerName.split(',').filter((s) => s.trim()).length > 1;
+      status = many ? await runMany(flags, command, args) : await runOne(flags, command, args);
+    } catch (err) {
+      process.stderr.write(`wsman run: ${describeError(err)}\n`);
+      status = EXIT_ERROR;
+    }
+    process.exitCode = status;
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Run one command from start to finish (Invoke-Command -ScriptBlock for a cmd shell; winrs.exe):
+ * Create, Command, stdin, the Receive loop, then Signal terminate and Delete on the way out,
+ * also after errors and aborts. And fan-out over many computers with a throttle limit
+ * (Invoke-Command -ComputerName … -ThrottleLimit).
+ */
+import { WsmanClient } from './client.js';
+import { Shell, type ShellOptions, type RunOptions } from './shell.js';
+import type { ClientOptions } from './options.js';
+import { computerNameOf } from './options.js';
+
+export interface InvokeSpec {
+  command: string;
+  args?: readonly string[];
+  /** Create options of the shell. */
+  shell?: Omit<ShellOptions, 'signal'>;
+  /** Command options. */
+  run?: Omit<RunOptions, 'signal'>;
+  /** stdin: bytes, text, or a stream; closed (End) after it. Absent: nothing is sent. */
+  stdin?: Uint8Array | string | AsyncIterable<Uint8Array | string>;
+  signal?: AbortSignal;
+  /** Output as it arrives, in order per stream. Absent: output is collected and returned. */
+  onData?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+}
+
+export interface InvokeResult {
+  exitCode: number;
+  /** Collected stdout and stderr (empty when onData was given). */
+  stdout: Buffer;
+  stderr: Buffer;
+  shellId: string;
+}
+
+/** Open a shell on `client`, run the command, close the shell. */
+export async function invokeCommand(client: WsmanClient, spec: InvokeSpec): Promise<InvokeResult> {
+  const shell = await Shell.open(client, { ...spec.shell, ...(spec.signal ? { signal: spec.signal } : {}) });
+  try {
+    const cmd = await shell.run(spec.command, spec.args ?? [], { ...spec.run, ...(spec.signal ? { signal: spec.signal } : {}) });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const drain = async (stream: 'stdout' | 'stderr'): Promise<void> => {
+      for await (const chunk of cmd[stream]) {
+        const b = chunk as Buffer;
+        if (spec.onData) spec.onData(stream, b);
+        else (stream === 'stdout' ? out : err).push(b);
+      }
+    };
+    const feeding = spec.stdin === undefined ? Promise.resolve()
+      : typeof spec.stdin === 'string' || spec.stdin instanceof Uint8Array ? cmd.end(spec.stdin) : cmd.pipeStdin(spec.stdin);
+    // stdin is fed alongside; once the command is Done nobody waits for the rest of it (like ssh).
+    feeding.catch(() => undefined);
+    const [, , exitCode] = await Promise.all([drain('stdout'), drain('stderr'), cmd.exitCode]);
+    return { exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err), shellId: shell.shellId };
+  } finally {
+    await shell.close().catch(() => undefined);
+  }
+}
+
+/** One computer's outcome in a fan-out. */
+export interface FanOutResult {
+  computerName: string;
+  exitCode?: number;
+  error?: Error;
+}
+
+export interface FanOutOptions {
+  /** `-ThrottleLimit`: most computers at once (default 32). */
+  throttleLimit?: number;
+  signal?: AbortSignal;
+  onData?: (computerName: string, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  onStart?: (computerName: string) => void;
+  onDone?: (result: FanOutResult) => void;
+}
+
+/**
+ * Run the same command on several computers, at most `throttleLimit` at a time. Never throws
+ * for a computer's failure: each result carries its exit code or its error.
+ */
+export async function invokeOnComputers(targets: readonly ClientOptions[], spec: Omit<InvokeSpec, 'onData' | 'signal' | 'stdin'> & { stdin?: Uint8Array | string },
+  opts: FanOutOptions = {}): Promise<FanOutResult[]> {
+  const limit = Math.max(1, Math.floor(opts.throttleLimit ?? 32));
+  const results: FanOutResult[] = new Array(targets.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const i = next++;
+      const target = targets[i];
+      if (target === undefined) return;
+      const name = computerNameOf(target.endpoint);
+      opts.onStart?.(name);
+      let result: FanOutResult;
+      if (opts.signal?.aborted) {
+        result = { computerName: name, error: opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted') };
+      } else {
+        const client = new WsmanClient(target);
+        try {
+          const r = await invokeCommand(client, {
+            ...spec,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(opts.onData ? { onData: (s: 'stdout' | 'stderr', c: Buffer) => opts.onData?.(name, s, c) } : {}),
+          });
+          result = { computerName: name, exitCode: r.exitCode };
+        } catch (err) {
+          result = { computerName: name, error: err instanceof Error ? err : new Error(String(err)) };
+        } finally {
+          await client.close().catch(() => undefined);
+        }
+      }
+      results[i] = result;
+      opts.onDone?.(result);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, targets.length) }, worker));
+  return results;
+}

@@ -1,0 +1,245 @@
+/**
+ * A WinRS shell (MS-WSMV §3.1.4.5.2 Create, §3.1.4.11 Command, WS-Transfer Delete; protocol.md
+ * §3.1–3.6): open with every Create option, run commands, signal, close. Shell creation is the
+ * one request that may be redirected (redirect.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { Action, ResourceURI } from '../core/namespaces.js';
+import { WsmanProtocolError, WsmanCode, WsmanUsageError } from '../core/errors.js';
+import { isGuid } from '../core/duration.js';
+import type { WsmanOption } from '../core/envelope.js';
+import { encodeBody, type ShellFields } from '../core/messages/index.js';
+import { WsmanClient, unexpected } from './client.js';
+import { Command } from './command.js';
+import { nextHop } from './redirect.js';
+import { DEFAULTS } from './options.js';
+import { shellMachine, type ShellState } from '../core/state/index.js';
+
+/** Create options (winrs.exe switches and New-PSSessionOption values that reach the shell). */
+export interface ShellOptions {
+  /** Resource URI: the cmd shell by default; a PowerShell configuration name gives its URI. */
+  resourceUri?: string;
+  /** A client-chosen ShellId (a GUID; needed to reconnect later). */
+  shellId?: string;
+  /** rsp:Name. */
+  name?: string;
+  /** `winrs -d`: the working directory. */
+  workingDirectory?: string;
+  /** `winrs -env`: environment variables. */
+  environment?: Record<string, string>;
+  /** IdleTimeOut in ms (New-PSSessionOption `-IdleTimeout`); default the session option or the server's. */
+  idleTimeout?: number;
+  /** rsp:Lifetime in ms. */
+  lifetime?: number;
+  /** Input streams (default `stdin`). */
+  inputStreams?: string[];
+  /** Output streams (default `stdout stderr`). */
+  outputStreams?: string[];
+  /** `winrs -noprofile` / `-NoMachineProfile`: WINRS_NOPROFILE. */
+  noProfile?: boolean;
+  /** `winrs -codepage`: WINRS_CODEPAGE (default 65001). */
+  codePage?: number;
+  /** BufferMode (New-PSSessionOption `-OutputBufferingMode`). */
+  outputBufferingMode?: 'Block' | 'Drop';
+  signal?: AbortSignal;
+}
+
+/** Options of one command. */
+export interface RunOptions {
+  /** A client-chosen CommandId. */
+  commandId?: string;
+  /** `winrs -noecho`-like: WINRS_CONSOLEMODE_STDIN (default TRUE). */
+  consoleModeStdin?: boolean;
+  /** WINRS_SKIP_CMD_SHELL: run the program directly rather than through cmd.exe (or /bin/sh). */
+  skipCmdShell?: boolean;
+  signal?: AbortSignal;
+  /** Observer: each TimedOut retry of the Receive loop. */
+  onTimedOut?: () => void;
+}
+
+/** PowerShell's resource URI for a configuration name: a bare name is prefixed with …/powershell/. */
+export function configurationUri(name: string | undefined): string {
+  if (name === undefined || name === '') return ResourceURI.Cmd;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(name)) return name;
+  return ResourceURI.PowerShellPrefix + name;
+}
+
+/** An open shell. PowerShell: the WinRS shell behind a PSSession; winrs.exe's shell. */
+export class Shell {
+  /** The client talking to this shell (after a redirect, the redirected endpoint's). */
+  readonly client: WsmanClient;
+  readonly shellId: string;
+  readonly resourceUri: string;
+  /** The Shell the server described in its CreateResponse (may be empty for OMI). */
+  readonly info: ShellFields;
+  /** The URLs the Create was redirected through (empty when not redirected). */
+  readonly redirects: readonly string[];
+  private readonly ownsClient: boolean;
+  /** Connected until closed, by the shared shell table (src/core/state). */
+  private current: ShellState = 'Connected';
+
+  private constructor(client: WsmanClient, shellId: string, resourceUri: string, info: ShellFields, redirects: string[], ownsClient: boolean) {
+    this.client = client;
+    this.shellId = shellId;
+    this.resourceUri = resourceUri;
+    this.info = info;
+    this.redirects = redirects;
+    this.ownsClient = ownsClient;
+  }
+
+  /** Create a shell (New-PSSession / winrs.exe's first request), following redirects if allowed. */
+  static async open(client: WsmanClient, opts: ShellOptions = {}): Promise<Shell> {
+    if (opts.shellId !== undefined && !isGuid(opts.shellId)) throw new WsmanUsageError(`a ShellId must be a GUID, not '${opts.shellId}'`, 'ERR_BAD_SHELL_ID');
+    await client.prepare(opts.signal);
+    const resourceUri = opts.resourceUri ?? ResourceURI.Cmd;
+    const o = client.options;
+    const shell: ShellFields = {
+      inputStreams: opts.inputStreams ?? ['stdin'],
+      outputStreams: opts.outputStreams ?? ['stdout', 'stderr'],
+    };
+    if (opts.shellId !== undefined) shell.requestedShellId = opts.shellId.toUpperCase();
+    if (opts.name !== undefined) shell.name = opts.name;
+    if (opts.environment) shell.environment = opts.environment;
+    if (opts.workingDirectory !== undefined) shell.workingDirectory = opts.workingDirectory;
+    if (opts.lifetime !== undefined) shell.lifetime = opts.lifetime;
+    const idle = opts.idleTimeout ?? o.idleTimeout;
+    if (idle !== undefined && idle >= 0) shell.idleTimeOut = idle;
+    const mode = opts.outputBufferingMode ?? o.outputBufferingMode;
+    if (mode !== undefined) shell.bufferMode = mode;
+    const options: WsmanOption[] = [];
+    if (opts.noProfile ?? o.noMachineProfile) options.push({ name: 'WINRS_NOPROFILE', value: 'TRUE' });
+    options.push({ name: 'WINRS_CODEPAGE', value: String(opts.codePage ?? o.codePage ?? DEFAULTS.codePage) });
+
+    const policy = {
+      allow: o.allowRedirection === true,
+      maximum: o.maximumRedirection ?? DEFAULTS.maximumRedirection,
+      byConnectionUri: 'connectionUri' in o.endpoint,
+    };
+    const visited = new Set<string>([client.url]);
+    const hops: string[] = [];
+    let current = client;
+    try {
+      for (;;) {
+        const ex = await current.exchange(Action.Create, encodeBody({ kind: 'Shell', shell }), {
+          resourceUri, options, operationTimeout: Math.min(o.openTimeout ?? DEFAULTS.openTimeout, current.operationTimeout),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+        const st = ex.response.status;
+        if (st >= 300 && st < 400) {
+          const loc = ex.response.headers.location;
+          const to = nextHop(policy, current.url, Array.isArray(loc) ? loc[0] : loc, st, hops.length, visited);
+          visited.add(to);
+          hops.push(to);
+          if (current !== client) await current.close();
+          current = client.withUrl(to);
+          continue;
+        }
+        let msg;
+        try {
+          msg = current.decode(ex);
+        } catch (err) {
+          if (current.shrinkEnvelope(err)) continue;
+          throw err;
+        }
+        let shellId: string | undefined;
+        let info: ShellFields = {};
+        if (msg.body.kind === 'ResourceCreated') {
+          info = msg.body.shell ?? {};
+          const sel = msg.body.selectors;
+          shellId = info.shellId ?? (sel ? Object.entries(sel).find(([k]) => k.toLowerCase() === 'shellid')?.[1] : undefined);
+        } else if (msg.body.kind === 'Shell') {
+          info = msg.body.shell;
+          shellId = info.shellId;
+        } else {
+          throw unexpected('ResourceCreated', msg);
+        }
+        if (!shellId) {
+          throw new WsmanProtocolError('ERR_NO_SHELL_ID', 'the CreateResponse names no ShellId', { wsmanCode: WsmanCode.InvalidSoapBody });
+        }
+        return new Shell(current, shellId, resourceUri, info, hops, current !== client);
+      }
+    } catch (err) {
+      if (current !== client) await current.close();
+      throw err;
+    }
+  }
+
+  /** Attach to a shell that already exists (by ShellId), e.g. one created by another call. */
+  static attach(client: WsmanClient, shellId: string, resourceUri: string = ResourceURI.Cmd): Shell {
+    return new Shell(client, shellId, resourceUri, {}, [], false);
+  }
+
+  private selectors(): Record<string, string> {
+    return { ShellId: this.shellId };
+  }
+
+  /** Run a command line (`Command` then the Receive loop). Arguments are sent one element each. */
+  /** Connected, or Closed once deleted (Disconnected comes with disconnected sessions). */
+  get state(): ShellState {
+    return this.current;
+  }
+
+  async run(command: string, args: readonly string[] = [], opts: RunOptions = {}): Promise<Command> {
+    shellMachine.next(this.current, 'Command'); // WsmanStateError on a closed shell, before any I/O
+    const commandId = opts.commandId?.toUpperCase();
+    const msg = await this.client.send(Action.Command, {
+      kind: 'CommandLine', command, arguments: [...args], ...(commandId !== undefined ? { commandId } : {}),
+    }, {
+      resourceUri: this.resourceUri,
+      selectors: this.selectors(),
+      options: [
+        { name: 'WINRS_CONSOLEMODE_STDIN', value: opts.consoleModeStdin === false ? 'FALSE' : 'TRUE' },
+        { name: 'WINRS_SKIP_CMD_SHELL', value: opts.skipCmdShell ? 'TRUE' : 'FALSE' },
+      ],
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (msg.body.kind !== 'CommandResponse') throw unexpected('CommandResponse', msg);
+    return this.attachCommand(msg.body.commandId, opts);
+  }
+
+  /** Receive the output of a command that already runs in this shell. */
+  attachCommand(commandId: string, opts: Pick<RunOptions, 'signal' | 'onTimedOut'> = {}): Command {
+    return new Command({
+      client: this.client, resourceUri: this.resourceUri, shellId: this.shellId, commandId,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onTimedOut ? { onTimedOut: opts.onTimedOut } : {}),
+    });
+  }
+
+  /** Signal a command (terminate, ctrl_c, ctrl_break…). */
+  async signal(commandId: string, code: string, signal?: AbortSignal): Promise<void> {
+    shellMachine.next(this.current, 'Signal');
+    await this.client.send(Action.Signal, { kind: 'Signal', commandId, code }, {
+      resourceUri: this.resourceUri, selectors: this.selectors(), ...(signal ? { signal } : {}),
+    });
+  }
+
+  /**
+   * WS-Transfer Get of the shell: its current description (State, ShellRunTime…). Sent to the
+   * generic `…/windows/shell` resource, which Windows answers for shells of any kind (pypsrp's
+   * is_alive). A shell that no longer exists answers the InvalidSelectors fault 2150858843.
+   */
+  async get(signal?: AbortSignal): Promise<ShellFields> {
+    shellMachine.next(this.current, 'Get');
+    const msg = await this.client.get(ResourceURI.Shell, { selectors: this.selectors(), ...(signal ? { signal } : {}) });
+    if (msg.body.kind !== 'Shell') throw unexpected('Shell', msg);
+    return msg.body.shell;
+  }
+
+  /** Delete the shell (Remove-PSSession; winrs.exe's last request). Idempotent. */
+  async close(signal?: AbortSignal): Promise<void> {
+    if (this.current === 'Closed') return;
+    this.current = shellMachine.next(this.current, 'Delete');
+    try {
+      const cancel = signal ?? AbortSignal.timeout(this.client.options.cancelTimeout ?? DEFAULTS.cancelTimeout);
+      await this.client.delete(this.resourceUri, { selectors: this.selectors(), signal: cancel });
+    } finally {
+      if (this.ownsClient) await this.client.close();
+    }
+  }
+}
+
+/** A fresh uppercase GUID, as Windows writes ShellIds and CommandIds. */
+export function newGuid(): string {
+  return randomUUID().toUpperCase();
+}

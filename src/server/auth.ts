@@ -1,0 +1,140 @@
+/**
+ * Server-side authentication. The HTTP layer asks an `Authenticator` about each request and gives
+ * it the connection's `ConnectionAuth` slot, so connection-based schemes (NTLM, Negotiate: the
+ * security context belongs to the TCP connection, protocol.md §8.2) can run their 401 loop across
+ * requests of one connection, and later unseal bodies with the context they established.
+ *
+ * Basic is implemented here; any `ServerAuthContext` mechanism (src/auth/) plugs in through
+ * `ContextAuthenticator`. Secrets never reach a log line or an error message.
+ */
+import { createHash } from 'node:crypto';
+import type { ServerAuthContext } from '../auth/types.js';
+import { negotiateServerContext } from '../auth/plug.js';
+import type { UserStore, ListenerUser } from './users.js';
+
+/** What one connection knows about its authentication. */
+export interface ConnectionAuth {
+  /** The user a connection-based scheme authenticated (the whole connection is theirs). */
+  user?: ListenerUser;
+  /** Digest of the last Basic header verified on this connection (never the header itself). */
+  basicDigest?: string;
+  basicUser?: ListenerUser;
+  /** The security context of a connection-based scheme, once started. */
+  context?: ServerAuthContext;
+}
+
+export type AuthOutcome =
+  | { kind: 'ok'; user: ListenerUser; context?: ServerAuthContext; responseHeader?: string }
+  /** Answer 401; `header` is a WWW-Authenticate value to send instead of the full challenge. */
+  | { kind: 'challenge'; header?: string; reason: string };
+
+/** One authentication scheme as the listener offers it. */
+export interface Authenticator {
+  /** The scheme word in Authorization / WWW-Authenticate (`Basic`, `Negotiate`…). */
+  readonly scheme: string;
+  /** The WWW-Authenticate value offered in a 401. */
+  readonly challenge: string;
+  /** True when the scheme can seal messages (so plain HTTP is acceptable without --allow-unencrypted). */
+  readonly canSeal: boolean;
+  /** The Identify security profile names this scheme stands for. */
+  readonly profiles: { http: string; https: string };
+  authenticate(token: string, conn: ConnectionAuth): Promise<AuthOutcome>;
+}
+
+/** Basic over the user store (RFC 7617). Verified headers are remembered per connection as a digest. */
+export class BasicAuthenticator implements Authenticator {
+  readonly scheme = 'Basic';
+  readonly challenge = 'Basic realm="WSMAN"';
+  readonly canSeal = false;
+  readonly profiles = {
+    http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic',
+    https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/basic',
+  };
+  constructor(private readonly users: UserStore) {}
+
+  async authenticate(token: string, conn: ConnectionAuth): Promise<AuthOutcome> {
+    const digest = createHash('sha256').update(token).digest('base64');
+    if (conn.basicDigest === digest && conn.basicUser) return { kind: 'ok', user: conn.basicUser };
+    let decoded: string;
+    try {
+      decoded = Buffer.from(token, 'base64').toString('utf8');
+    } catch {
+      return { kind: 'challenge', reason: 'malformed Basic credentials' };
+    }
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) return { kind: 'challenge', reason: 'malformed Basic credentials' };
+    let name = decoded.slice(0, colon);
+    // Accept DOMAIN\user and user@domain forms for local users, as clients often send them.
+    const bs = name.lastIndexOf('\\');
+    if (bs >= 0 && !this.users.get(name)) name = name.slice(bs + 1);
+    const user = await this.users.verify(name, decoded.slice(colon + 1));
+    if (!user) return { kind: 'challenge', reason: 'bad user name or password' };
+    conn.basicDigest = digest;
+    conn.basicUser = user;
+    return { kind: 'ok', user };
+  }
+}
+
+/**
+ * A connection-based mechanism (NTLM, Negotiate, Kerberos) driven through ServerAuthContext:
+ * each Authorization token is one `step`; while not complete the listener answers 401 with the
+ * context's token; once complete the connection is authenticated as `context.user`.
+ */
+export class ContextAuthenticator implements Authenticator {
+  readonly challenge: string;
+  constructor(
+    readonly scheme: string,
+    private readonly newContext: () => ServerAuthContext,
+    private readonly users: UserStore,
+    readonly canSeal: boolean,
+    readonly profiles: { http: string; https: string },
+  ) {
+    this.challenge = scheme;
+  }
+
+  async authenticate(token: string, conn: ConnectionAuth): Promise<AuthOutcome> {
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(token, 'base64');
+    } catch {
+      return { kind: 'challenge', reason: `malformed ${this.scheme} token` };
+    }
+    const ctx = conn.context && !conn.context.complete ? conn.context : this.newContext();
+    conn.context = ctx;
+    let step;
+    try {
+      step = ctx.step(bytes);
+    } catch {
+      delete conn.context;
+      return { kind: 'challenge', reason: `${this.scheme} handshake failed` };
+    }
+    const out = step.token ? `${this.scheme} ${Buffer.from(step.token).toString('base64')}` : undefined;
+    if (!step.done) return { kind: 'challenge', reason: `${this.scheme} handshake continues`, ...(out ? { header: out } : {}) };
+    const user = ctx.user === undefined ? undefined : this.users.get(ctx.user);
+    if (!user) {
+      delete conn.context;
+      return { kind: 'challenge', reason: `${this.scheme}: unknown user` };
+    }
+    conn.user = user;
+    return { kind: 'ok', user, context: ctx, ...(out ? { responseHeader: out } : {}) };
+  }
+}
+
+/** Negotiate (NTLM inside, SPNEGO or raw NTLMSSP, with sealing) for users that have an NT hash. */
+export function negotiateAuthenticator(users: UserStore, options: { netbiosComputer?: string; netbiosDomain?: string } = {}): Authenticator {
+  return new ContextAuthenticator('Negotiate', () => negotiateServerContext({
+    lookup: (user) => users.get(user)?.ntHash,
+    ...options,
+  }), users, true, {
+    http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/spnego-kerberos',
+    https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/spnego-kerberos',
+  });
+}
+
+/** Split `Authorization: Scheme token` (scheme compared case-insensitively). */
+export function parseAuthorization(header: string | undefined): { scheme: string; token: string } | undefined {
+  if (!header) return undefined;
+  const m = /^\s*([A-Za-z0-9._-]+)\s*(.*)$/s.exec(header);
+  if (!m) return undefined;
+  return { scheme: m[1]!, token: m[2]!.trim() };
+}

@@ -1,0 +1,220 @@
+/**
+ * One running command of a shell: its process (a process group, so signals reach the whole
+ * tree), its stdin, its buffered output and its state (src/core/state/command.ts). Receive
+ * waiters are woken on output and on exit; nothing is taken from the buffer until a response is
+ * actually sent.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { commandMachine, type CommandStateKind, type CommandEvent } from '../core/state/index.js';
+import type { BufferMode, ReceiveResponseBody } from '../core/index.js';
+import { OutputBuffer } from './output.js';
+
+export interface SpawnSpec {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  uid?: number;
+  gid?: number;
+}
+
+/** The last ReceiveResponse sent for a command, kept for SequenceId replay (see receive.ts). */
+export interface CachedReceive {
+  sequenceId: number;
+  /** The client (SessionId) it was sent to. */
+  client: string;
+  /** The response body; the envelope is rebuilt around it with the new RelatesTo. */
+  body: ReceiveResponseBody;
+}
+
+const SIGNALS: Record<string, NodeJS.Signals> = { ctrl_c: 'SIGINT', ctrl_break: 'SIGQUIT', terminate: 'SIGKILL' };
+
+export class ServerCommand {
+  state: CommandStateKind = 'Running';
+  exitCode: number | undefined;
+  /** The final response (Done) was sent. */
+  doneReported = false;
+  readonly output: OutputBuffer;
+  readonly startedAt: number;
+  lastReceive: CachedReceive | undefined;
+  private child: ChildProcess | undefined;
+  private readonly waiters = new Set<() => void>();
+  private streamsOpen = 0;
+  private exited = false;
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly commandLine: string,
+    spec: SpawnSpec,
+    bufferMode: BufferMode,
+    bufferBytes: number,
+    now: number,
+    readonly outputStreams: readonly string[],
+  ) {
+    this.startedAt = now;
+    this.output = new OutputBuffer(bufferMode, bufferBytes, () => this.pausePipes(), () => this.resumePipes());
+    this.spawned = this.start(spec);
+  }
+
+  /** Resolves when the process started; rejects with the spawn error (ENOENT…). */
+  readonly spawned: Promise<void>;
+
+  private start(spec: SpawnSpec): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(spec.argv[0]!, spec.argv.slice(1), {
+          cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,
+          ...(spec.uid !== undefined ? { uid: spec.uid } : {}), ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
+        });
+      } catch (err) {
+        this.finish(127);
+        reject(err);
+        return;
+      }
+      this.child = child;
+      let started = false;
+      child.once('spawn', () => {
+        started = true;
+        resolve();
+      });
+      child.once('error', (err) => {
+        if (!started) {
+          this.finish(127);
+          reject(err);
+        }
+      });
+      child.stdin?.on('error', () => undefined); // EPIPE when the process ignores its input
+      const pipe = (name: string, s: NodeJS.ReadableStream | null): void => {
+        if (!s) return;
+        this.streamsOpen++;
+        s.on('data', (d: Buffer) => {
+          this.output.push(this.outputStreams.includes(name) ? name : this.outputStreams[0] ?? name, d);
+          this.wake();
+        });
+        const done = (): void => {
+          this.streamsOpen--;
+          this.maybeClosed();
+        };
+        s.once('end', done);
+        s.once('error', done);
+      };
+      pipe('stdout', child.stdout);
+      pipe('stderr', child.stderr);
+      child.once('exit', (code, signal) => {
+        this.exited = true;
+        this.exitCode = code ?? 128 + signalNumber(signal);
+        // A grandchild may keep the pipes open; do not wait for it forever.
+        setTimeout(() => {
+          if (!this.closed) {
+            child.stdout?.destroy();
+            child.stderr?.destroy();
+            this.streamsOpen = 0;
+            this.maybeClosed();
+          }
+        }, 2000).unref();
+        this.maybeClosed();
+      });
+    });
+  }
+
+  private maybeClosed(): void {
+    if (this.exited && this.streamsOpen <= 0 && !this.closed) this.finish(this.exitCode ?? 0);
+  }
+
+  private finish(code: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.exitCode ??= code;
+    if (this.state === 'Running') this.state = commandMachine.next(this.state, 'Exit');
+    this.wake();
+  }
+
+  /** Apply a table event (throws WsmanStateError when not allowed). */
+  transition(event: CommandEvent): void {
+    this.state = commandMachine.next(this.state, event);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get isDone(): boolean {
+    return this.state !== 'Running';
+  }
+
+  /** Something to say to a Receive: output, or the final state not yet reported. */
+  hasNews(wanted?: ReadonlySet<string>): boolean {
+    return this.output.has(wanted) || (this.isDone && !this.doneReported);
+  }
+
+  onNews(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+
+  /** Wake pending Receives without news (a Disconnect finishes them). */
+  poke(): void {
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  writeStdin(data: Buffer, end: boolean): void {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || stdin.writableEnded || this.isDone) return;
+    if (data.length) stdin.write(data);
+    if (end) stdin.end();
+  }
+
+  private pausePipes(): void {
+    this.child?.stdout?.pause();
+    this.child?.stderr?.pause();
+  }
+
+  private resumePipes(): void {
+    this.child?.stdout?.resume();
+    this.child?.stderr?.resume();
+  }
+
+  /** Send a signal by its short name (ctrl_c, ctrl_break, terminate) to the whole process group. */
+  signal(kind: 'ctrl_c' | 'ctrl_break' | 'terminate'): void {
+    if (this.closed && this.exited) return;
+    killGroup(this.child, SIGNALS[kind] ?? 'SIGKILL');
+  }
+
+  /** Kill the process tree and release everything (Signal terminate, Delete, shutdown). */
+  dispose(): void {
+    // The whole group, even after the command exited: a background child it left behind dies too.
+    killGroup(this.child, 'SIGKILL');
+    this.child?.stdin?.destroy();
+    this.child?.stdout?.destroy();
+    this.child?.stderr?.destroy();
+    if (this.state !== 'Terminated') this.state = 'Terminated';
+    this.wake();
+    this.waiters.clear();
+  }
+}
+
+function killGroup(child: ChildProcess | undefined, sig: NodeJS.Signals): void {
+  const pid = child?.pid;
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      try {
+        child.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+const SIGNUM: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
+function signalNumber(sig: NodeJS.Signals | null): number {
+  return sig ? SIGNUM[sig] ?? 0 : 0;
+}

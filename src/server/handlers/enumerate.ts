@@ -1,0 +1,123 @@
+/**
+ * WS-Enumeration of shells and of a shell's commands (protocol.md §5): Enumerate (optimized or
+ * not), Pull with MaxElements, Release. Only the caller's shells are visible.
+ */
+import { Action, WsmanCode, selector, SELECTOR_FILTER_DIALECT, type EnumerationItem } from '../../core/index.js';
+import type { WsmanRequest, Reply } from '../core.js';
+import { fault, badBody, guid } from './common.js';
+import { envelopeLimit } from './receive.js';
+import { encodeShell, encodeCommandItem } from '../../core/messages/shell.js';
+import { serializeXml } from '../../core/xml.js';
+
+const MAX_BATCH = 32000;
+/** Room for the envelope, headers and enumeration elements around the items. */
+const ENVELOPE_OVERHEAD = 3072;
+/** At most this many open enumeration contexts per listener (the oldest are dropped). */
+const MAX_CONTEXTS = 10_000;
+
+function itemSize(i: EnumerationItem): number {
+  if (i.kind === 'Shell') return Buffer.byteLength(serializeXml(encodeShell(i.shell)));
+  if (i.kind === 'Command') return Buffer.byteLength(serializeXml(encodeCommandItem(i)));
+  return 0;
+}
+
+/** How many of `items` (at most `max`) fit in one response to this request. At least one. */
+function fitting(req: WsmanRequest, items: EnumerationItem[], max: number): number {
+  let room = envelopeLimit(req) - ENVELOPE_OVERHEAD;
+  let n = 0;
+  for (const i of items) {
+    if (n >= max) break;
+    room -= itemSize(i);
+    if (room < 0 && n > 0) break;
+    n++;
+  }
+  return n;
+}
+
+function shellItems(req: WsmanRequest): EnumerationItem[] {
+  const now = req.core.now();
+  return req.core.store.ownedBy(req.user.name)
+    .filter((s) => !req.config || s.config === req.config)
+    .map((s) => ({ kind: 'Shell', shell: s.toFields(now) }));
+}
+
+function commandItems(req: WsmanRequest): EnumerationItem[] {
+  if (req.body.kind !== 'Enumerate') throw badBody('Enumerate needs an n:Enumerate body');
+  const b = req.body;
+  const dialectOk = b.filterDialect === undefined || b.filterDialect.toLowerCase() === SELECTOR_FILTER_DIALECT.toLowerCase();
+  const sel = b.filterSelectors ?? {};
+  const id = selector({ selectors: sel }, 'ShellId');
+  if (!dialectOk || id === undefined) throw fault(WsmanCode.ShellCommandsFilterExpected, 'enumerating commands needs a ShellId SelectorFilter');
+  const shell = req.core.store.get(guid(id) ?? id.trim());
+  if (!shell) throw fault(WsmanCode.UnexpectedSelectors, 'no such shell');
+  if (shell.owner.name.toLowerCase() !== req.user.name.toLowerCase()) throw fault(WsmanCode.AccessDenied, 'the shell belongs to another user');
+  req.note.shellId = shell.id;
+  return [...shell.commands.values()].map((c) => ({
+    kind: 'Command', commandId: c.id, commandLine: c.commandLine, commandState: c.isDone ? 'Done' : 'Running',
+  }));
+}
+
+function start(req: WsmanRequest, items: EnumerationItem[]): Reply {
+  if (req.body.kind !== 'Enumerate') throw badBody('Enumerate needs an n:Enumerate body');
+  const b = req.body;
+  const max = Math.max(1, Math.min(b.maxElements ?? MAX_BATCH, MAX_BATCH));
+  if (b.optimize) {
+    const n = fitting(req, items, max);
+    const first = items.slice(0, n);
+    const rest = items.slice(n);
+    if (rest.length === 0) {
+      return { kind: 'soap', action: Action.EnumerateResponse, body: { kind: 'EnumerateResponse', context: '', items: first, endOfSequence: true } };
+    }
+    const ctx = remember(req, rest);
+    return { kind: 'soap', action: Action.EnumerateResponse, body: { kind: 'EnumerateResponse', context: ctx, items: first } };
+  }
+  const ctx = remember(req, items);
+  return { kind: 'soap', action: Action.EnumerateResponse, body: { kind: 'EnumerateResponse', context: ctx } };
+}
+
+function remember(req: WsmanRequest, items: EnumerationItem[]): string {
+  const id = `uuid:${req.core.newId()}`;
+  const all = req.core.enumerations;
+  if (all.size >= MAX_CONTEXTS) {
+    const oldest = all.keys().next().value;
+    if (oldest !== undefined) all.delete(oldest);
+  }
+  req.core.enumerations.set(id.toUpperCase(), { items, owner: req.user.name.toLowerCase(), expires: req.core.now() + req.core.config.enumerationTimeoutMs });
+  return id;
+}
+
+export async function enumerateShells(req: WsmanRequest): Promise<Reply> {
+  return start(req, shellItems(req));
+}
+
+export async function enumerateCommands(req: WsmanRequest): Promise<Reply> {
+  return start(req, commandItems(req));
+}
+
+function context(req: WsmanRequest, text: string): { key: string; items: EnumerationItem[] } {
+  const key = text.trim().toUpperCase();
+  const e = req.core.enumerations.get(key);
+  if (!e || e.owner !== req.user.name.toLowerCase()) throw fault(WsmanCode.InvalidEnumerationContext, 'unknown or expired enumeration context');
+  return { key, items: e.items };
+}
+
+export async function pull(req: WsmanRequest): Promise<Reply> {
+  if (req.body.kind !== 'Pull') throw badBody('Pull needs an n:Pull body');
+  const { key, items } = context(req, req.body.context);
+  const max = Math.max(1, Math.min(req.body.maxElements ?? 1, MAX_BATCH));
+  const batch = items.splice(0, fitting(req, items, max));
+  if (items.length === 0) {
+    req.core.enumerations.delete(key);
+    return { kind: 'soap', action: Action.PullResponse, body: { kind: 'PullResponse', items: batch, endOfSequence: true } };
+  }
+  const e = req.core.enumerations.get(key);
+  if (e) e.expires = req.core.now() + req.core.config.enumerationTimeoutMs;
+  return { kind: 'soap', action: Action.PullResponse, body: { kind: 'PullResponse', context: req.body.context.trim(), items: batch } };
+}
+
+export async function release(req: WsmanRequest): Promise<Reply> {
+  if (req.body.kind !== 'Release') throw badBody('Release needs an n:Release body');
+  const { key } = context(req, req.body.context);
+  req.core.enumerations.delete(key);
+  return { kind: 'soap', action: Action.ReleaseResponse, body: { kind: 'Empty' } };
+}

@@ -1,0 +1,52 @@
+/** Identify (protocol.md §2) and Get of the WinRM configuration resource (`winrm get winrm/config`). */
+import { Action, type IdentifyResponseBody, type ConfigTree } from '../../core/index.js';
+import type { WsmanRequest, Reply, ListenerCore } from '../core.js';
+
+const PROTOCOL_VERSION = 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd';
+const VENDOR = 'Microsoft Corporation';
+
+/** The IdentifyResponse; unauthenticated answers carry no SecurityProfiles and a zeroed version. */
+export function identifyBody(core: ListenerCore, authenticated: boolean, secure: boolean): IdentifyResponseBody {
+  const b: IdentifyResponseBody = {
+    kind: 'IdentifyResponse',
+    protocolVersion: PROTOCOL_VERSION,
+    productVendor: VENDOR,
+    productVersion: authenticated ? 'OS: 10.0.17763 SP: 0.0 Stack: 3.0' : 'OS: 0.0.0 SP: 0.0 Stack: 3.0',
+  };
+  if (authenticated) b.securityProfiles = core.authenticators.map((a) => (secure ? a.profiles.https : a.profiles.http));
+  return b;
+}
+
+export async function getConfig(req: WsmanRequest): Promise<Reply> {
+  const c = req.core.config;
+  const cmd = c.configurations[0]!;
+  const yesNo = (b: boolean): string => (b ? 'true' : 'false');
+  const basic = req.core.authenticators.some((a) => a.scheme === 'Basic');
+  const config: ConfigTree = {
+    MaxEnvelopeSizekb: String(c.maxEnvelopeSizeKb),
+    MaxTimeoutms: String(c.maxTimeoutMs),
+    MaxBatchItems: '32000',
+    MaxProviderRequests: '4294967295',
+    Client: { NetworkDelayms: '5000', URLPrefix: 'wsman', AllowUnencrypted: 'false', TrustedHosts: '' },
+    Service: {
+      MaxConcurrentOperations: '4294967295',
+      MaxConcurrentOperationsPerUser: String(cmd.maxConcurrentOperationsPerUser),
+      EnumerationTimeoutms: String(c.enumerationTimeoutMs),
+      MaxConnections: '300',
+      MaxPacketRetrievalTimeSeconds: '120',
+      AllowUnencrypted: yesNo(req.core.allowUnencrypted),
+      Auth: { Basic: yesNo(basic), Kerberos: 'false', Negotiate: yesNo(req.core.authenticators.some((a) => a.scheme === 'Negotiate')), Certificate: 'false', CredSSP: 'false', CbtHardeningLevel: 'Relaxed' },
+      IPv4Filter: '*',
+      IPv6Filter: '*',
+    },
+    Winrs: {
+      AllowRemoteShellAccess: 'true',
+      IdleTimeout: String(cmd.idleTimeoutMs),
+      MaxConcurrentUsers: '2147483647',
+      MaxProcessesPerShell: '2147483647',
+      MaxMemoryPerShellMB: '2147483647',
+      MaxShellsPerUser: String(cmd.maxShellsPerUser),
+    },
+  };
+  return { kind: 'soap', action: Action.GetResponse, body: { kind: 'Config', config } };
+}

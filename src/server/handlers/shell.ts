@@ -1,0 +1,189 @@
+/**
+ * Shell lifecycle and commands: Create, Get, Delete, Command, Send, Signal
+ * (MS-WSMV §3.1.4.5.2, §3.1.4.11–3.1.4.14; protocol.md §3.1–3.7).
+ */
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { Action, WsmanCode, option, type ShellFields } from '../../core/index.js';
+import type { WsmanRequest, Reply } from '../core.js';
+import { ServerShell } from '../shell.js';
+import { ServerCommand, type SpawnSpec } from '../command.js';
+import { lookupAccount, canSwitchUsers, asAccount, accountEnv } from '../accounts.js';
+import { fault, badBody, boolOption, useShell, guid } from './common.js';
+import { clientIdOf } from '../core.js';
+
+export async function createShell(req: WsmanRequest): Promise<Reply> {
+  const { core, headers: h } = req;
+  const config = req.config;
+  if (!config) throw fault(WsmanCode.InvalidResourceURI, 'no session configuration serves this resource URI');
+  const redirect = config.redirect ?? core.redirect;
+  if (redirect) return { kind: 'redirect', location: redirect };
+  if (req.body.kind !== 'Shell') throw badBody('Create needs an rsp:Shell body');
+  const s: ShellFields = req.body.shell;
+  let id: string;
+  if (s.requestedShellId !== undefined) {
+    const g = guid(s.requestedShellId);
+    if (!g) throw fault(WsmanCode.ShellIdNotValid, 'the client ShellId is not a GUID');
+    if (core.store.has(g)) throw fault(WsmanCode.ShellIdConflict, 'a shell with this ShellId exists');
+    id = g;
+  } else id = core.newId();
+  if (core.store.countFor(req.user.name, config) >= config.maxShellsPerUser) {
+    throw fault(WsmanCode.QuotaMaxShells, 'MaxShellsPerUser reached');
+  }
+  let idle = config.idleTimeoutMs;
+  if (s.idleTimeOut !== undefined && s.idleTimeOut > 0) {
+    if (s.idleTimeOut > config.maxIdleTimeoutMs) throw fault(WsmanCode.IdleTimeoutOutOfBounds, 'IdleTimeOut exceeds MaxIdleTimeout');
+    idle = s.idleTimeOut;
+  }
+  const codepage = option(h, 'WINRS_CODEPAGE')?.value.trim();
+  const shell = new ServerShell({
+    id,
+    ...(s.name !== undefined && s.name !== '' ? { name: s.name } : {}),
+    config,
+    owner: req.user,
+    clientIp: req.clientIp,
+    clientId: clientIdOf(h),
+    environment: s.environment ?? {},
+    ...(s.workingDirectory !== undefined && s.workingDirectory.trim() !== '' ? { workingDirectory: s.workingDirectory.trim() } : {}),
+    ...(s.lifetime !== undefined ? { lifetimeMs: s.lifetime } : {}),
+    idleTimeoutMs: idle,
+    inputStreams: s.inputStreams?.length ? s.inputStreams : ['stdin'],
+    outputStreams: s.outputStreams?.length ? s.outputStreams : ['stdout', 'stderr'],
+    locale: h.locale || 'en-US',
+    dataLocale: h.dataLocale || h.locale || 'en-US',
+    noProfile: boolOption(h, 'WINRS_NOPROFILE'),
+    ...(codepage ? { codepage } : {}),
+    bufferMode: s.bufferMode ?? config.outputBufferingMode,
+    ...(s.creationXml !== undefined ? { creationXml: s.creationXml } : {}),
+    now: core.now(),
+  });
+  core.store.add(shell);
+  req.note.shellId = id;
+  const fields = shell.toFields(core.now());
+  delete fields.memoryUsed;
+  delete fields.childProcesses;
+  return {
+    kind: 'soap',
+    action: Action.CreateResponse,
+    body: { kind: 'ResourceCreated', address: req.endpoint, resourceUri: config.resourceUri, selectors: { ShellId: id }, shell: fields },
+  };
+}
+
+export async function getShell(req: WsmanRequest): Promise<Reply> {
+  const shell = useShell(req, 'Get');
+  return { kind: 'soap', action: Action.GetResponse, body: { kind: 'Shell', shell: shell.toFields(req.core.now()) } };
+}
+
+export async function deleteShell(req: WsmanRequest): Promise<Reply> {
+  const shell = useShell(req, 'Delete');
+  req.core.store.delete(shell.id);
+  return { kind: 'soap', action: Action.DeleteResponse, body: { kind: 'Empty' } };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** How to start a command for this shell's owner: argv prefix, env, cwd, uid/gid. */
+function spawnSpec(req: WsmanRequest, shell: ServerShell, argv: string[]): SpawnSpec {
+  const mapped = shell.owner.runAs !== undefined && canSwitchUsers() ? lookupAccount(shell.owner.runAs) : undefined;
+  if (shell.owner.runAs !== undefined && canSwitchUsers() && !mapped) {
+    throw fault(WsmanCode.AccessDenied, `the account mapped to this user does not exist`);
+  }
+  let env: Record<string, string>;
+  let home: string;
+  let prefix: string[] = [];
+  const ids: { uid?: number; gid?: number } = {};
+  if (mapped) {
+    env = { ...accountEnv(mapped), LANG: process.env.LANG ?? 'C.UTF-8' };
+    home = mapped.home;
+    const as = asAccount(mapped);
+    prefix = as.prefix;
+    if (as.uid !== undefined) ids.uid = as.uid;
+    if (as.gid !== undefined) ids.gid = as.gid;
+  } else {
+    env = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !req.core.hiddenEnv.includes(k)) env[k] = v;
+    home = process.env.HOME ?? homedir();
+  }
+  Object.assign(env, shell.environment);
+  const cwd = shell.workingDirectory !== undefined && isDirectory(shell.workingDirectory) ? shell.workingDirectory : isDirectory(home) ? home : '/';
+  return { argv: [...prefix, ...argv], cwd, env, ...ids };
+}
+
+export async function command(req: WsmanRequest): Promise<Reply> {
+  const shell = useShell(req, 'Command');
+  if (req.body.kind !== 'CommandLine') throw badBody('Command needs an rsp:CommandLine body');
+  const b = req.body;
+  let id: string;
+  if (b.commandId !== undefined) {
+    const g = guid(b.commandId);
+    if (!g) throw fault(WsmanCode.InvalidSelectors, 'the client CommandId is not a GUID');
+    if (shell.command(g)) throw fault(WsmanCode.ShellIdConflict, 'a command with this CommandId exists');
+    id = g;
+  } else id = req.core.newId();
+  const skipShell = boolOption(req.headers, 'WINRS_SKIP_CMD_SHELL');
+  const text = b.command.trim();
+  if (skipShell && text === '') throw badBody('Command is empty');
+  const line = [b.command, ...b.arguments].join(' ');
+  const argv = skipShell ? [text, ...b.arguments] : ['/bin/sh', '-c', line];
+  const spec = spawnSpec(req, shell, argv);
+  const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams);
+  shell.commands.set(id, cmd);
+  req.note.commandId = id;
+  try {
+    await cmd.spawned;
+  } catch (err) {
+    shell.commands.delete(id);
+    cmd.dispose();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw fault(code === 'ENOENT' ? 2 : code === 'EACCES' ? 5 : 50,
+      code === 'ENOENT' ? 'The system cannot find the file specified. ' : 'The command could not be started. ');
+  }
+  return { kind: 'soap', action: Action.CommandResponse, body: { kind: 'CommandResponse', commandId: id } };
+}
+
+export async function send(req: WsmanRequest): Promise<Reply> {
+  const shell = useShell(req, 'Send');
+  if (req.body.kind !== 'Send') throw badBody('Send needs an rsp:Send body');
+  for (const st of req.body.streams) {
+    if (st.commandId === undefined) throw fault(WsmanCode.UnexpectedSelectors, 'a Send stream names no CommandId');
+    const cmd = shell.command(guid(st.commandId) ?? st.commandId);
+    if (!cmd) throw fault(WsmanCode.UnexpectedSelectors, 'the request contained a command identifier that does not exist');
+    req.note.commandId = cmd.id;
+    cmd.transition('Send');
+    cmd.writeStdin(st.data, st.end === true);
+  }
+  return { kind: 'soap', action: Action.SendResponse, body: { kind: 'SendResponse' } };
+}
+
+export async function signal(req: WsmanRequest): Promise<Reply> {
+  const shell = useShell(req, 'Signal');
+  if (req.body.kind !== 'Signal') throw badBody('Signal needs an rsp:Signal body');
+  const code = req.body.code.toLowerCase();
+  const tail = code.slice(code.lastIndexOf('/') + 1);
+  const targets = req.body.commandId !== undefined
+    ? [shell.command(guid(req.body.commandId) ?? req.body.commandId)]
+    : [...shell.commands.values()];
+  if (req.body.commandId !== undefined && !targets[0]) {
+    throw fault(WsmanCode.UnexpectedSelectors, 'the request contained a command identifier that does not exist');
+  }
+  for (const cmd of targets) {
+    if (!cmd) continue;
+    req.note.commandId = cmd.id;
+    cmd.transition('Signal');
+    if (tail === 'terminate') {
+      cmd.transition('Terminate');
+      cmd.dispose();
+      shell.commands.delete(cmd.id);
+    } else if (tail === 'ctrl_c' || tail === 'crtl_c') cmd.signal('ctrl_c');
+    else if (tail === 'ctrl_break') cmd.signal('ctrl_break');
+    else throw fault(WsmanCode.InvalidSoapBody, `unknown signal code`);
+  }
+  return { kind: 'soap', action: Action.SignalResponse, body: { kind: 'SignalResponse' } };
+}
+

@@ -1,0 +1,137 @@
+/**
+ * The WinRM-compatible listener: HTTP and HTTPS endpoints over one ListenerCore. Like
+ * `winrm quickconfig` plus the WinRM service: 5985/5986 by default, POST /wsman, Basic against the
+ * user store (other schemes plug in as Authenticators), shells running real processes.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ListenerCore } from './core.js';
+import { defaultConfig, type ListenerConfig } from './config.js';
+import type { UserStore } from './users.js';
+import { BasicAuthenticator, negotiateAuthenticator, type Authenticator } from './auth.js';
+import { createLogger, type Logger } from './log.js';
+import { createHandler } from './http.js';
+import { stateDirCertificate, type TlsMaterial } from './tls.js';
+
+export interface ListenerOptions {
+  users: UserStore;
+  /** Default 127.0.0.1; listening on all interfaces must be asked for. */
+  host?: string;
+  /** HTTP port (default 5985; 0 picks a free port; null disables HTTP). */
+  httpPort?: number | null;
+  /** HTTPS port (default 5986; 0 picks a free port; null disables HTTPS). */
+  httpsPort?: number | null;
+  /** Application name: the URL path is `/<appName>` (default `wsman`). */
+  appName?: string;
+  config?: ListenerConfig;
+  allowUnencrypted?: boolean;
+  redirect?: string;
+  /** TLS material; default: the state directory's self-signed certificate. */
+  tls?: TlsMaterial;
+  stateDir?: string;
+  logger?: Logger;
+  authenticators?: Authenticator[];
+  sweepIntervalMs?: number;
+  hiddenEnv?: string[];
+}
+
+export interface ListeningEndpoint {
+  url: string;
+  port: number;
+  secure: boolean;
+  thumbprint?: string;
+}
+
+/** Negotiate (when some user has an NT hash) then Basic, in the order Windows offers them. */
+export function defaultAuthenticators(users: UserStore): Authenticator[] {
+  const hasNt = users.names().some((n) => users.get(n)?.ntHash !== undefined);
+  return [...(hasNt ? [negotiateAuthenticator(users)] : []), new BasicAuthenticator(users)];
+}
+
+/** Default state directory: $XDG_STATE_HOME/wsman or ~/.local/state/wsman. */
+export function defaultStateDir(): string {
+  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'wsman');
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** A running `wsman listen` (Enable-PSRemoting's service, for this host). */
+export class WsmanListener {
+  readonly core: ListenerCore;
+  private readonly servers: Server[] = [];
+  readonly endpoints: ListeningEndpoint[] = [];
+  private readonly path: string;
+
+  constructor(private readonly opts: ListenerOptions) {
+    this.path = '/' + (opts.appName ?? 'wsman').replace(/^\/+/, '');
+    this.core = new ListenerCore({
+      config: opts.config ?? defaultConfig(),
+      users: opts.users,
+      log: opts.logger ?? createLogger('info'),
+      authenticators: opts.authenticators ?? defaultAuthenticators(opts.users),
+      allowUnencrypted: opts.allowUnencrypted ?? false,
+      ...(opts.redirect ? { redirect: opts.redirect } : {}),
+      ...(opts.sweepIntervalMs ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
+      ...(opts.hiddenEnv ? { hiddenEnv: opts.hiddenEnv } : {}),
+    });
+  }
+
+  private async listen(server: Server, port: number, host: string): Promise<number> {
+    server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 125_000;
+    server.requestTimeout = 0;
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.servers.push(server);
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Start the endpoints; resolves once they accept connections. */
+  async start(): Promise<ListeningEndpoint[]> {
+    const host = this.opts.host ?? '127.0.0.1';
+    try {
+      if (this.opts.httpPort !== null) {
+        const server = createHttpServer(createHandler(this.core, { secure: false, path: this.path }));
+        const port = await this.listen(server, this.opts.httpPort ?? 5985, host);
+        this.endpoints.push({ url: `http://${urlHost(host)}:${port}${this.path}`, port, secure: false });
+      }
+      if (this.opts.httpsPort !== null) {
+        const tls = this.opts.tls ?? stateDirCertificate(this.opts.stateDir ?? defaultStateDir());
+        const server = createHttpsServer({
+          ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}),
+          ...(tls.pfx ? { pfx: tls.pfx } : {}), ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+        }, createHandler(this.core, { secure: true, path: this.path }));
+        const port = await this.listen(server, this.opts.httpsPort ?? 5986, host);
+        this.endpoints.push({ url: `https://${urlHost(host)}:${port}${this.path}`, port, secure: true, thumbprint: tls.thumbprint });
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    return this.endpoints;
+  }
+
+  /** Stop accepting, drop connections, kill every shell's processes. */
+  async stop(): Promise<void> {
+    this.core.close();
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    })));
+    this.servers.length = 0;
+  }
+}

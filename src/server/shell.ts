@@ -1,0 +1,132 @@
+/**
+ * One server-side shell: what Create asked for, who owns it, which client holds it, its commands
+ * and its connection state (src/core/state/shell.ts). Times are passed in (ms since the epoch).
+ */
+import { shellMachine, type ShellState, type ShellEvent } from '../core/state/index.js';
+import type { BufferMode, ShellFields } from '../core/index.js';
+import type { SessionConfiguration } from './config.js';
+import type { ListenerUser } from './users.js';
+import type { ServerCommand } from './command.js';
+
+export interface ShellSpec {
+  id: string;
+  name?: string;
+  config: SessionConfiguration;
+  owner: ListenerUser;
+  clientIp: string;
+  /** The client's SessionId header (its "client id" for Reconnect), '' when it sent none. */
+  clientId: string;
+  environment: Record<string, string>;
+  workingDirectory?: string;
+  lifetimeMs?: number;
+  idleTimeoutMs: number;
+  inputStreams: string[];
+  outputStreams: string[];
+  locale: string;
+  dataLocale: string;
+  noProfile: boolean;
+  codepage?: string;
+  bufferMode: BufferMode;
+  creationXml?: string;
+  now: number;
+}
+
+export class ServerShell {
+  readonly id: string;
+  readonly name: string | undefined;
+  readonly config: SessionConfiguration;
+  readonly owner: ListenerUser;
+  clientIp: string;
+  clientId: string;
+  readonly environment: Record<string, string>;
+  readonly workingDirectory: string | undefined;
+  readonly lifetimeMs: number | undefined;
+  idleTimeoutMs: number;
+  readonly inputStreams: string[];
+  readonly outputStreams: string[];
+  readonly locale: string;
+  readonly dataLocale: string;
+  readonly noProfile: boolean;
+  readonly codepage: string | undefined;
+  bufferMode: BufferMode;
+  readonly creationXml: string | undefined;
+  state: ShellState = 'Connected';
+  readonly createdAt: number;
+  /** Last request from a client (any operation on this shell). */
+  lastActivity: number;
+  disconnectedAt: number | undefined;
+  /** Disconnected by the keep-alive window, not by a Disconnect request. */
+  lostKeepAlive = false;
+  /** Requests in progress on this shell (a pending Receive keeps it active). */
+  busy = 0;
+  readonly commands = new Map<string, ServerCommand>();
+
+  constructor(s: ShellSpec) {
+    this.id = s.id;
+    this.name = s.name;
+    this.config = s.config;
+    this.owner = s.owner;
+    this.clientIp = s.clientIp;
+    this.clientId = s.clientId;
+    this.environment = s.environment;
+    this.workingDirectory = s.workingDirectory;
+    this.lifetimeMs = s.lifetimeMs;
+    this.idleTimeoutMs = s.idleTimeoutMs;
+    this.inputStreams = s.inputStreams;
+    this.outputStreams = s.outputStreams;
+    this.locale = s.locale;
+    this.dataLocale = s.dataLocale;
+    this.noProfile = s.noProfile;
+    this.codepage = s.codepage;
+    this.bufferMode = s.bufferMode;
+    this.creationXml = s.creationXml;
+    this.createdAt = s.now;
+    this.lastActivity = s.now;
+  }
+
+  /** Apply a table event (throws WsmanStateError with the fault to answer when not allowed). */
+  transition(event: ShellEvent): void {
+    this.state = shellMachine.next(this.state, event);
+  }
+
+  command(id: string): ServerCommand | undefined {
+    return this.commands.get(id.toUpperCase());
+  }
+
+  /** Every field Windows reports for a shell (Create response, Get, enumeration: protocol.md §5.1). */
+  toFields(now: number, detail: { processId?: number; memoryUsed?: string } = {}): ShellFields {
+    const f: ShellFields = {
+      shellId: this.id,
+      name: this.name ?? this.id,
+      resourceUri: this.config.resourceUri,
+      owner: this.owner.name,
+      clientIp: this.clientIp,
+      processId: detail.processId ?? process.pid,
+      idleTimeOut: this.idleTimeoutMs,
+      inputStreams: this.inputStreams,
+      outputStreams: this.outputStreams,
+      maxIdleTimeOut: this.config.maxIdleTimeoutMs,
+      locale: this.locale,
+      dataLocale: this.dataLocale,
+      compressionMode: 'NoCompression',
+      profileLoaded: this.noProfile ? 'No' : 'Yes',
+      encoding: 'UTF8',
+      bufferMode: this.bufferMode,
+      state: this.state === 'Disconnected' ? 'Disconnected' : 'Connected',
+      shellRunTime: now - this.createdAt,
+      shellInactivity: this.busy > 0 ? 0 : now - this.lastActivity,
+      memoryUsed: detail.memoryUsed ?? `${Math.max(1, Math.round(process.memoryUsage().rss / 1048576))}MB`,
+      childProcesses: [...this.commands.values()].filter((c) => !c.isDone).length,
+    };
+    if (Object.keys(this.environment).length) f.environment = this.environment;
+    if (this.workingDirectory !== undefined) f.workingDirectory = this.workingDirectory;
+    if (this.lifetimeMs !== undefined) f.lifetime = this.lifetimeMs;
+    return f;
+  }
+
+  /** Kill every process and forget every command. */
+  dispose(): void {
+    for (const c of this.commands.values()) c.dispose();
+    this.commands.clear();
+  }
+}

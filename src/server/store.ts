@@ -1,0 +1,91 @@
+/**
+ * All shells of the listener, by uppercase ShellId, with the per-user quota counts and the
+ * periodic sweep that enforces IdleTimeOut (delete the shell, kill its processes) and the client
+ * keep-alive window (a silent connected shell becomes Disconnected so another client can connect).
+ */
+import type { ServerShell } from './shell.js';
+import type { SessionConfiguration } from './config.js';
+
+export interface SweepResult {
+  expired: ServerShell[];
+  disconnected: ServerShell[];
+}
+
+export class ShellStore {
+  private readonly shells = new Map<string, ServerShell>();
+
+  get size(): number {
+    return this.shells.size;
+  }
+
+  get(id: string): ServerShell | undefined {
+    return this.shells.get(id.toUpperCase());
+  }
+
+  has(id: string): boolean {
+    return this.shells.has(id.toUpperCase());
+  }
+
+  add(shell: ServerShell): void {
+    this.shells.set(shell.id.toUpperCase(), shell);
+  }
+
+  /** Remove and dispose (kills the shell's processes). */
+  delete(id: string): ServerShell | undefined {
+    const s = this.shells.get(id.toUpperCase());
+    if (!s) return undefined;
+    this.shells.delete(id.toUpperCase());
+    s.dispose();
+    if (s.state !== 'Closed') s.state = 'Closed';
+    return s;
+  }
+
+  all(): ServerShell[] {
+    return [...this.shells.values()];
+  }
+
+  /** Shells a user owns, in creation order. */
+  ownedBy(userName: string): ServerShell[] {
+    const lower = userName.toLowerCase();
+    return this.all().filter((s) => s.owner.name.toLowerCase() === lower);
+  }
+
+  countFor(userName: string, config: SessionConfiguration): number {
+    return this.ownedBy(userName).filter((s) => s.config === config).length;
+  }
+
+  /**
+   * Apply the clocks. A shell with a request in progress is active. Connected shells: silent for
+   * `keepAliveMs` → Disconnected; silent for IdleTimeOut → deleted. Disconnected shells: deleted
+   * IdleTimeOut after the later of the disconnection and the last request.
+   */
+  sweep(now: number, keepAliveMs: number): SweepResult {
+    const result: SweepResult = { expired: [], disconnected: [] };
+    for (const s of this.shells.values()) {
+      if (s.busy > 0) continue;
+      const since = s.state === 'Disconnected' ? Math.max(s.disconnectedAt ?? s.lastActivity, s.lastActivity) : s.lastActivity;
+      if (now - since >= s.idleTimeoutMs) {
+        result.expired.push(s);
+        continue;
+      }
+      if (s.state === 'Connected' && keepAliveMs > 0 && now - s.lastActivity >= keepAliveMs) {
+        s.transition('KeepAliveLost');
+        s.disconnectedAt = now;
+        s.lostKeepAlive = true;
+        result.disconnected.push(s);
+      }
+    }
+    for (const s of result.expired) {
+      this.shells.delete(s.id.toUpperCase());
+      s.dispose();
+      s.state = 'Closed';
+    }
+    return result;
+  }
+
+  /** Dispose everything (listener shutdown). */
+  clear(): void {
+    for (const s of this.shells.values()) s.dispose();
+    this.shells.clear();
+  }
+}

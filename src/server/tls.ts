@@ -1,0 +1,80 @@
+/**
+ * TLS material for the HTTPS endpoint: given files, a PFX, or a self-signed certificate made with
+ * node-forge on first start and kept in the state directory (as `winrm quickconfig
+ * -transport:https` would make one). The SHA-1 thumbprint is what clients pin.
+ */
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import forge from 'node-forge';
+
+export interface TlsMaterial {
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  pfx?: Buffer;
+  passphrase?: string;
+  /** Uppercase hex SHA-1 of the leaf certificate (DER). */
+  thumbprint: string;
+}
+
+export function thumbprintOfPem(pem: string | Buffer): string {
+  const der = new X509Certificate(pem).raw;
+  return createHash('sha1').update(der).digest('hex').toUpperCase();
+}
+
+/** Make a self-signed server certificate for `names` (DNS names or IPs). */
+export function selfSigned(names: string[]): { cert: string; key: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const pubPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(pubPem);
+  cert.serialNumber = '01' + createHash('sha1').update(String(Date.now()) + Math.random()).digest('hex').slice(0, 30);
+  cert.validity.notBefore = new Date(Date.now() - 86_400_000);
+  cert.validity.notAfter = new Date(Date.now() + 5 * 365 * 86_400_000);
+  const subject = [{ name: 'commonName', value: names[0] ?? 'localhost' }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  const altNames = names.map((n) => (/^[\d.]+$|:/.test(n) ? { type: 7, ip: n } : { type: 2, value: n }));
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key: keyPem };
+}
+
+/** The state directory's certificate, made on first use. */
+export function stateDirCertificate(stateDir: string): TlsMaterial {
+  const certFile = join(stateDir, 'listener-cert.pem');
+  const keyFile = join(stateDir, 'listener-key.pem');
+  if (!existsSync(certFile) || !existsSync(keyFile)) {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const names = [...new Set(['localhost', hostname(), '127.0.0.1', '::1'])];
+    const { cert, key } = selfSigned(names);
+    writeFileSync(keyFile, key, { mode: 0o600 });
+    writeFileSync(certFile, cert, { mode: 0o644 });
+  }
+  const cert = readFileSync(certFile);
+  return { cert, key: readFileSync(keyFile), thumbprint: thumbprintOfPem(cert) };
+}
+
+export function fileCertificate(certFile: string, keyFile: string): TlsMaterial {
+  const cert = readFileSync(certFile);
+  return { cert, key: readFileSync(keyFile), thumbprint: thumbprintOfPem(cert) };
+}
+
+export function pfxCertificate(pfxFile: string, passphrase?: string): TlsMaterial {
+  const pfx = readFileSync(pfxFile);
+  const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(pfx.toString('binary')), passphrase ?? '');
+  const certBag = forge.pki.oids.certBag as string;
+  const bags = p12.getBags({ bagType: certBag })[certBag] ?? [];
+  const leaf = bags[0]?.cert;
+  const thumbprint = leaf
+    ? createHash('sha1').update(Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(leaf)).getBytes(), 'binary')).digest('hex').toUpperCase()
+    : '';
+  return { pfx, ...(passphrase !== undefined ? { passphrase } : {}), thumbprint };
+}

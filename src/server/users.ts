@@ -1,0 +1,133 @@
+/**
+ * The listener's user store: who may authenticate with Basic, and which local account their
+ * commands run as. Passwords are kept only as scrypt hashes (a `--user NAME:PASSWORD` given on
+ * the command line is hashed at start). A users file has one user a line:
+ *
+ *   alice:scrypt$16384$8$1$<salt b64>$<hash b64>[:runas-account[:nt-hash hex]]
+ *
+ * The optional NT hash (written by `wsman user add --ntlm`) enables Negotiate/NTLM for the user;
+ * like a password it grants logon, so the file is created with mode 0600.
+ * Blank lines and lines starting with `#` are ignored. Nothing here ever logs a secret.
+ */
+import { scrypt as scryptCb, randomBytes, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { WsmanUsageError } from '../core/index.js';
+
+function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/** A listener user. `runAs` names the OS account their processes run as. */
+export interface ListenerUser {
+  name: string;
+  hash: string;
+  runAs?: string;
+  /** The NT hash (MD4 of the UTF-16LE password) for NTLM/Negotiate; a password equivalent, never logged. */
+  ntHash?: Uint8Array;
+}
+
+const DEFAULT_N = 16384;
+
+/** Hash a password: `scrypt$N$r$p$salt$hash` (New-LocalUser's job, for this listener). */
+export async function hashPassword(password: string, n = DEFAULT_N): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, 32, { N: n, r: 8, p: 1, maxmem: 256 * n * 8 });
+  return `scrypt$${n}$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** Check a password against a stored hash in constant time. A malformed hash never matches. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  if (![n, r, p].every((x) => Number.isSafeInteger(x) && x > 0) || n > 1 << 20 || r > 32 || p > 16) return false;
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (expected.length < 16) return false;
+  try {
+    const key = await scrypt(password, salt, expected.length, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 });
+    return timingSafeEqual(key, expected);
+  } catch {
+    return false;
+  }
+}
+
+/** In-memory user store; case-insensitive names as Windows accounts. */
+export class UserStore {
+  private readonly users = new Map<string, ListenerUser>();
+
+  add(user: ListenerUser): void {
+    this.users.set(user.name.toLowerCase(), user);
+  }
+
+  get(name: string): ListenerUser | undefined {
+    return this.users.get(name.toLowerCase());
+  }
+
+  get size(): number {
+    return this.users.size;
+  }
+
+  names(): string[] {
+    return [...this.users.values()].map((u) => u.name);
+  }
+
+  /** The user when name and password match, else undefined. Always spends one hash check. */
+  async verify(name: string, password: string): Promise<ListenerUser | undefined> {
+    const u = this.get(name);
+    const ok = await verifyPassword(password, u?.hash ?? DUMMY_HASH);
+    return ok && u ? u : undefined;
+  }
+
+  /** Map a user to an OS account (`--run-as NAME=ACCOUNT`). */
+  setRunAs(name: string, account: string): void {
+    const u = this.get(name);
+    if (!u) throw new WsmanUsageError(`--run-as names an unknown user '${name}'`);
+    u.runAs = account;
+  }
+}
+
+// A well-formed hash of a random password, so unknown users cost the same time as known ones.
+const DUMMY_HASH = `scrypt$${DEFAULT_N}$8$1$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32, 1).toString('base64')}`;
+
+/** Parse a users file's text. */
+export function parseUsersFile(text: string, where: string): ListenerUser[] {
+  const out: ListenerUser[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const parts = line.split(':');
+    if (parts.length < 2 || parts.length > 4 || !parts[0] || !parts[1]?.startsWith('scrypt$')) {
+      throw new WsmanUsageError(`${where}:${i + 1}: expected NAME:scrypt$…[:ACCOUNT[:NTHASH]]`);
+    }
+    const u: ListenerUser = { name: parts[0], hash: parts[1] };
+    if (parts[2]) u.runAs = parts[2];
+    if (parts[3]) {
+      if (!/^[0-9a-f]{32}$/i.test(parts[3])) throw new WsmanUsageError(`${where}:${i + 1}: the NT hash must be 32 hex digits`);
+      u.ntHash = Buffer.from(parts[3], 'hex');
+    }
+    out.push(u);
+  });
+  return out;
+}
+
+export function loadUsersFile(file: string, store: UserStore): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WsmanUsageError(`cannot read users file ${file}: ${(err as Error).message}`);
+  }
+  for (const u of parseUsersFile(text, file)) store.add(u);
+}
+
+/** Add or replace a user in a users file (created with mode 0600 when missing). */
+export async function addUserToFile(file: string, name: string, password: string, runAs?: string, ntHashHex?: string): Promise<void> {
+  if (!/^[^:\s]+$/.test(name)) throw new WsmanUsageError('a user name cannot be empty or contain ":" or spaces');
+  if (runAs !== undefined && !/^[^:\s]+$/.test(runAs)) throw new WsmanUsageError('an account name cannot contain ":" or spaces');
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split(/\r?\n/) : [];
+  const kept = lines.filter((l) => l.trim() !== '' && l.split(':')[0]?.toLowerCase() !== name.toLowerCase());
+  const tail = ntHashHex ? `:${runAs ?? ''}:${ntHashHex}` : runAs ? `:${runAs}` : '';
+  kept.push(`${name}:${await hashPassword(password)}${tail}`);
+  writeFileSync(file, kept.join('\n') + '\n', { mode: 0o600 });
+}

@@ -1,0 +1,291 @@
+/**
+ * HTTP transport over undici (protocol.md §8): POST to one endpoint, keep-alive, one undici
+ * connection per channel so that connection-bound authentication (NTLM, Negotiate) stays on the
+ * socket it was done on; several channels let a Receive wait while a Send goes out.
+ *
+ * Authentication:
+ *   header  → the same Authorization header on every request; a 401 is a refusal.
+ *   context → per connection: step() → `Authorization: <scheme> <b64>` → 401 + token → step() …
+ *             until a non-401 answer; a reconnect starts over. When the provider seals, the
+ *             handshake is an empty-body POST and every body goes through the BodySealer.
+ */
+import { Client, type Dispatcher } from 'undici';
+import type { ClientAuthContext } from '../auth/types.js';
+import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError, WsmanCode } from '../core/errors.js';
+import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';
+import { directConnector, tlsConnectOptions } from './tls.js';
+import { proxiedDispatcher, resolveProxy } from './proxy.js';
+import { parseChallenges } from './auth.js';
+import { mapTransportError } from './errors.js';
+import { tlsServerEndPoint } from '../auth/certificate.js';
+
+const SOAP_CONTENT_TYPE = 'application/soap+xml;charset=UTF-8';
+/** Largest response body we read (a MaxEnvelopeSize of 500 KiB is the usual ceiling). */
+const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+const MAX_AUTH_LEGS = 8;
+
+interface Channel {
+  dispatcher: Dispatcher;
+  busy: boolean;
+  /** Bumped on every new TCP connection; the auth context is valid for one value. */
+  connection: number;
+  ctx: ClientAuthContext | undefined;
+  authedConnection: number;
+  /** DER of the server certificate on the current connection (HTTPS). */
+  peerCert: Buffer | undefined;
+}
+
+interface RawResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function charsetOf(contentType: string | undefined): string | undefined {
+  const m = contentType ? /charset\s*=\s*"?([^";\s]+)/i.exec(contentType) : null;
+  return m?.[1];
+}
+
+/** The HTTP side of a WsmanClient. PowerShell has no public equivalent (WinRM's WinHTTP layer). */
+export class HttpTransport {
+  readonly url: string;
+  private readonly target: URL;
+  private readonly opts: TransportOptions;
+  private readonly channels: Channel[] = [];
+  private readonly waiters: ((c: Channel) => void)[] = [];
+  private readonly cookies = new Map<string, string>();
+  private readonly proxyUri: string | undefined;
+  private closed = false;
+  /** The mechanism `select` settled on. */
+  private chosen: AuthProvider | undefined;
+
+  constructor(opts: TransportOptions) {
+    this.opts = opts;
+    this.target = new URL(opts.url);
+    this.url = this.target.href;
+    this.proxyUri = resolveProxy(opts.proxy, this.target, opts.env);
+    if (this.target.protocol === 'https:') tlsConnectOptions(opts.tls); // load certificate files now: fail early
+  }
+
+  get https(): boolean {
+    return this.target.protocol === 'https:';
+  }
+
+  get auth(): AuthProvider {
+    return this.opts.auth;
+  }
+
+  /** The mechanism in use (for `default`, once the server's challenge has been seen). */
+  get mechanism(): string {
+    const p = this.chosen ?? this.opts.auth;
+    return p.kind === 'header' || p.kind === 'context' ? p.mechanism : p.kind;
+  }
+
+  private newChannel(): Channel {
+    const ch: Channel = { dispatcher: undefined as unknown as Dispatcher, busy: true, connection: 0, ctx: undefined, authedConnection: -1, peerCert: undefined };
+    const onConnect = (): void => { ch.connection++; };
+    const onDisconnect = (): void => { ch.ctx = undefined; ch.peerCert = undefined; };
+    const onPeer = (der: Buffer): void => { ch.peerCert = der; };
+    if (this.proxyUri !== undefined) {
+      ch.dispatcher = proxiedDispatcher(this.proxyUri, this.opts.tls, this.opts.connectTimeoutMs, onPeer);
+    } else {
+      ch.dispatcher = new Client(this.target.origin, {
+        connect: directConnector(this.https ? this.opts.tls : undefined, this.opts.connectTimeoutMs, onPeer),
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 120_000,
+      });
+    }
+    ch.dispatcher.on('connect', onConnect);
+    ch.dispatcher.on('disconnect', onDisconnect);
+    return ch;
+  }
+
+  private acquire(): Promise<Channel> {
+    const idle = this.channels.find((c) => !c.busy);
+    if (idle) {
+      idle.busy = true;
+      return Promise.resolve(idle);
+    }
+    if (this.channels.length < (this.opts.maxConnections ?? 4)) {
+      const ch = this.newChannel();
+      this.channels.push(ch);
+      return Promise.resolve(ch);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(ch: Channel): void {
+    const next = this.waiters.shift();
+    if (next) next(ch);
+    else ch.busy = false;
+  }
+
+  /** POST one body and return the (unsealed) answer. 401 becomes WsmanAuthError. */
+  async send(req: TransportRequest): Promise<TransportResponse> {
+    if (this.closed) throw new WsmanUsageError('the client is closed', 'ERR_CLOSED');
+    const timeout = AbortSignal.timeout(req.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const ch = await this.acquire();
+    try {
+      return await this.exchange(ch, req, signal);
+    } catch (err) {
+      if (req.signal?.aborted) throw req.signal.reason ?? err;
+      if (timeout.aborted) throw new WsmanTimeoutError(`${this.url} did not answer within ${req.timeoutMs} ms`, { cause: err });
+      throw mapTransportError(err, this.url);
+    } finally {
+      this.release(ch);
+    }
+  }
+
+  private async exchange(ch: Channel, req: TransportRequest, signal: AbortSignal): Promise<TransportResponse> {
+    let provider: AuthProvider = req.unauthenticated ? { kind: 'none' } : this.chosen ?? this.opts.auth;
+    const base: Record<string, string> = { 'content-type': SOAP_CONTENT_TYPE, ...req.headers };
+    if (this.opts.userAgent !== undefined) base['user-agent'] = this.opts.userAgent;
+    const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : req.body;
+    if (provider.kind === 'select') {
+      // Ask without credentials; the 401 says which schemes the server takes.
+      const probe = await this.raw(ch, base, body, signal);
+      if (probe.status !== 401) return this.finish(probe);
+      const offered = parseChallenges(probe.headers['www-authenticate']).map((c) => c.scheme.toLowerCase());
+      provider = provider.choose(offered);
+      this.chosen = provider;
+    }
+    if (provider.kind === 'select') throw new WsmanAuthError('no authentication mechanism was chosen', 'ERR_AUTH_NO_COMMON_SCHEME');
+    if (provider.kind === 'none') return this.finish(await this.raw(ch, base, body, signal));
+    if (provider.kind === 'header') {
+      const res = await this.raw(ch, { ...base, authorization: provider.header() }, body, signal);
+      if (res.status === 401) throw this.refused(res, provider.mechanism);
+      return this.finish(res);
+    }
+    const sealing = provider.sealer !== undefined &&
+      (provider.encryption === 'always' || ((provider.encryption ?? 'auto') === 'auto' && !this.https));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (!ch.ctx || ch.authedConnection !== ch.connection) {
+        const first = await this.handshake(ch, provider, base, sealing ? Buffer.alloc(0) : body, signal);
+        if (!sealing) return this.finish(first);
+      }
+      const ctx = ch.ctx;
+      if (!ctx) throw new WsmanAuthError('authentication did not complete', 'ERR_AUTH_INCOMPLETE');
+      let res: RawResult;
+      if (sealing && provider.sealer) {
+        const sealed = provider.sealer.seal(ctx, body, SOAP_CONTENT_TYPE);
+        res = await this.raw(ch, { ...base, 'content-type': sealed.contentType }, sealed.body, signal);
+      } else {
+        res = await this.raw(ch, base, body, signal);
+      }
+      if (res.status === 401) {
+        // The server forgot the connection's context (a reconnect we did not see): start over once.
+        ch.ctx = undefined;
+        if (attempt === 0) continue;
+        throw this.refused(res, provider.mechanism);
+      }
+      const ct = header(res.headers, 'content-type') ?? '';
+      if (provider.sealer && provider.sealer.isSealed(ct)) {
+        const plain = provider.sealer.unseal(ctx, res.body, ct);
+        // The sealed part carried the SOAP content type (OriginalContent); show it to the caller.
+        const headers = { ...res.headers, 'content-type': SOAP_CONTENT_TYPE, 'content-length': String(plain.length) };
+        return { status: res.status, headers, body: Buffer.from(plain), url: this.url, charset: 'utf-8' };
+      }
+      return this.finish(res);
+    }
+    throw new WsmanAuthError('authentication failed', 'ERR_AUTH_REJECTED');
+  }
+
+  /** The 401 loop for a connection-bound mechanism. Returns the answer to the last leg. */
+  private async handshake(ch: Channel, provider: Extract<AuthProvider, { kind: 'context' }>, base: Record<string, string>,
+    body: Uint8Array, signal: AbortSignal): Promise<RawResult> {
+    if (this.https && !ch.peerCert) {
+      // Connect first (an unauthenticated empty POST) so that the context can bind to the
+      // server certificate (tls-server-end-point, RFC 5929), as Windows' CbtHardeningLevel wants.
+      await this.raw(ch, base, Buffer.alloc(0), signal);
+    }
+    const ctx = provider.createContext(ch.peerCert ? { channelBinding: tlsServerEndPoint(ch.peerCert) } : {});
+    let inToken: Uint8Array | undefined;
+    for (let leg = 0; leg < MAX_AUTH_LEGS; leg++) {
+      const step = ctx.step(inToken);
+      const headers = { ...base };
+      if (step.token) headers.authorization = `${ctx.scheme} ${Buffer.from(step.token).toString('base64')}`;
+      const connectionBefore = ch.connection;
+      const res = await this.raw(ch, headers, body, signal);
+      if (leg > 0 && ch.connection !== connectionBefore) {
+        throw new WsmanAuthError(`${this.url} closed the connection during the ${ctx.scheme} handshake`, 'ERR_AUTH_CONNECTION');
+      }
+      const challenge = parseChallenges(res.headers['www-authenticate']).find((c) => c.scheme.toLowerCase() === ctx.scheme.toLowerCase());
+      if (res.status === 401) {
+        if (!challenge?.token || step.done) throw this.refused(res, provider.mechanism);
+        inToken = Buffer.from(challenge.token, 'base64');
+        continue;
+      }
+      // The final answer may carry the server's last token (SPNEGO accept-completed with its
+      // mechListMIC, Kerberos mutual authentication): the context must see it before sealing.
+      if (challenge?.token) ctx.step(Buffer.from(challenge.token, 'base64'));
+      ch.ctx = ctx;
+      ch.authedConnection = ch.connection;
+      return res;
+    }
+    throw new WsmanAuthError(`the ${ctx.scheme} handshake with ${this.url} did not finish in ${MAX_AUTH_LEGS} legs`, 'ERR_AUTH_INCOMPLETE');
+  }
+
+  private refused(res: RawResult, mechanism: string): WsmanAuthError {
+    const offered = parseChallenges(res.headers['www-authenticate']).map((c) => c.scheme);
+    const offer = offered.length ? `; it offers ${[...new Set(offered)].join(', ')}` : '';
+    return new WsmanAuthError(`${this.url} refused ${mechanism} authentication (HTTP 401)${offer}`, 'ERR_AUTH_REJECTED');
+  }
+
+  private finish(res: RawResult): TransportResponse {
+    const out: TransportResponse = { status: res.status, headers: res.headers, body: res.body, url: this.url };
+    const cs = charsetOf(header(res.headers, 'content-type'));
+    if (cs !== undefined) out.charset = cs;
+    return out;
+  }
+
+  private async raw(ch: Channel, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal): Promise<RawResult> {
+    const h = { ...headers };
+    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await ch.dispatcher.request({
+      origin: this.target.origin,
+      path: this.target.pathname + this.target.search,
+      method: 'POST',
+      headers: h,
+      body,
+      signal,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.keepCookies(res.headers['set-cookie']);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const b = chunk as Buffer;
+      size += b.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        res.body.destroy();
+        throw new WsmanProtocolError('ERR_RESPONSE_TOO_LARGE', `the response from ${this.url} exceeds ${MAX_RESPONSE_BYTES} bytes`,
+          { wsmanCode: WsmanCode.EncodingLimit });
+      }
+      chunks.push(b);
+    }
+    return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) };
+  }
+
+  private keepCookies(v: string | string[] | undefined): void {
+    if (v === undefined) return;
+    for (const c of Array.isArray(v) ? v : [v]) {
+      const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
+      if (m?.[1] !== undefined && m[2] !== undefined) this.cookies.set(m[1], m[2]);
+    }
+  }
+
+  /** Close every connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = this.channels.splice(0);
+    await Promise.all(all.map((c) => c.dispatcher.destroy().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,30 @@
+/** Our own listener (src/server) on 127.0.0.1 port 0, HTTP and HTTPS, with user alice:secret. */
+import { WsmanListener, UserStore, hashPassword, selfSigned, thumbprintOfPem, createLogger } from '../../../src/server/index.js';
+
+export interface TestListener {
+  listener: WsmanListener;
+  httpUrl: string;
+  httpsUrl: string;
+  thumbprint: string;
+  stop(): Promise<void>;
+}
+
+export const USER = { username: 'alice', password: 'secret' };
+
+export async function startListener(extra: { redirect?: string } = {}): Promise<TestListener> {
+  const users = new UserStore();
+  users.add({ name: USER.username, hash: await hashPassword(USER.password, 1024) });
+  const { cert, key } = selfSigned(['localhost', '127.0.0.1']);
+  const thumbprint = thumbprintOfPem(cert);
+  const listener = new WsmanListener({
+    users, httpPort: 0, httpsPort: 0, allowUnencrypted: true,
+    tls: { cert, key, thumbprint },
+    logger: createLogger('silent'),
+    ...(extra.redirect ? { redirect: extra.redirect } : {}),
+  });
+  const eps = await listener.start();
+  const http = eps.find((e) => !e.secure);
+  const https = eps.find((e) => e.secure);
+  if (!http || !https) throw new Error('listener did not start both endpoints');
+  return { listener, httpUrl: http.url, httpsUrl: https.url, thumbprint, stop: () => listener.stop() };
+}

@@ -1,0 +1,58 @@
+/** `wsman listen` and `wsman user add` as users run them: start lines, thumbprint, clean stop. */
+import { describe, it, expect } from 'vitest';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { TestShell, isRunning } from './helpers.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+
+const alive = isRunning;
+
+describe('wsman listen', () => {
+  it('prints one line per endpoint (HTTPS with its thumbprint), serves, and stops on SIGTERM killing shell processes', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'wsman-cli-'));
+    const child = spawn(TSX, [MAIN, 'listen', '--port', '0', '--https-port', '0', '--user', 'alice:secret', '--allow-unencrypted', '--state-dir', state, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const lines = await new Promise<string[]>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const l = out.split('\n').filter(Boolean);
+        if (l.length >= 2) resolve(l);
+      });
+      child.once('exit', () => reject(new Error(`exited early: ${err}`)));
+    });
+    expect(lines[0]).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+\/wsman$/);
+    expect(lines[1]).toMatch(/^listening on https:\/\/127\.0\.0\.1:\d+\/wsman thumbprint [0-9A-F]{40}$/);
+    expect(readFileSync(join(state, 'listener-cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
+    const url = lines[0]!.slice('listening on '.length);
+    const sh = await TestShell.create(url);
+    const id = await sh.start('sleep 60 & echo $!; wait');
+    const r = await sh.receive(id);
+    const pid = Number(r.msg.body.kind === 'ReceiveResponse' ? Buffer.concat(r.msg.body.streams.map((s) => s.data)).toString().trim() : NaN);
+    expect(alive(pid)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(alive(pid)).toBe(false);
+    expect(err).not.toContain('secret');
+  });
+});
+
+describe('wsman user add', () => {
+  it('writes a hashed user the listener accepts', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'wsman-cli-')), 'users');
+    const { stdout } = await promisify(execFile)(TSX, [MAIN, 'user', 'add', 'frank', '--users-file', file, '--password-env', 'PW', '--run-as', 'nobody'], { env: { ...process.env, PW: 'fr4nk!' } });
+    expect(stdout).toContain('user frank written');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/^frank:scrypt\$\d+\$8\$1\$[^:]+:nobody\n$/);
+    expect(text).not.toContain('fr4nk!');
+  });
+});
