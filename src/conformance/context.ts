@@ -152,17 +152,30 @@ export class ConformanceContext {
     return encodeMessage({ headers, body: spec.body ?? { kind: 'Empty' } }, 'request');
   }
 
-  /** Windows or a POSIX host, from Identify's vendor; picks commands that work there. */
+  /**
+   * Windows or a POSIX host, asked of the shell itself: `echo %OS%` prints `Windows_NT` under cmd.exe
+   * and `%OS%` under /bin/sh (Identify's vendor says nothing: non-Windows listeners present as Microsoft).
+   */
   async platform(): Promise<Platform> {
     if (this.platformCache) return this.platformCache;
     const saved = this.exchanges;
     this.exchanges = [];
+    this.platformCache = 'posix';
     try {
-      const r = await this.post('<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>', { label: 'platform' });
-      const body = r.message?.body;
-      this.platformCache = body?.kind === 'IdentifyResponse' && /microsoft/i.test(body.productVendor) ? 'windows' : 'posix';
+      const { shellId } = await this.createShell('platform probe');
+      const c = await this.send({ label: 'probe', action: Action.Command, selectors: { ShellId: shellId }, body: { kind: 'CommandLine', command: 'echo %OS%', arguments: [] } });
+      const cb = c.message?.body;
+      for (let i = 0; cb?.kind === 'CommandResponse' && i < 20; i++) {
+        const r = await this.send({ label: 'probe', action: Action.Receive, selectors: { ShellId: shellId }, body: { kind: 'Receive', commandId: cb.commandId, streams: ['stdout'] } });
+        const b = r.message?.body;
+        if (b?.kind !== 'ReceiveResponse' && !(b?.kind === 'Fault' && b.fault.subcode === 'w:TimedOut')) break;
+        if (b?.kind === 'ReceiveResponse' && b.streams.some((s) => s.data.toString('utf8').includes('Windows_NT'))) this.platformCache = 'windows';
+        if (b?.kind === 'ReceiveResponse' && b.commandState?.state === 'Done') break;
+      }
+      await this.send({ label: 'probe', action: Action.Delete, selectors: { ShellId: shellId } });
+      this.forgetShell(shellId);
     } catch {
-      this.platformCache = 'posix';
+      // keep the POSIX guess
     } finally {
       this.exchanges = saved;
     }

@@ -1,0 +1,106 @@
+/** The conformance reports (table, JSON, JUnit, HTML rendered in jsdom) and the CLI's exit code. */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { JSDOM } from 'jsdom';
+import { runConformance, reportTable, reportJson, reportJunit, reportHtml, type Report } from '../../src/conformance/index.js';
+import { parseXml } from '../../src/core/xml.js';
+import { startListener, type TestListener } from '../server/helpers.js';
+import { brokenServer, type BrokenServer } from './helpers.js';
+
+let listener: TestListener;
+let broken: BrokenServer;
+let report: Report;
+
+beforeAll(async () => {
+  listener = await startListener();
+  // Drops RelatesTo: a must-check fails, so reports have a failure to show.
+  broken = await brokenServer(listener.url, (a) => ({ ...a, body: a.body.replace(/<a:RelatesTo>[^<]*<\/a:RelatesTo>/, '') }));
+  report = await runConformance({ url: broken.url, username: 'alice', password: 'secret', only: ['envelope', 'identify', 'faults'] });
+}, 60_000);
+
+afterAll(async () => {
+  await broken.close();
+  await listener.stop();
+});
+
+describe('reports', () => {
+  it('the table has one row per check and a summary line', () => {
+    const t = reportTable(report);
+    for (const c of report.checks) expect(t).toMatch(new RegExp(`${c.status.toUpperCase()}\\s+${c.id}\\s`));
+    expect(t).toContain(`${report.summary.pass} passed, ${report.summary.fail} failed`);
+  });
+
+  it('the JSON has a checks array with id, title, category, severity, status, reason, spec', () => {
+    const j = JSON.parse(reportJson(report)) as { checks: Record<string, unknown>[] };
+    expect(j.checks).toHaveLength(report.checks.length);
+    for (const c of j.checks) expect(Object.keys(c).sort()).toEqual(['category', 'id', 'reason', 'severity', 'spec', 'status', 'title']);
+    expect(j.checks.find((c) => c.id === 'ENV-001')?.status).toBe('fail');
+  });
+
+  it('the JUnit XML counts tests, failures and skips per suite', () => {
+    const root = parseXml(reportJunit(report));
+    expect(root.name).toBe('testsuites');
+    const cases = root.children.flatMap((s) => s.children);
+    expect(cases).toHaveLength(report.checks.length);
+    const failures = cases.filter((c) => c.children.some((x) => x.name === 'failure'));
+    expect(failures.map((c) => c.attrs.find((a) => a.name === 'name')?.value.split(' ')[0]).sort()).toEqual(
+      report.checks.filter((c) => c.status === 'fail').map((c) => c.id).sort());
+    expect(root.attrs.find((a) => a.name === 'failures')?.value).toBe(String(report.summary.fail));
+  });
+
+  it('the HTML page renders the results and each check\'s envelopes', () => {
+    const dom = new JSDOM(reportHtml(report));
+    const doc = dom.window.document;
+    const rows = [...doc.querySelectorAll('tbody tr')];
+    expect(rows).toHaveLength(report.checks.length);
+    const env1 = rows.find((r) => r.children[1]?.textContent === 'ENV-001');
+    expect(env1?.className).toBe('fail');
+    expect(env1?.querySelector('td.status')?.textContent).toBe('FAIL');
+    expect(env1?.querySelector('details pre')?.textContent).toContain('enumeration/Enumerate');
+    expect(doc.getElementById('failed')?.textContent).toBe(`${report.summary.fail} failed`);
+    expect(doc.getElementById('verdict')?.textContent).toMatch(/must-check\(s\) failed/);
+    // Self-contained: no external scripts, styles or images.
+    expect(doc.querySelectorAll('script[src], link[rel=stylesheet], img').length).toBe(0);
+  });
+});
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: path.resolve(import.meta.dirname, '../..'), env: { ...process.env, WSMAN_PASSWORD: 'secret' },
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('wsman conformance', () => {
+  it('exits 0 against our listener and writes the JSON, JUnit and HTML reports', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'wsman-conf-'));
+    const r = await cli(['conformance', listener.url, '--credential', 'alice', '--only', 'envelope', 'faults', '--json',
+      '--junit', path.join(dir, 'r.xml'), '--html', path.join(dir, 'r.html')]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { checks: { status: string }[] };
+    expect(j.checks.length).toBeGreaterThan(10);
+    expect(readFileSync(path.join(dir, 'r.xml'), 'utf8')).toContain('<testsuites');
+    expect(readFileSync(path.join(dir, 'r.html'), 'utf8')).toContain('<table>');
+  }, 60_000);
+
+  it('exits 1 and names the defect against a broken server', async () => {
+    const r = await cli(['conformance', broken.url, '--credential', 'alice', '--only', 'envelope']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL\s+ENV-001/);
+  }, 60_000);
+
+  it('refuses an unknown category with exit 2', async () => {
+    const r = await cli(['conformance', listener.url, '--only', 'nonsense']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown category');
+  }, 30_000);
+});
