@@ -63,11 +63,12 @@ function env(action: string, body: Body, extra: Partial<Headers> = {}): string {
   return encodeMessage({ headers: headers(action, extra), body }, 'request');
 }
 
-async function startListener(maxShells = 30): Promise<{ listener: WsmanListener; url: URL }> {
+async function startListener(maxShells = 30, bufferBytes?: number): Promise<{ listener: WsmanListener; url: URL }> {
   const users = new UserStore();
   users.add({ name: 'bench', hash: await hashPassword('bench', 1024) });
   const config = defaultConfig();
   config.configurations[0]!.maxShellsPerUser = maxShells;
+  if (bufferBytes) config.configurations[0]!.outputBufferBytes = bufferBytes;
   config.clientKeepAliveMs = 0;
   const listener = new WsmanListener({ users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent') });
   const [ep] = await listener.start();
@@ -189,7 +190,7 @@ async function drain() {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let bytes = 0;
   for (;;) {
-    const r = await post(agent, url, job.body.replace(/uuid:[0-9a-f-]{36}(?=<\/a:MessageID>)/i, 'uuid:' + crypto.randomUUID()));
+    const r = await post(agent, url, job.body.replace(/<a:MessageID>[^<]*</, '<a:MessageID>uuid:' + crypto.randomUUID() + '<'));
     if (r.status !== 200) {
       if (r.body.includes('2150858793')) continue;
       throw new Error('receive failed: HTTP ' + r.status);
@@ -298,6 +299,69 @@ export async function run(): Promise<BenchResult[]> {
     gc?.();
     const after = process.memoryUsage().heapUsed;
     results.push({ name: `listener: heap per idle shell at ${n} shells${gc ? '' : ' (no --expose-gc: approximate)'}`, unit: 'KB', value: Math.round(((after - before) / n / 1024) * 100) / 100 });
+    agent.destroy();
+    await listener.stop();
+  }
+
+  // 5. 1,000 disconnected shells: full enumeration time (Enumerate + Pulls) and heap per shell.
+  {
+    const { listener, url } = await startListener(2000);
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const session = { sessionId: 'uuid:BE0C0000-0000-0000-0000-000000000001' };
+    gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const n = 1000;
+    const ids: string[] = [];
+    for (let i = 0; i < n; i += 8) {
+      ids.push(...await Promise.all(Array.from({ length: Math.min(8, n - i) }, async () => {
+        const r = await post(agent, url, env(Action.Create, { kind: 'Shell', shell: { name: `s${i}`, inputStreams: ['stdin'], outputStreams: ['stdout', 'stderr'] } }, session));
+        return shellIdRe.exec(r.text)![1]!;
+      })));
+    }
+    for (let i = 0; i < n; i += 8) {
+      await Promise.all(ids.slice(i, i + 8).map((id) => post(agent, url, env(Action.Disconnect, { kind: 'Disconnect' }, { ...session, selectors: { ShellId: id } }))));
+    }
+    gc?.();
+    const after = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    let seen = 0;
+    const first = await post(agent, url, env(Action.Enumerate, { kind: 'Enumerate', optimize: true, maxElements: 32000 }, { resourceUri: ResourceURI.Shell, maxEnvelopeSize: 512000 }));
+    seen += first.text.split('<rsp:State>Disconnected</rsp:State>').length - 1;
+    let ctx = /<n:EnumerationContext>([^<]*)</.exec(first.text)?.[1] ?? '';
+    while (ctx) {
+      const p = await post(agent, url, env(Action.Pull, { kind: 'Pull', context: ctx, maxElements: 32000 }, { resourceUri: ResourceURI.Shell, maxEnvelopeSize: 512000 }));
+      seen += p.text.split('<rsp:State>Disconnected</rsp:State>').length - 1;
+      ctx = p.text.includes('EndOfSequence') ? '' : /<n:EnumerationContext>([^<]*)</.exec(p.text)?.[1] ?? '';
+    }
+    const ms = performance.now() - t0;
+    if (seen !== n) throw new Error(`enumerated ${seen} of ${n} disconnected shells`);
+    results.push({ name: `listener: enumerate ${n} disconnected shells (Enumerate + Pulls, MaxEnvelopeSize 512000)`, unit: 'ms', value: Math.round(ms * 10) / 10 });
+    results.push({ name: `listener: heap per disconnected shell at ${n} shells`, unit: 'KB', value: Math.round(((after - before) / n / 1024) * 100) / 100 });
+    agent.destroy();
+    await listener.stop();
+  }
+
+  // 6. Reconnect and receive 100 MB of output buffered while disconnected.
+  {
+    const size = 100 * 1024 * 1024;
+    const { listener, url } = await startListener(30, size + (1 << 20));
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const session = { sessionId: 'uuid:BE0C0000-0000-0000-0000-000000000002' };
+    const r = await post(agent, url, env(Action.Create, { kind: 'Shell', shell: { inputStreams: ['stdin'], outputStreams: ['stdout', 'stderr'] } }, session));
+    const shellId = shellIdRe.exec(r.text)![1]!;
+    const sel = { ...session, selectors: { ShellId: shellId } };
+    const c = await post(agent, url, env(Action.Command, { kind: 'CommandLine', command: `head -c ${size} /dev/zero`, arguments: [] }, sel));
+    const commandId = commandIdRe.exec(c.text)![1]!;
+    await post(agent, url, env(Action.Disconnect, { kind: 'Disconnect' }, sel));
+    const shell = listener.core.store.get(shellId)!;
+    while (!shell.command(commandId)!.isDone) await new Promise((res) => setTimeout(res, 20));
+    const t0 = performance.now();
+    await post(agent, url, env(Action.Reconnect, { kind: 'Reconnect' }, sel));
+    const body = env(Action.Receive, { kind: 'Receive', commandId, streams: ['stdout', 'stderr'] }, { ...sel, maxEnvelopeSize: 512000 });
+    const bytes = await inWorker({ kind: 'drain', url: url.href, body, maxEnvelopeSize: 512000, auth: AUTH });
+    const s = (performance.now() - t0) / 1000;
+    if (bytes !== size) throw new Error(`received ${bytes} of ${size} buffered bytes`);
+    results.push({ name: 'listener: Reconnect + Receive of 100 MB buffered while disconnected', unit: 'MB/s', value: Math.round((size / 1048576 / s) * 10) / 10 });
     agent.destroy();
     await listener.stop();
   }

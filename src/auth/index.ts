@@ -32,7 +32,7 @@ export { NegotiateClientContext, NegotiateServerContext, type NegotiateClientOpt
 export { NtlmClientContext, type NtlmClientOptions } from './ntlm/client.js';
 export { NtlmServerContext, type NtlmServerOptions, type NtHashLookup, type CbtHardening } from './ntlm/server.js';
 export { ntHash } from './ntlm/compute.js';
-export { KerberosClientContext, loadKerberos } from './kerberos.js';
+export { KerberosClientContext, KerberosServerContext, loadKerberos } from './kerberos.js';
 export {
   sealBody, unsealBody, parseEncryptedBody, isEncryptedContentType, encryptedContentType, encryptedProtocolOf,
   type EncryptedPart, type SealOptions,

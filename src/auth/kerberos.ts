@@ -5,16 +5,23 @@
  * as HTTP message encryption needs, so Kerberos contexts do not seal: use HTTPS with Kerberos.
  */
 import { FeatureMissingError, WsmanAuthError, WsmanUsageError } from '../core/errors.js';
-import { INSPECT, redacted } from './errors.js';
-import type { ClientAuth, Mechanism, Sealed, StepResult } from './types.js';
+import { AuthFailedError, INSPECT, redacted } from './errors.js';
+import type { ClientAuth, Mechanism, Sealed, ServerAuth, StepResult } from './types.js';
 
 /** The subset of the `kerberos` package's KerberosClient we use. */
 interface NativeKerberosClient {
   step(challenge: string): Promise<string>;
   contextComplete: boolean;
 }
+/** The subset of the `kerberos` package's KerberosServer we use. */
+interface NativeKerberosServer {
+  step(challenge: string): Promise<string>;
+  username?: string;
+  contextComplete: boolean;
+}
 interface NativeKerberosModule {
   initializeClient(service: string, options?: { mechOID?: unknown; principal?: string }): Promise<NativeKerberosClient>;
+  initializeServer?(service: string): Promise<NativeKerberosServer>;
   GSS_MECH_OID_KRB5?: unknown;
   GSS_MECH_OID_SPNEGO?: unknown;
 }
@@ -112,6 +119,71 @@ export class KerberosClientContext implements ClientAuth {
   }
   toString(): string {
     return redacted('KerberosClientContext', { complete: this.done });
+  }
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * A Kerberos acceptor (the listener's `Kerberos` scheme) backed by the native package: the service
+ * key comes from the keytab GSSAPI finds (`KRB5_KTNAME`, default /etc/krb5.keytab). `user` is the
+ * client principal without its realm (`alice@REALM` → `alice`), `domain` the realm. Steps are
+ * asynchronous (`stepAsync`); no sealing (use HTTPS, or allow unencrypted traffic).
+ */
+export class KerberosServerContext implements ServerAuth {
+  readonly mechanism = 'kerberos' as const;
+  readonly scheme = 'Kerberos';
+  readonly canSeal = false;
+  readonly encryptionProtocol: string | undefined = undefined;
+  private native: NativeKerberosServer | undefined;
+  private done = false;
+  private principal: string | undefined;
+
+  /** `service` is the acceptor name, e.g. `HTTP@host` (with `ignore_acceptor_hostname`, any host). */
+  constructor(private readonly service = 'HTTP') {}
+
+  get complete(): boolean {
+    return this.done;
+  }
+  get user(): string | undefined {
+    return this.principal?.replace(/@[^@]*$/, '');
+  }
+  get domain(): string | undefined {
+    const at = this.principal?.lastIndexOf('@') ?? -1;
+    return at >= 0 ? this.principal?.slice(at + 1) : undefined;
+  }
+
+  step(): StepResult {
+    throw new WsmanUsageError('Kerberos steps are asynchronous: call stepAsync');
+  }
+
+  async stepAsync(inToken?: Uint8Array): Promise<StepResult> {
+    const k = await loadKerberos();
+    if (typeof k.initializeServer !== 'function') throw new FeatureMissingError('Kerberos acceptor', 'this version of the kerberos package has no initializeServer');
+    let out: string;
+    try {
+      this.native ??= await k.initializeServer(this.service);
+      out = await this.native.step(inToken ? Buffer.from(inToken).toString('base64') : '');
+    } catch {
+      throw new AuthFailedError('bad-state');
+    }
+    this.done = this.native.contextComplete;
+    if (this.done) this.principal = this.native.username;
+    return { ...(out ? { token: new Uint8Array(Buffer.from(out, 'base64')) } : {}), done: this.done };
+  }
+
+  sessionKey(): undefined {
+    return undefined;
+  }
+  wrap(): Sealed {
+    throw new WsmanUsageError('Kerberos message encryption is not supported; use HTTPS');
+  }
+  unwrap(): Uint8Array {
+    throw new WsmanUsageError('Kerberos message encryption is not supported; use HTTPS');
+  }
+  toString(): string {
+    return redacted('KerberosServerContext', { complete: this.done });
   }
   [INSPECT](): string {
     return this.toString();

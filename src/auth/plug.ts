@@ -10,6 +10,7 @@
 import { sealBody, unsealBody, isEncryptedContentType, encryptedProtocolOf } from './encryption.js';
 import { NegotiateClientContext, NegotiateServerContext } from './negotiate.js';
 import { NtlmClientContext } from './ntlm/client.js';
+import { KerberosClientContext } from './kerberos.js';
 import type { NtlmServerOptions } from './ntlm/server.js';
 import type { ClientAuthContext, ServerAuthContext } from './types.js';
 
@@ -67,6 +68,17 @@ export const ntlmClientMechanism = {
     });
   },
   sealer: httpBodySealer,
+};
+
+/**
+ * For `registerClientMechanism('kerberos', …)`: the `Kerberos` scheme through the optional native
+ * package, with the ticket of the credential cache (kinit), SPN `HTTP/<host>`. No sealing (use HTTPS,
+ * or a listener that allows unencrypted traffic). FeatureMissingError without the package.
+ */
+export const kerberosClientMechanism = {
+  createContext(_credential: Credential, target: Target): Promise<ClientAuthContext> {
+    return KerberosClientContext.create({ host: target.host, mechanism: 'kerberos' });
+  },
 };
 
 /** A Negotiate server context for one connection (accepts SPNEGO and bare NTLMSSP). */

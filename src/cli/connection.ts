@@ -10,7 +10,7 @@ import { configurationUri } from '../client/shell.js';
 import type { AuthenticationMechanism, Credential } from '../transport/auth.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { findCertificateByThumbprint, defaultCertStoreDir } from '../auth/certstore.js';
+import { findCertificateByThumbprint, defaultCertStoreDir, loadCertificateFile } from '../auth/certstore.js';
 
 export interface ConnectionFlags {
   connectionUri?: string;
@@ -21,6 +21,7 @@ export interface ConnectionFlags {
   credential?: string;
   authentication?: AuthenticationMechanism;
   certificateThumbprint?: string;
+  certificate?: string;
   configurationName?: string;
   allowRedirection?: boolean;
   maximumRedirection?: string;
@@ -47,6 +48,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--credential <user>', 'user name (DOMAIN\\user, user@domain); password from WSMAN_PASSWORD or a prompt')
     .addOption(new Option('--authentication <mechanism>', 'authentication mechanism').choices(AUTH).default('default'))
     .option('--certificate-thumbprint <hex>', 'client certificate by SHA-1 thumbprint, from WSMAN_CERT_STORE (PFX password: WSMAN_CERT_PASSWORD)')
+    .option('--certificate <file>', 'client certificate file: PEM with its private key, or PFX (password: WSMAN_CERT_PASSWORD)')
     .option('--configuration-name <name>', 'session configuration (default: the cmd shell)')
     .option('--allow-redirection', 'follow a redirect of shell creation (with --connection-uri)')
     .option('--maximum-redirection <n>', 'most redirects to follow (default 5; negative: no limit)')
@@ -128,6 +130,20 @@ export async function clientOptionsFrom(flags: ConnectionFlags): Promise<{ targe
   }
   const credential = await credentialOf(flags.credential);
   let clientCertificate: ClientOptions['clientCertificate'];
+  if (flags.certificateThumbprint !== undefined && flags.certificate !== undefined) {
+    throw new WsmanUsageError('give --certificate-thumbprint or --certificate, not both', 'ERR_BAD_OPTION');
+  }
+  if (flags.certificate !== undefined) {
+    const pw = process.env.WSMAN_CERT_PASSWORD;
+    let data: Uint8Array;
+    try {
+      data = await readFile(flags.certificate);
+    } catch (e) {
+      throw new WsmanUsageError(`cannot read --certificate ${flags.certificate}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'ERR_CERT_NOT_FOUND');
+    }
+    const found = loadCertificateFile(flags.certificate, data, pw !== undefined ? { password: pw } : {});
+    clientCertificate = { certPem: found.certPem + found.chainPem.join(''), keyPem: found.keyPem };
+  }
   if (flags.certificateThumbprint !== undefined) {
     const pw = process.env.WSMAN_CERT_PASSWORD;
     const found = await findCertificateByThumbprint(flags.certificateThumbprint, defaultCertStoreDir(process.env, homedir()),

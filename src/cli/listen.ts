@@ -1,12 +1,15 @@
 /** `wsman listen`: run the WinRM-compatible listener (what `winrm quickconfig` + the WinRM service do). */
 import type { Command } from 'commander';
-import { WsmanListener, defaultStateDir } from '../server/listener.js';
+import { WsmanListener, defaultStateDir, defaultAuthenticators } from '../server/listener.js';
+import { kerberosAuthenticator } from '../server/auth.js';
+import { loadKerberos } from '../auth/kerberos.js';
 import { UserStore, hashPassword, loadUsersFile } from '../server/users.js';
 import { defaultConfig, loadConfigFile } from '../server/config.js';
 import { createLogger, parseLogLevel } from '../server/log.js';
 import { fileCertificate, pfxCertificate, type TlsMaterial } from '../server/tls.js';
 import { canSwitchUsers } from '../server/accounts.js';
 import { ntHash } from '../auth/ntlm/compute.js';
+import { parseCertMapping, type CertMapping } from '../server/certauth.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -14,6 +17,15 @@ function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port: ${v}`);
   return n;
+}
+
+/** Negotiate, Kerberos, Basic (Windows' order); fails now, clearly, without the native package. */
+async function withKerberos(users: UserStore) {
+  await loadKerberos();
+  const list = defaultAuthenticators(users);
+  const at = list.findIndex((a) => a.scheme === 'Negotiate') + 1;
+  list.splice(at, 0, kerberosAuthenticator(users));
+  return list;
 }
 
 export function register(program: Command): void {
@@ -27,6 +39,9 @@ export function register(program: Command): void {
     .option('--user <name:password>', 'a user allowed to log on with Basic or Negotiate/NTLM (repeatable)', collect, [])
     .option('--users-file <file>', 'users file with scrypt hashes (see `wsman user add`)')
     .option('--run-as <name=account>', 'run this user\'s processes as a local account (repeatable; needs root)', collect, [])
+    .option('--map-cert <thumbprint=user>', 'certificate authentication on HTTPS: map the client certificate with this SHA-1 thumbprint to a user (repeatable)', collect, [])
+    .option('--map-cert-issuer <issuer[:subject]=user>', 'map client certificates issued by the CA with this thumbprint whose UPN matches SUBJECT (default USER@*) to a user (repeatable)', collect, [])
+    .option('--kerberos', 'also offer the Kerberos scheme (optional `kerberos` package; service key HTTP/<host> from the keytab in KRB5_KTNAME); principals map to users by name')
     .option('--allow-unencrypted', 'accept unsealed traffic over plain HTTP (AllowUnencrypted=true)')
     .option('--tls-cert <file>', 'PEM certificate for HTTPS')
     .option('--tls-key <file>', 'PEM private key for HTTPS')
@@ -36,7 +51,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON configuration (limits and session configurations)')
     .option('--state-dir <dir>', 'where the self-signed certificate is kept', defaultStateDir())
     .option('--app-name <name>', 'URL path of the endpoint', 'wsman')
-    .option('--client-keepalive <sec>', 'seconds of client silence after which a connected shell becomes Disconnected', '120')
+    .option('--client-keepalive <sec>', 'seconds of client silence after which a connected shell becomes Disconnected (default 120; 0 never)')
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .action(async (o: Record<string, unknown>) => {
       const log = createLogger(parseLogLevel(String(o.logLevel)));
@@ -48,6 +63,13 @@ export function register(program: Command): void {
         const password = spec.slice(i + 1);
         users.add({ name: spec.slice(0, i), hash: await hashPassword(password, 1024), ntHash: ntHash(password) });
       }
+      const certMappings: CertMapping[] = [
+        ...(o.mapCert as string[]).map((m) => parseCertMapping(m, 'thumbprint')),
+        ...(o.mapCertIssuer as string[]).map((m) => parseCertMapping(m, 'issuer')),
+      ];
+      // A user known only through a certificate mapping has no password (no Basic or Negotiate logon).
+      for (const m of certMappings) if (!users.get(m.user)) users.add({ name: m.user, hash: '!certificate-only' });
+      if (certMappings.length && o.https === false) throw new Error('--map-cert needs the HTTPS endpoint (certificate authentication is HTTPS only)');
       for (const spec of o.runAs as string[]) {
         const i = spec.indexOf('=');
         if (i <= 0) throw new Error('--run-as expects NAME=ACCOUNT');
@@ -55,9 +77,11 @@ export function register(program: Command): void {
       }
       if (users.size === 0) log.log('warn', 'no users: only unauthenticated Identify will be answered (add --user or --users-file)');
       const config = o.config ? loadConfigFile(String(o.config)) : defaultConfig();
-      const keepAlive = Number(o.clientKeepalive);
-      if (!Number.isFinite(keepAlive) || keepAlive < 0) throw new Error('--client-keepalive expects seconds');
-      config.clientKeepAliveMs = keepAlive * 1000;
+      if (o.clientKeepalive !== undefined) {
+        const keepAlive = Number(o.clientKeepalive);
+        if (!Number.isFinite(keepAlive) || keepAlive < 0) throw new Error('--client-keepalive expects seconds');
+        config.clientKeepAliveMs = keepAlive * 1000;
+      }
       const root = canSwitchUsers();
       const unmapped = users.names().filter((n) => users.get(n)?.runAs === undefined);
       if (root && unmapped.length) log.log('warn', 'the listener runs as root: commands of unmapped users run as root', { users: unmapped });
@@ -81,6 +105,8 @@ export function register(program: Command): void {
         allowUnencrypted: o.allowUnencrypted === true,
         ...(o.redirect ? { redirect: String(o.redirect) } : {}),
         ...(tls ? { tls } : {}),
+        ...(certMappings.length ? { certMappings } : {}),
+        ...(o.kerberos ? { authenticators: await withKerberos(users) } : {}),
         stateDir: String(o.stateDir),
         hiddenEnv,
       });

@@ -8,10 +8,11 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Command as Cli } from 'commander';
-import { WsmanError, WsmanFaultError } from '../core/errors.js';
+import { WsmanError, WsmanFaultError, WsmanUsageError } from '../core/errors.js';
 import { WsmanClient } from '../client/client.js';
 import { invokeCommand, invokeOnComputers, type FanOutResult } from '../client/invoke.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
+import { runInDisconnectedSession, runInSession } from './session.js';
 
 export const EXIT_ERROR = 255;
 
@@ -186,9 +187,23 @@ export function register(program: Cli): void {
     .description('run a command on one or more WinRM hosts; exits with the remote exit code')
     .argument('<command>', 'the command (use -- before it)')
     .argument('[args...]', 'its arguments');
-  addConnectionOptions(cmd).action(async (command: string, args: string[], flags: ConnectionFlags) => {
+  addConnectionOptions(cmd)
+    .option('--in-disconnected-session', 'start the command in a new session and disconnect at once (Invoke-Command -InDisconnectedSession); prints the session')
+    .option('--session-name <name>', 'with --in-disconnected-session: the new session\'s name')
+    .option('--session <name>', 'run in this existing session (connecting to it), then leave it disconnected')
+    .action(async (command: string, args: string[], flags: ConnectionFlags & { inDisconnectedSession?: boolean; sessionName?: string; session?: string }) => {
     let status: number;
     try {
+      if (flags.session !== undefined && flags.inDisconnectedSession) throw new WsmanUsageError('--session and --in-disconnected-session do not go together', 'ERR_BAD_OPTION');
+      if (flags.sessionName !== undefined && !flags.inDisconnectedSession) throw new WsmanUsageError('--session-name goes with --in-disconnected-session', 'ERR_BAD_OPTION');
+      if (flags.session !== undefined) {
+        process.exitCode = await runInSession(flags, flags.session, command, args);
+        return;
+      }
+      if (flags.inDisconnectedSession) {
+        process.exitCode = await runInDisconnectedSession(flags, command, args);
+        return;
+      }
       const many = flags.computerName !== undefined && flags.computerName.split(',').filter((s) => s.trim()).length > 1;
       status = many ? await runMany(flags, command, args) : await runOne(flags, command, args);
     } catch (err) {

@@ -12,16 +12,16 @@ async function readPasswordFromStdin(): Promise<string> {
 export function register(program: Command): void {
   const user = program.command('user').description('manage the listener\'s users file');
   user.command('add')
-    .description('add or replace a user in a users file (the password is stored as an scrypt hash)')
+    .description('add or replace a user in a users file (the password is stored as an scrypt hash, plus its NT hash for Negotiate/NTLM)')
     .argument('<name>', 'user name')
     .requiredOption('--users-file <file>', 'users file to write (created with mode 0600)')
     .option('--password-env <var>', 'read the password from this environment variable (default: stdin)')
     .option('--run-as <account>', 'local account this user\'s processes run as')
-    .option('--ntlm', 'also store the NT hash so the user can log on with Negotiate/NTLM (a password equivalent)')
+    .option('--no-ntlm', 'do not store the NT hash (a password equivalent that lets the user log on with Negotiate/NTLM): Basic only')
     .action(async (name: string, o: { usersFile: string; passwordEnv?: string; runAs?: string; ntlm?: boolean }) => {
       const password = o.passwordEnv ? process.env[o.passwordEnv] : await readPasswordFromStdin();
       if (!password) throw new Error(o.passwordEnv ? `environment variable ${o.passwordEnv} is empty` : 'no password on stdin');
-      await addUserToFile(o.usersFile, name, password, o.runAs, o.ntlm ? Buffer.from(ntHash(password)).toString('hex') : undefined);
+      await addUserToFile(o.usersFile, name, password, o.runAs, o.ntlm !== false ? Buffer.from(ntHash(password)).toString('hex') : undefined);
       process.stdout.write(`user ${name} written to ${o.usersFile}\n`);
     });
 }

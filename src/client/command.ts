@@ -9,7 +9,8 @@ import { Action, SignalURI } from '../core/namespaces.js';
 import { encodeEnvelope } from '../core/envelope.js';
 import { encodeBody } from '../core/messages/index.js';
 import type { WsmanClient } from './client.js';
-import { receiveUntilDone } from './receive.js';
+import { receiveUntilDone, isConnectionLost, type RetryPolicy } from './receive.js';
+import { WsmanError } from '../core/errors.js';
 import { DEFAULTS } from './options.js';
 import { commandMachine, type CommandStateKind } from '../core/state/index.js';
 
@@ -28,6 +29,19 @@ export interface CommandContext {
   signal?: AbortSignal;
   /** Observer: each TimedOut retry of the Receive loop. */
   onTimedOut?: () => void;
+  /** SequenceId counter shared by every Receive loop of this command (see receive.ts). */
+  sequence?: { next: number };
+  /** Retry policy for a lost connection (see receive.ts). */
+  retry?: RetryPolicy;
+  onRetry?: (attempt: number, err: unknown) => void;
+}
+
+/** The Receive loop stopped because the client disconnected the session (Disconnect-PSSession). */
+export class CommandDetachedError extends WsmanError {
+  constructor() {
+    super('ERR_DETACHED', 'the session was disconnected; the command keeps running on the server');
+    this.name = 'CommandDetachedError';
+  }
 }
 
 class OutputStream extends Readable {
@@ -62,6 +76,8 @@ export class Command {
   private done = false;
   /** Running → Done → Terminated, by the shared command table (src/core/state). */
   private current: CommandStateKind = 'Running';
+  /** Aborted by detach(): stops receiving without terminating the command. */
+  private readonly detacher = new AbortController();
 
   constructor(ctx: CommandContext) {
     this.ctx = ctx;
@@ -83,7 +99,11 @@ export class Command {
         shellId: this.ctx.shellId,
         commandId: this.ctx.commandId,
         ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
+        stop: this.detacher.signal,
         ...(this.ctx.onTimedOut ? { onTimedOut: this.ctx.onTimedOut } : {}),
+        ...(this.ctx.sequence ? { sequence: this.ctx.sequence } : {}),
+        ...(this.ctx.retry ? { retry: this.ctx.retry } : {}),
+        ...(this.ctx.onRetry ? { onRetry: this.ctx.onRetry } : {}),
         onData: (name, data) => {
           if (name === 'stderr') this.err.push(data);
           else this.out.push(data);
@@ -98,13 +118,37 @@ export class Command {
       return code;
     } catch (e) {
       this.done = true;
+      const detached = this.detacher.signal.aborted;
+      const err = detached ? new CommandDetachedError() : e;
       for (const s of [this.out, this.err]) {
-        if (s.listenerCount('error') > 0) s.destroy(e as Error);
+        if (s.listenerCount('error') > 0 && !detached) s.destroy(err as Error);
         else s.push(null);
       }
-      await this.terminate();
-      throw e;
+      // A detached command keeps running on the server, as does one whose connection was lost
+      // for good under a retry policy (a disconnected session); anything else is released there.
+      if (!detached && !(this.ctx.retry && isConnectionLost(e))) await this.terminate();
+      throw err;
     }
+  }
+
+  /**
+   * Stop receiving without terminating the command (Disconnect-PSSession): no new Receive is
+   * sent; the one in flight finishes (the server answers it when the shell is disconnected), so
+   * output it carries is delivered, and the rest stays on the server. `exitCode` then rejects
+   * with CommandDetachedError (or resolves, if that answer was the last); the streams end.
+   */
+  detach(): void {
+    if (!this.done) this.detacher.abort(new CommandDetachedError());
+  }
+
+  /** Whether output is still being received (false once Done, failed, aborted or detached). */
+  get receiving(): boolean {
+    return !this.done;
+  }
+
+  /** Whether the loop ended by detach(). */
+  get detached(): boolean {
+    return this.detacher.signal.aborted;
   }
 
   /** Signal terminate, best effort, with the cancel timeout and without the (maybe aborted) signal. */

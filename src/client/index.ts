@@ -1,8 +1,9 @@
 /** The WS-Management client: WsmanClient (generic operations), Shell and Command, fan-out. */
 export { WsmanClient, type RequestOptions, type RawExchange } from './client.js';
 export { Shell, configurationUri, newGuid, type ShellOptions, type RunOptions } from './shell.js';
-export { Command, type CommandOutput } from './command.js';
+export { Command, CommandDetachedError, type CommandOutput } from './command.js';
 export { invokeCommand, invokeOnComputers, type InvokeSpec, type InvokeResult, type FanOutResult, type FanOutOptions } from './invoke.js';
-export { receiveUntilDone, isTimedOutFault, type ReceiveTarget } from './receive.js';
+export { receiveUntilDone, isTimedOutFault, isConnectionLost, ROBUST_RETRY, type ReceiveTarget, type RetryPolicy } from './receive.js';
 export { WsmanRedirectError, type RedirectPolicy } from './redirect.js';
 export { DEFAULTS as CLIENT_DEFAULTS, endpointUrl, computerNameOf, type Endpoint, type SessionOptions, type ClientOptions } from './options.js';
+export * from './sessions/index.js';

@@ -8,8 +8,12 @@
  *   - OMI answers every Receive after ~30 s, often with an empty Running state and no streams;
  *   - Windows' intermediate answers may carry no CommandState at all;
  *   - a Done state may carry no ExitCode (OMI): the exit code is then 0.
- * A response lost on the wire (reset, HTTP timeout) is asked for once more with the same
- * SequenceId, which a robust listener answers from its cache (protocol.md §3.4.3).
+ * Receives are numbered from 1 per command and client (SequenceId; 0 would mean "unnumbered").
+ * A response lost on the wire (reset, HTTP timeout) is asked for again with the same SequenceId,
+ * which a robust listener answers from its cache (protocol.md §3.4.3): nothing is lost and
+ * nothing is delivered twice. Without a retry policy it is asked once more at once; with one
+ * (disconnected sessions: PowerShell's robust connections) the client keeps asking once per
+ * interval for up to maxMs before giving up with the last network error.
  */
 import { Action } from '../core/namespaces.js';
 import { WsmanFaultError, WsmanNetworkError, WsmanTimeoutError, WsmanCode } from '../core/errors.js';
@@ -41,21 +45,69 @@ export interface ReceiveTarget {
   ready?(): Promise<void>;
   /** Observer for tests and logs: each TimedOut retry. */
   onTimedOut?(): void;
+  /**
+   * The SequenceId counter, shared by every Receive loop of this command in this client (a
+   * loop that resumes after Reconnect continues the numbering). Default: a fresh one from 1.
+   */
+  sequence?: { next: number };
+  /** Retry a lost connection every intervalMs for up to maxMs (default: once, at once). */
+  retry?: RetryPolicy;
+  /** Observer: a lost answer or connection is being retried (attempt from 1). */
+  onRetry?(attempt: number, err: unknown): void;
+  /**
+   * A soft stop (Disconnect-PSSession): no new Receive is sent once it is aborted, but the one in
+   * flight is left to finish, so output the server already took is delivered, not lost. The loop
+   * then throws the signal's reason.
+   */
+  stop?: AbortSignal;
+}
+
+/** How long a client keeps retrying a lost connection (PowerShell: every second for 4 minutes). */
+export interface RetryPolicy {
+  intervalMs: number;
+  maxMs: number;
+}
+
+/** PowerShell's robust-connection policy: retry once a second for up to 4 minutes. */
+export const ROBUST_RETRY: RetryPolicy = { intervalMs: 1000, maxMs: 240_000 };
+
+/** True for an error that means the connection (or the answer) was lost, not refused by the peer. */
+export function isConnectionLost(err: unknown): boolean {
+  return err instanceof WsmanTimeoutError || err instanceof WsmanNetworkError;
+}
+
+/** Resolves when the signal is aborted. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = (): void => { clearTimeout(timer); reject(signal?.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Run the loop; resolves with the exit code once the command is Done. */
 export async function receiveUntilDone(t: ReceiveTarget): Promise<number> {
   const streams = t.streams ?? ['stdout', 'stderr'];
   const operationTimeout = Math.min(t.client.operationTimeout, DEFAULTS.receiveTimeout);
-  let sequenceId = 0;
-  let retriedLost = false;
+  const seq = t.sequence ?? { next: 1 };
+  let lostSince: number | undefined;
+  let attempts = 0;
   for (;;) {
     t.signal?.throwIfAborted();
-    if (t.ready) await t.ready();
+    t.stop?.throwIfAborted();
+    if (t.ready) await (t.stop ? Promise.race([t.ready(), aborted(t.stop)]) : t.ready());
     t.signal?.throwIfAborted();
+    t.stop?.throwIfAborted();
     let body: ReceiveResponseBody;
     try {
-      const msg = await t.client.send(Action.Receive, { kind: 'Receive', sequenceId, commandId: t.commandId, streams }, {
+      const msg = await t.client.send(Action.Receive, { kind: 'Receive', sequenceId: seq.next, commandId: t.commandId, streams }, {
         resourceUri: t.resourceUri,
         selectors: { ShellId: t.shellId },
         options: [{ name: 'WSMAN_CMDSHELL_OPTION_KEEPALIVE', value: 'TRUE' }],
@@ -69,15 +121,26 @@ export async function receiveUntilDone(t: ReceiveTarget): Promise<number> {
         t.onTimedOut?.();
         continue;
       }
-      const lost = err instanceof WsmanTimeoutError || (err instanceof WsmanNetworkError && err.code === 'ERR_CONNECTION_RESET');
-      if (lost && !retriedLost && !t.signal?.aborted) {
-        retriedLost = true;
-        continue;
+      if (t.signal?.aborted) throw err;
+      // Stopping: the answer to the last Receive came (or failed); send no other.
+      t.stop?.throwIfAborted();
+      if (t.retry ? isConnectionLost(err) : (err instanceof WsmanTimeoutError || (err instanceof WsmanNetworkError && err.code === 'ERR_CONNECTION_RESET'))) {
+        const now = Date.now();
+        lostSince ??= now;
+        attempts++;
+        const window = t.retry?.maxMs ?? 0;
+        if (attempts === 1 || now - lostSince < window) {
+          t.onRetry?.(attempts, err);
+          // The first retry goes at once (a lost answer); later ones once per interval.
+          if (attempts > 1 && t.retry) await sleep(t.retry.intervalMs, t.signal);
+          continue;
+        }
       }
       throw err;
     }
-    retriedLost = false;
-    sequenceId++;
+    lostSince = undefined;
+    attempts = 0;
+    seq.next++;
     for (const s of body.streams) {
       if (!sameId(s.commandId, t.commandId)) continue;
       if (s.data.length) t.onData(s.name, s.data);

@@ -8,9 +8,9 @@ import { Action, ResourceURI } from '../core/namespaces.js';
 import { WsmanProtocolError, WsmanCode, WsmanUsageError } from '../core/errors.js';
 import { isGuid } from '../core/duration.js';
 import type { WsmanOption } from '../core/envelope.js';
-import { encodeBody, type ShellFields } from '../core/messages/index.js';
+import { encodeBody, type ShellFields, type ConnectResponseBody } from '../core/messages/index.js';
 import { WsmanClient, unexpected } from './client.js';
-import { Command } from './command.js';
+import { Command, type CommandContext } from './command.js';
 import { nextHop } from './redirect.js';
 import { DEFAULTS } from './options.js';
 import { shellMachine, type ShellState } from '../core/state/index.js';
@@ -41,6 +41,8 @@ export interface ShellOptions {
   codePage?: number;
   /** BufferMode (New-PSSessionOption `-OutputBufferingMode`). */
   outputBufferingMode?: 'Block' | 'Drop';
+  /** PSRP creationXml (base64 fragments), opaque here; PowerShell shells only. */
+  creationXml?: string;
   signal?: AbortSignal;
 }
 
@@ -106,6 +108,7 @@ export class Shell {
     if (idle !== undefined && idle >= 0) shell.idleTimeOut = idle;
     const mode = opts.outputBufferingMode ?? o.outputBufferingMode;
     if (mode !== undefined) shell.bufferMode = mode;
+    if (opts.creationXml !== undefined) shell.creationXml = opts.creationXml;
     const options: WsmanOption[] = [];
     if (opts.noProfile ?? o.noMachineProfile) options.push({ name: 'WINRS_NOPROFILE', value: 'TRUE' });
     options.push({ name: 'WINRS_CODEPAGE', value: String(opts.codePage ?? o.codePage ?? DEFAULTS.codePage) });
@@ -164,9 +167,14 @@ export class Shell {
     }
   }
 
-  /** Attach to a shell that already exists (by ShellId), e.g. one created by another call. */
-  static attach(client: WsmanClient, shellId: string, resourceUri: string = ResourceURI.Cmd): Shell {
-    return new Shell(client, shellId, resourceUri, {}, [], false);
+  /**
+   * Attach to a shell that already exists (by ShellId), e.g. one created by another call or
+   * another client; `state` is what we know of it (Disconnected before a Connect).
+   */
+  static attach(client: WsmanClient, shellId: string, resourceUri: string = ResourceURI.Cmd, state: ShellState = 'Connected'): Shell {
+    const s = new Shell(client, shellId, resourceUri, {}, [], false);
+    s.current = state;
+    return s;
   }
 
   private selectors(): Record<string, string> {
@@ -180,6 +188,15 @@ export class Shell {
   }
 
   async run(command: string, args: readonly string[] = [], opts: RunOptions = {}): Promise<Command> {
+    return this.attachCommand(await this.start(command, args, opts), opts);
+  }
+
+  /**
+   * Start a command without receiving its output (the Command request alone); returns its
+   * CommandId. Invoke-Command -InDisconnectedSession starts a command this way and disconnects
+   * before any Receive, so all output stays on the server.
+   */
+  async start(command: string, args: readonly string[] = [], opts: Omit<RunOptions, 'onTimedOut'> = {}): Promise<string> {
     shellMachine.next(this.current, 'Command'); // WsmanStateError on a closed shell, before any I/O
     const commandId = opts.commandId?.toUpperCase();
     const msg = await this.client.send(Action.Command, {
@@ -194,16 +211,66 @@ export class Shell {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (msg.body.kind !== 'CommandResponse') throw unexpected('CommandResponse', msg);
-    return this.attachCommand(msg.body.commandId, opts);
+    return msg.body.commandId;
   }
 
-  /** Receive the output of a command that already runs in this shell. */
-  attachCommand(commandId: string, opts: Pick<RunOptions, 'signal' | 'onTimedOut'> = {}): Command {
+  /** Receive the output of a command that already runs in this shell (also after Connect/Reconnect). */
+  attachCommand(commandId: string, opts: Pick<RunOptions, 'signal' | 'onTimedOut'> & Pick<CommandContext, 'sequence' | 'retry' | 'onRetry'> = {}): Command {
     return new Command({
       client: this.client, resourceUri: this.resourceUri, shellId: this.shellId, commandId,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onTimedOut ? { onTimedOut: opts.onTimedOut } : {}),
+      ...(opts.sequence ? { sequence: opts.sequence } : {}),
+      ...(opts.retry ? { retry: opts.retry } : {}),
+      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
     });
+  }
+
+  /**
+   * Disconnect-PSSession (MS-WSMV §3.1.4.15; protocol.md §4.1): the shell and its commands stay
+   * on the server, their output buffered under `bufferMode`. `idleTimeout` (ms) overrides the
+   * IdleTimeOut set at creation; a value above the server's MaxIdleTimeout answers a fault.
+   */
+  async disconnect(opts: { idleTimeout?: number; bufferMode?: 'Block' | 'Drop'; signal?: AbortSignal } = {}): Promise<void> {
+    shellMachine.next(this.current, 'Disconnect');
+    await this.client.send(Action.Disconnect, {
+      kind: 'Disconnect',
+      ...(opts.idleTimeout !== undefined ? { idleTimeOut: opts.idleTimeout } : {}),
+      ...(opts.bufferMode !== undefined ? { bufferMode: opts.bufferMode } : {}),
+    }, { resourceUri: this.resourceUri, selectors: this.selectors(), ...(opts.signal ? { signal: opts.signal } : {}) });
+    this.current = 'Disconnected';
+  }
+
+  /**
+   * Reconnect (the client that disconnected, same SessionId; protocol.md §4.2). With a CommandId
+   * it reconnects that command, after the shell.
+   */
+  async reconnect(opts: { commandId?: string; bufferMode?: 'Block' | 'Drop'; signal?: AbortSignal } = {}): Promise<void> {
+    if (opts.commandId === undefined) shellMachine.next(this.current, 'Reconnect');
+    // With nothing to say, the body is empty, as Windows' and pypsrp's clients send it.
+    const plain = opts.commandId === undefined && opts.bufferMode === undefined;
+    await this.client.send(Action.Reconnect, plain ? { kind: 'Empty' } : {
+      kind: 'Reconnect',
+      ...(opts.commandId !== undefined ? { commandId: opts.commandId } : {}),
+      ...(opts.bufferMode !== undefined ? { bufferMode: opts.bufferMode } : {}),
+    }, { resourceUri: this.resourceUri, selectors: this.selectors(), ...(opts.signal ? { signal: opts.signal } : {}) });
+    this.current = 'Connected';
+  }
+
+  /**
+   * Connect (another client takes over a Disconnected shell; protocol.md §4.3). With a CommandId
+   * it connects that command, after the shell. Returns the ConnectResponse.
+   */
+  async connect(opts: { commandId?: string; bufferMode?: 'Block' | 'Drop'; connectXml?: string; signal?: AbortSignal } = {}): Promise<ConnectResponseBody> {
+    const msg = await this.client.send(Action.Connect, {
+      kind: 'Connect',
+      ...(opts.commandId !== undefined ? { commandId: opts.commandId } : {}),
+      ...(opts.bufferMode !== undefined ? { bufferMode: opts.bufferMode } : {}),
+      ...(opts.connectXml !== undefined ? { connectXml: opts.connectXml } : {}),
+    }, { resourceUri: this.resourceUri, selectors: this.selectors(), ...(opts.signal ? { signal: opts.signal } : {}) });
+    if (msg.body.kind !== 'ConnectResponse') throw unexpected('ConnectResponse', msg);
+    this.current = 'Connected';
+    return msg.body;
   }
 
   /** Signal a command (terminate, ctrl_c, ctrl_break…). */

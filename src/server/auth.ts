@@ -8,7 +8,8 @@
  * `ContextAuthenticator`. Secrets never reach a log line or an error message.
  */
 import { createHash } from 'node:crypto';
-import type { ServerAuthContext } from '../auth/types.js';
+import type { ServerAuthContext, StepResult } from '../auth/types.js';
+import { KerberosServerContext } from '../auth/kerberos.js';
 import { negotiateServerContext } from '../auth/plug.js';
 import type { UserStore, ListenerUser } from './users.js';
 
@@ -21,12 +22,18 @@ export interface ConnectionAuth {
   basicUser?: ListenerUser;
   /** The security context of a connection-based scheme, once started. */
   context?: ServerAuthContext;
+  /** HTTPS: the client certificate of this TLS connection (DER) and its issuer when known. */
+  peer?: { cert: Uint8Array; issuer?: Uint8Array };
+  /** The user the client certificate mapped to (certificate authentication). */
+  certUser?: ListenerUser;
+  /** HTTPS: `tls-server-end-point` channel binding data of our certificate (RFC 5929). */
+  channelBinding?: Uint8Array;
 }
 
 export type AuthOutcome =
   | { kind: 'ok'; user: ListenerUser; context?: ServerAuthContext; responseHeader?: string }
   /** Answer 401; `header` is a WWW-Authenticate value to send instead of the full challenge. */
-  | { kind: 'challenge'; header?: string; reason: string };
+  | { kind: 'challenge'; header?: string; reason: string; failed?: boolean };
 
 /** One authentication scheme as the listener offers it. */
 export interface Authenticator {
@@ -59,16 +66,16 @@ export class BasicAuthenticator implements Authenticator {
     try {
       decoded = Buffer.from(token, 'base64').toString('utf8');
     } catch {
-      return { kind: 'challenge', reason: 'malformed Basic credentials' };
+      return { kind: 'challenge', reason: 'malformed Basic credentials', failed: true };
     }
     const colon = decoded.indexOf(':');
-    if (colon <= 0) return { kind: 'challenge', reason: 'malformed Basic credentials' };
+    if (colon <= 0) return { kind: 'challenge', reason: 'malformed Basic credentials', failed: true };
     let name = decoded.slice(0, colon);
     // Accept DOMAIN\user and user@domain forms for local users, as clients often send them.
     const bs = name.lastIndexOf('\\');
     if (bs >= 0 && !this.users.get(name)) name = name.slice(bs + 1);
     const user = await this.users.verify(name, decoded.slice(colon + 1));
-    if (!user) return { kind: 'challenge', reason: 'bad user name or password' };
+    if (!user) return { kind: 'challenge', reason: 'bad user name or password', failed: true };
     conn.basicDigest = digest;
     conn.basicUser = user;
     return { kind: 'ok', user };
@@ -84,7 +91,7 @@ export class ContextAuthenticator implements Authenticator {
   readonly challenge: string;
   constructor(
     readonly scheme: string,
-    private readonly newContext: () => ServerAuthContext,
+    private readonly newContext: (conn: ConnectionAuth) => ServerAuthContext,
     private readonly users: UserStore,
     readonly canSeal: boolean,
     readonly profiles: { http: string; https: string },
@@ -99,21 +106,23 @@ export class ContextAuthenticator implements Authenticator {
     } catch {
       return { kind: 'challenge', reason: `malformed ${this.scheme} token` };
     }
-    const ctx = conn.context && !conn.context.complete ? conn.context : this.newContext();
+    const ctx = conn.context && !conn.context.complete ? conn.context : this.newContext(conn);
     conn.context = ctx;
     let step;
     try {
-      step = ctx.step(bytes);
+      // Kerberos (native) steps are asynchronous; every src/auth context offers stepAsync.
+      const stepAsync = (ctx as { stepAsync?: (t: Uint8Array) => Promise<StepResult> }).stepAsync;
+      step = typeof stepAsync === 'function' ? await stepAsync.call(ctx, bytes) : ctx.step(bytes);
     } catch {
       delete conn.context;
-      return { kind: 'challenge', reason: `${this.scheme} handshake failed` };
+      return { kind: 'challenge', reason: `${this.scheme} handshake failed`, failed: true };
     }
     const out = step.token ? `${this.scheme} ${Buffer.from(step.token).toString('base64')}` : undefined;
     if (!step.done) return { kind: 'challenge', reason: `${this.scheme} handshake continues`, ...(out ? { header: out } : {}) };
     const user = ctx.user === undefined ? undefined : this.users.get(ctx.user);
     if (!user) {
       delete conn.context;
-      return { kind: 'challenge', reason: `${this.scheme}: unknown user` };
+      return { kind: 'challenge', reason: `${this.scheme}: unknown user`, failed: true };
     }
     conn.user = user;
     return { kind: 'ok', user, context: ctx, ...(out ? { responseHeader: out } : {}) };
@@ -122,10 +131,25 @@ export class ContextAuthenticator implements Authenticator {
 
 /** Negotiate (NTLM inside, SPNEGO or raw NTLMSSP, with sealing) for users that have an NT hash. */
 export function negotiateAuthenticator(users: UserStore, options: { netbiosComputer?: string; netbiosDomain?: string } = {}): Authenticator {
-  return new ContextAuthenticator('Negotiate', () => negotiateServerContext({
+  // Over HTTPS the context checks the client's channel bindings against our certificate when the
+  // client sends them (CbtHardeningLevel Relaxed, Windows' default).
+  return new ContextAuthenticator('Negotiate', (conn) => negotiateServerContext({
     lookup: (user) => users.get(user)?.ntHash,
     ...options,
+    ...(conn.channelBinding ? { channelBinding: conn.channelBinding } : {}),
   }), users, true, {
+    http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/spnego-kerberos',
+    https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/spnego-kerberos',
+  });
+}
+
+/**
+ * The `Kerberos` scheme through the optional native `kerberos` package (keytab from KRB5_KTNAME,
+ * service principal `HTTP/<host>`); the client principal's name (without realm) must be a listener
+ * user. Does not seal: use HTTPS, or allow unencrypted traffic.
+ */
+export function kerberosAuthenticator(users: UserStore, service = 'HTTP'): Authenticator {
+  return new ContextAuthenticator('Kerberos', () => new KerberosServerContext(service), users, false, {
     http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/spnego-kerberos',
     https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/spnego-kerberos',
   });
@@ -134,6 +158,9 @@ export function negotiateAuthenticator(users: UserStore, options: { netbiosCompu
 /** Split `Authorization: Scheme token` (scheme compared case-insensitively). */
 export function parseAuthorization(header: string | undefined): { scheme: string; token: string } | undefined {
   if (!header) return undefined;
+  // Certificate authentication sends a URI, not a scheme and a token (protocol.md §9).
+  const uri = header.trim();
+  if (/^https?:\/\//i.test(uri)) return { scheme: uri, token: '' };
   const m = /^\s*([A-Za-z0-9._-]+)\s*(.*)$/s.exec(header);
   if (!m) return undefined;
   return { scheme: m[1]!, token: m[2]!.trim() };

@@ -24,6 +24,8 @@ export interface CachedReceive {
   client: string;
   /** The response body; the envelope is rebuilt around it with the new RelatesTo. */
   body: ReceiveResponseBody;
+  /** The answer was handed to the connection (false until known, and when the write failed). */
+  delivered: boolean;
 }
 
 const SIGNALS: Record<string, NodeJS.Signals> = { ctrl_c: 'SIGINT', ctrl_break: 'SIGQUIT', terminate: 'SIGKILL' };
@@ -78,7 +80,8 @@ export class ServerCommand {
         started = true;
         resolve();
       });
-      child.once('error', (err) => {
+      // Persistent: an 'error' without a listener would take the whole listener down.
+      child.on('error', (err) => {
         if (!started) {
           this.finish(127);
           reject(err);
@@ -96,8 +99,15 @@ export class ServerCommand {
           this.streamsOpen--;
           this.maybeClosed();
         };
-        s.once('end', done);
-        s.once('error', done);
+        let ended = false;
+        const once = (): void => {
+          if (!ended) {
+            ended = true;
+            done();
+          }
+        };
+        s.once('end', once);
+        s.on('error', once);
       };
       pipe('stdout', child.stdout);
       pipe('stderr', child.stderr);

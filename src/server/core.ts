@@ -33,7 +33,8 @@ export interface WsmanRequest {
 }
 
 export type Reply =
-  | { kind: 'soap'; action: string; body: Body }
+  /** `onSent` learns whether the answer was handed to the connection (true) or lost before (false). */
+  | { kind: 'soap'; action: string; body: Body; onSent?: (delivered: boolean) => void }
   | { kind: 'redirect'; location: string };
 
 export interface EnumerationContext {

@@ -12,7 +12,7 @@ import type { ListenerCore, WsmanRequest } from './core.js';
 import type { ListenerUser } from './users.js';
 import { resolveResource, route } from './routes.js';
 import { identifyBody } from './handlers/identify.js';
-import { ClientGone } from './handlers/receive.js';
+import { ClientGone, envelopeLimit } from './handlers/receive.js';
 import { receiveEnvelopeXml } from './receive-xml.js';
 
 export interface Incoming {
@@ -28,7 +28,7 @@ export interface Incoming {
 }
 
 export type Outcome =
-  | { kind: 'soap'; status: number; xml: string; action?: string; shellId?: string; fault?: number }
+  | { kind: 'soap'; status: number; xml: string; action?: string; shellId?: string; fault?: number; onSent?: (delivered: boolean) => void }
   | { kind: 'redirect'; location: string; action?: string }
   | { kind: 'unauthorized' }
   | { kind: 'none'; action?: string; shellId?: string };
@@ -36,7 +36,7 @@ export type Outcome =
 const MESSAGE_ID_RE = /<(?:[A-Za-z_][\w.-]*:)?MessageID\b[^>]*>\s*([^<\s]{1,200})\s*</;
 
 /** Build a fault answer for the request (RelatesTo set when its MessageID is known). */
-export function faultOutcome(core: ListenerCore, request: Headers, code: number, machine: string, opts: { detail?: string; faultDetail?: string; status?: number; shellResource?: boolean } = {}): Outcome {
+export function faultOutcome(core: ListenerCore, request: Headers, code: number, machine: string, opts: { detail?: string; faultDetail?: string; status?: number; shellResource?: boolean } = {}): Extract<Outcome, { kind: 'soap' }> {
   const f: FaultFields = faultFromCode(code, machine, FAULT_CODES.has(code) ? undefined : opts.detail);
   if (opts.faultDetail) f.faultDetail = FAULT_DETAIL_PREFIX + opts.faultDetail;
   if (code === WsmanCode.UnexpectedSelectors && opts.shellResource) {
@@ -122,18 +122,24 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
   const sid = selector(h, 'ShellId');
   const shell = sid !== undefined ? core.store.get(sid.trim()) : undefined;
   const touch = shell && shell.owner.name.toLowerCase() === inc.user.name.toLowerCase() ? shell : undefined;
+  if (touch) {
+    touch.busy++;
+    touch.lastActivity = core.now();
+  }
   try {
     const limit = core.config.configurations[0]!.maxConcurrentOperationsPerUser;
     release = core.beginOperation(inc.user.name, limit);
-    if (touch) {
-      touch.busy++;
-      touch.lastActivity = core.now();
-    }
     const reply = await handler(req);
     if (reply.kind === 'redirect') return { kind: 'redirect', location: reply.location, action: shortAction(action) };
     const rh = responseHeaders(h, reply.action, `uuid:${core.newId()}`);
     const xml = reply.body.kind === 'ReceiveResponse' ? receiveEnvelopeXml(rh, reply.body) : encodeMessage({ headers: rh, body: reply.body }, 'response');
-    return { kind: 'soap', status: 200, xml, action: shortAction(action), ...(req.note.shellId ? { shellId: req.note.shellId } : {}) };
+    if (Buffer.byteLength(xml) > envelopeLimit(req)) {
+      return { ...faultOutcome(core, h, WsmanCode.MaxEnvelopeSizeExceeded, inc.machine), action: shortAction(action) };
+    }
+    return {
+      kind: 'soap', status: 200, xml, action: shortAction(action),
+      ...(req.note.shellId ? { shellId: req.note.shellId } : {}), ...(reply.onSent ? { onSent: reply.onSent } : {}),
+    };
   } catch (err) {
     const base = { action: shortAction(action), ...(req.note.shellId ? { shellId: req.note.shellId } : {}) };
     if (err instanceof ClientGone) return { kind: 'none', ...base };

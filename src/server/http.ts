@@ -6,17 +6,22 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { WsmanCode, encodeMessage, responseHeaders, faultFromCode, faultAction } from '../core/index.js';
 import type { ListenerCore } from './core.js';
 import { parseAuthorization, type ConnectionAuth } from './auth.js';
 import type { ListenerUser } from './users.js';
 import { isSealedContentType, unsealBody, sealBody } from './sealing.js';
 import { dispatch, quickIdentify, type Outcome } from './dispatch.js';
+import type { FailureThrottle } from './auth-throttle.js';
+import { tlsServerEndPoint } from '../auth/certificate.js';
 
 export interface EndpointOptions {
   secure: boolean;
   /** `/wsman` by default. */
   path: string;
+  /** Slows down repeated authentication failures per client address. */
+  throttle?: FailureThrottle;
 }
 
 const SOAP_TYPE = 'application/soap+xml;charset=UTF-8';
@@ -26,6 +31,18 @@ function connOf(socket: Socket): ConnectionAuth {
   let c = connections.get(socket);
   if (!c) {
     c = {};
+    // HTTPS: the client certificate, when the client sent one (certificate authentication).
+    const tls = socket as Partial<TLSSocket>;
+    if (typeof tls.getPeerCertificate === 'function') {
+      const peer = tls.getPeerCertificate(true);
+      if (peer?.raw?.length) {
+        const issuer = peer.issuerCertificate?.raw;
+        c.peer = { cert: peer.raw, ...(issuer?.length && !issuer.equals(peer.raw) ? { issuer } : {}) };
+      }
+      const own = typeof tls.getCertificate === 'function' ? tls.getCertificate() : null;
+      const ownRaw = own && 'raw' in own ? (own as { raw?: Buffer }).raw : undefined;
+      if (ownRaw?.length) c.channelBinding = tlsServerEndPoint(ownRaw);
+    }
     connections.set(socket, c);
   }
   return c;
@@ -58,10 +75,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       }
       parts.push(d);
     });
+    let done = false;
     req.once('end', () => {
+      done = true;
       if (!over) resolve(Buffer.concat(parts, size));
     });
     req.once('error', (err) => (over ? undefined : reject(err)));
+    // A client that goes away mid-body: settle, so nothing waits forever.
+    req.once('close', () => {
+      if (!done && !over) reject(new Error('request body aborted'));
+    });
   });
 }
 
@@ -76,7 +99,7 @@ function write(res: ServerResponse, status: number, body: Buffer, headers: Recor
 
 /** The request handler for one endpoint (HTTP or HTTPS). */
 export function createHandler(core: ListenerCore, ep: EndpointOptions) {
-  const challenges = (): string[] => core.authenticators.map((a) => a.challenge);
+  const challenges = (): string[] => core.authenticators.map((a) => a.challenge).filter((c) => c !== '');
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
@@ -120,19 +143,24 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
       let mutualHeader: string | undefined;
       const authz = parseAuthorization(req.headers.authorization);
       if (authz) {
-        const scheme = core.authenticators.find((a) => a.scheme.toLowerCase() === authz.scheme.toLowerCase());
+        const scheme = core.authenticators.find((a) => a.scheme.toLowerCase() === authz.scheme.toLowerCase() &&
+          (ep.secure || a.profiles.http !== ''));
         if (!scheme) {
           reason = `unsupported auth scheme ${authz.scheme.slice(0, 20)}`;
           write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
           return;
         }
+        // Repeated failures from this address: wait before looking at the attempt.
+        await ep.throttle?.wait(client);
         const outcome = await scheme.authenticate(authz.token, conn);
         if (outcome.kind === 'challenge') {
+          if (outcome.failed) ep.throttle?.failed(client);
           reason = outcome.reason;
           user = undefined;
           write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': outcome.header ? [outcome.header] : challenges() });
           return;
         }
+        ep.throttle?.succeeded(client);
         user = outcome.user;
         mutualHeader = outcome.responseHeader;
       } else if (!user && !identifyOnly) {
@@ -161,6 +189,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         } catch {
           // Tampered, replayed or badly framed: the connection's security context is unusable.
           reason = 'sealed body rejected (framing, integrity or replay)';
+          ep.throttle?.failed(client);
           delete conn.context;
           delete conn.user;
           write(res, 400, Buffer.alloc(0), { Connection: 'close' });
@@ -226,6 +255,13 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
             const s = sealBody(out, ctx, type);
             out = s.body;
             type = s.contentType;
+          }
+          if (outcome.onSent) {
+            const onSent = outcome.onSent;
+            res.once('finish', () => onSent(true));
+            res.once('close', () => {
+              if (!res.writableFinished) onSent(false);
+            });
           }
           write(res, outcome.status, out, extra, type);
           return;

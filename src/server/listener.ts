@@ -15,6 +15,8 @@ import { BasicAuthenticator, negotiateAuthenticator, type Authenticator } from '
 import { createLogger, type Logger } from './log.js';
 import { createHandler } from './http.js';
 import { stateDirCertificate, type TlsMaterial } from './tls.js';
+import { CertificateAuthenticator, type CertMapping } from './certauth.js';
+import { FailureThrottle } from './auth-throttle.js';
 
 export interface ListenerOptions {
   users: UserStore;
@@ -34,6 +36,13 @@ export interface ListenerOptions {
   stateDir?: string;
   logger?: Logger;
   authenticators?: Authenticator[];
+  /**
+   * Client certificate mappings (WSMan:\localhost\ClientCertificate): when given, the HTTPS
+   * endpoint requests (does not require) a client certificate and accepts certificate authentication.
+   */
+  certMappings?: CertMapping[];
+  /** Per-address backoff of failed logons (default: a FailureThrottle with its defaults; false: none). */
+  authThrottle?: FailureThrottle | false;
   sweepIntervalMs?: number;
   hiddenEnv?: string[];
 }
@@ -66,14 +75,20 @@ export class WsmanListener {
   private readonly servers: Server[] = [];
   readonly endpoints: ListeningEndpoint[] = [];
   private readonly path: string;
+  private readonly throttle: FailureThrottle | undefined;
 
   constructor(private readonly opts: ListenerOptions) {
     this.path = '/' + (opts.appName ?? 'wsman').replace(/^\/+/, '');
+    this.throttle = opts.authThrottle === false ? undefined : opts.authThrottle ?? new FailureThrottle();
+    const authenticators = [...(opts.authenticators ?? defaultAuthenticators(opts.users))];
+    if (opts.certMappings?.length && !authenticators.some((a) => a instanceof CertificateAuthenticator)) {
+      authenticators.push(new CertificateAuthenticator(opts.users, opts.certMappings));
+    }
     this.core = new ListenerCore({
       config: opts.config ?? defaultConfig(),
       users: opts.users,
       log: opts.logger ?? createLogger('info'),
-      authenticators: opts.authenticators ?? defaultAuthenticators(opts.users),
+      authenticators,
       allowUnencrypted: opts.allowUnencrypted ?? false,
       ...(opts.redirect ? { redirect: opts.redirect } : {}),
       ...(opts.sweepIntervalMs ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
@@ -93,6 +108,7 @@ export class WsmanListener {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.off('error', reject);
+        server.on('error', (err) => this.core.log.log('error', 'server error', { error: err.message }));
         resolve();
       });
     });
@@ -105,7 +121,7 @@ export class WsmanListener {
     const host = this.opts.host ?? '127.0.0.1';
     try {
       if (this.opts.httpPort !== null) {
-        const server = createHttpServer(createHandler(this.core, { secure: false, path: this.path }));
+        const server = createHttpServer(createHandler(this.core, { secure: false, path: this.path, ...this.handlerExtras() }));
         const port = await this.listen(server, this.opts.httpPort ?? 5985, host);
         this.endpoints.push({ url: `http://${urlHost(host)}:${port}${this.path}`, port, secure: false });
       }
@@ -114,7 +130,9 @@ export class WsmanListener {
         const server = createHttpsServer({
           ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}),
           ...(tls.pfx ? { pfx: tls.pfx } : {}), ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
-        }, createHandler(this.core, { secure: true, path: this.path }));
+          // Certificate authentication: ask for a client certificate, but let the mapping decide.
+          ...(this.core.authenticators.some((a) => a instanceof CertificateAuthenticator) ? { requestCert: true, rejectUnauthorized: false } : {}),
+        }, createHandler(this.core, { secure: true, path: this.path, ...this.handlerExtras() }));
         const port = await this.listen(server, this.opts.httpsPort ?? 5986, host);
         this.endpoints.push({ url: `https://${urlHost(host)}:${port}${this.path}`, port, secure: true, thumbprint: tls.thumbprint });
       }
@@ -123,6 +141,10 @@ export class WsmanListener {
       throw err;
     }
     return this.endpoints;
+  }
+
+  private handlerExtras(): { throttle?: FailureThrottle } {
+    return this.throttle ? { throttle: this.throttle } : {};
   }
 
   /** Stop accepting, drop connections, kill every shell's processes. */

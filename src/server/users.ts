@@ -5,7 +5,7 @@
  *
  *   alice:scrypt$16384$8$1$<salt b64>$<hash b64>[:runas-account[:nt-hash hex]]
  *
- * The optional NT hash (written by `wsman user add --ntlm`) enables Negotiate/NTLM for the user;
+ * The optional NT hash (written by `wsman user add` unless `--no-ntlm`) enables Negotiate/NTLM for the user;
  * like a password it grants logon, so the file is created with mode 0600.
  * Blank lines and lines starting with `#` are ignored. Nothing here ever logs a secret.
  */

@@ -7,7 +7,7 @@ import type { ClientAuthContext, Mechanism } from '../auth/types.js';
 import { FeatureMissingError, WsmanAuthError, WsmanUsageError } from '../core/errors.js';
 import { SecurityProfile } from '../core/namespaces.js';
 import type { AuthProvider, BodySealer } from './types.js';
-import { negotiateClientMechanism, ntlmClientMechanism } from '../auth/plug.js';
+import { negotiateClientMechanism, ntlmClientMechanism, kerberosClientMechanism } from '../auth/plug.js';
 
 /** A user name and password (PowerShell's PSCredential). The password never appears in errors. */
 export interface Credential {
@@ -20,7 +20,7 @@ export type AuthenticationMechanism = 'default' | 'basic' | 'negotiate' | 'ntlm'
 
 /** Builds a connection-bound context for a credential. Registered by `src/auth/`. */
 export interface ClientMechanismFactory {
-  createContext(credential: Credential, target: { host: string; service: string; https: boolean; channelBinding?: Uint8Array }): ClientAuthContext;
+  createContext(credential: Credential, target: { host: string; service: string; https: boolean; channelBinding?: Uint8Array }): ClientAuthContext | Promise<ClientAuthContext>;
   sealer?: BodySealer;
 }
 
@@ -34,6 +34,8 @@ export function registerClientMechanism(mechanism: Mechanism, factory: ClientMec
 // NTLM and Negotiate (SPNEGO around NTLM) with HTTP message encryption, from src/auth.
 registerClientMechanism('negotiate', negotiateClientMechanism);
 registerClientMechanism('ntlm', ntlmClientMechanism);
+// Kerberos through the optional native `kerberos` package (FeatureMissingError at connect time without it).
+registerClientMechanism('kerberos', kerberosClientMechanism);
 
 /** True when a mechanism has been registered. */
 export function hasClientMechanism(mechanism: Mechanism): boolean {
@@ -79,7 +81,8 @@ export function selectAuth(sel: AuthSelection): AuthProvider {
     if (!sel.hasClientCertificate) throw new WsmanUsageError('certificate authentication needs a client certificate (--certificate-thumbprint)', 'ERR_AUTH_NO_CERT');
     return certificateAuth();
   }
-  const credential = sel.credential;
+  // Kerberos uses the ticket cache (kinit); a credential is optional there.
+  const credential = sel.credential ?? (mech === 'kerberos' ? { username: '', password: '' } : undefined);
   if (!credential) throw new WsmanUsageError(`${mech} authentication needs a credential (--credential USER)`, 'ERR_AUTH_NO_CREDENTIAL');
   if (mech === 'basic') return basicAuth(credential);
   const factory = mechanisms.get(mech);

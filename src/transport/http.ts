@@ -10,7 +10,7 @@
  *             handshake is an empty-body POST and every body goes through the BodySealer.
  */
 import { Client, type Dispatcher } from 'undici';
-import type { ClientAuthContext } from '../auth/types.js';
+import type { ClientAuthContext, StepResult } from '../auth/types.js';
 import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError, WsmanCode } from '../core/errors.js';
 import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 import { directConnector, tlsConnectOptions } from './tls.js';
@@ -44,6 +44,12 @@ interface RawResult {
 function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** One handshake leg; contexts whose steps are asynchronous (Kerberos) offer `stepAsync`. */
+function stepOf(ctx: ClientAuthContext, token: Uint8Array | undefined): StepResult | Promise<StepResult> {
+  const async = (ctx as { stepAsync?: (t?: Uint8Array) => Promise<StepResult> }).stepAsync;
+  return typeof async === 'function' ? async.call(ctx, token) : ctx.step(token);
 }
 
 function charsetOf(contentType: string | undefined): string | undefined {
@@ -205,10 +211,10 @@ export class HttpTransport {
       // server certificate (tls-server-end-point, RFC 5929), as Windows' CbtHardeningLevel wants.
       await this.raw(ch, base, Buffer.alloc(0), signal);
     }
-    const ctx = provider.createContext(ch.peerCert ? { channelBinding: tlsServerEndPoint(ch.peerCert) } : {});
+    const ctx = await provider.createContext(ch.peerCert ? { channelBinding: tlsServerEndPoint(ch.peerCert) } : {});
     let inToken: Uint8Array | undefined;
     for (let leg = 0; leg < MAX_AUTH_LEGS; leg++) {
-      const step = ctx.step(inToken);
+      const step = await stepOf(ctx, inToken);
       const headers = { ...base };
       if (step.token) headers.authorization = `${ctx.scheme} ${Buffer.from(step.token).toString('base64')}`;
       const connectionBefore = ch.connection;
@@ -224,7 +230,7 @@ export class HttpTransport {
       }
       // The final answer may carry the server's last token (SPNEGO accept-completed with its
       // mechListMIC, Kerberos mutual authentication): the context must see it before sealing.
-      if (challenge?.token) ctx.step(Buffer.from(challenge.token, 'base64'));
+      if (challenge?.token) await stepOf(ctx, Buffer.from(challenge.token, 'base64'));
       ch.ctx = ctx;
       ch.authedConnection = ch.connection;
       return res;

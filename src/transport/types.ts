@@ -69,7 +69,7 @@ export type AuthProvider =
      * A fresh context for a fresh connection. Over HTTPS `channelBinding` is the
      * `tls-server-end-point:` data of the server certificate (RFC 5929), for channel binding.
      */
-    createContext: (conn: { channelBinding?: Uint8Array }) => ClientAuthContext;
+    createContext: (conn: { channelBinding?: Uint8Array }) => ClientAuthContext | Promise<ClientAuthContext>;
     /** Present when the mechanism can seal; `encryption` decides whether it is used. */
     sealer?: BodySealer;
     /** `auto` seals over HTTP and not over HTTPS (New-PSSessionOption `-NoEncryption` = never). */

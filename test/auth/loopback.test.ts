@@ -4,6 +4,7 @@
  * password, wrong domain, NTLMv1, tampering and replay; no secret in any printed form.
  */
 import { inspect } from 'node:util';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   createClientAuth, createClientAuthSync, createServerAuth, offeredSchemes, sealBody, unsealBody, ntHash,
@@ -199,7 +200,17 @@ describe('refusals', () => {
   });
 });
 
-describe('Kerberos and factories', () => {
+// These describe a default install; with the optional package, test/auth-e2e/kerberos.test.ts covers Kerberos.
+const kerberosInstalled = ((): boolean => {
+  try {
+    createRequire(import.meta.url).resolve('kerberos');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(kerberosInstalled)('Kerberos and factories (without the optional kerberos package)', () => {
   it('kerberos without the optional package is a FeatureMissingError', async () => {
     await expect(createClientAuth({ mechanism: 'kerberos', host: 'win.example', username: 'a', password: 'b' }))
       .rejects.toBeInstanceOf(FeatureMissingError);

@@ -9,10 +9,10 @@ const factories: ClientMechanismFactory[] = [negotiateClientMechanism, ntlmClien
 const sealer: BodySealer = httpBodySealer;
 
 describe('plug adapters', () => {
-  it('a transport-made context authenticates against a listener-made context and seals both ways', () => {
+  it('a transport-made context authenticates against a listener-made context and seals both ways', async () => {
     expect(factories).toHaveLength(2);
     for (const f of factories) {
-      const client = f.createContext({ username: 'alice', password: 'pw' }, { host: 'h', service: 'WSMAN', https: false });
+      const client = await f.createContext({ username: 'alice', password: 'pw' }, { host: 'h', service: 'WSMAN', https: false });
       const server = negotiateServerContext({ lookup: (u) => (u === 'alice' ? ntHash('pw') : undefined) });
       let r = client.step();
       for (;;) {

@@ -189,7 +189,7 @@ describe('shell and Receive loop edge cases', () => {
     expect(out.stdout.toString()).toBe('once\n');
     expect(out.exitCode).toBe(5);
     const seqs = s.seen.filter((m) => m.body.kind === 'Receive').map((m) => (m.body.kind === 'Receive' ? m.body.sequenceId : -1));
-    expect(seqs).toEqual([0, 0]);
+    expect(seqs).toEqual([1, 1]); // numbered from 1: SequenceId 0 means "unnumbered" to a listener, which would not replay it
   });
 
   it('an aborted Receive loop still sends Signal terminate (without the aborted signal); close deletes the shell', async () => {

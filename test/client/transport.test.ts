@@ -133,7 +133,7 @@ describe('transport', () => {
   });
 
   it('negotiate without a registered implementation is FeatureMissingError', () => {
-    expect(() => new WsmanClient({ endpoint: { computerName: 'h' }, credential: { username: 'a', password: 'b' }, authentication: 'kerberos' }))
+    expect(() => new WsmanClient({ endpoint: { computerName: 'h' }, credential: { username: 'a', password: 'b' }, authentication: 'credssp' }))
       .toThrow(FeatureMissingError);
   });
 

@@ -36,7 +36,7 @@ export async function brokenServer(targetUrl: string, defect: Defect): Promise<B
           const h = { ...answer.headers, 'content-length': String(out.length) };
           delete h['transfer-encoding'];
           delete h.connection;
-          res.writeHead(answer.status, h as Record<string, string>);
+          res.writeHead(answer.status, h as unknown as Record<string, string | string[]>);
           res.end(out);
         });
       });

@@ -52,7 +52,7 @@ describe('wsman user add', () => {
     const { stdout } = await promisify(execFile)(TSX, [MAIN, 'user', 'add', 'frank', '--users-file', file, '--password-env', 'PW', '--run-as', 'nobody'], { env: { ...process.env, PW: 'fr4nk!' } });
     expect(stdout).toContain('user frank written');
     const text = readFileSync(file, 'utf8');
-    expect(text).toMatch(/^frank:scrypt\$\d+\$8\$1\$[^:]+:nobody\n$/);
+    expect(text).toMatch(/^frank:scrypt\$\d+\$8\$1\$[^:]+:nobody:[0-9a-f]{32}\n$/);
     expect(text).not.toContain('fr4nk!');
   });
 });

@@ -6,9 +6,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { execSync } from 'node:child_process';
-import { Action, ResourceURI, type ShellFields } from '../../src/core/index.js';
+import { Action, ResourceURI, decodeMessage, type ShellFields } from '../../src/core/index.js';
 import { defaultConfig } from '../../src/server/config.js';
-import { startListener, call, faultCode, TestShell, BOB, isRunning, type TestListener } from './helpers.js';
+import { startListener, call, envelope, faultCode, TestShell, BOB, isRunning, type TestListener } from './helpers.js';
+import { dispatch } from '../../src/server/dispatch.js';
 
 const A = 'uuid:AAAAAAAA-0000-0000-0000-000000000001';
 const B = 'uuid:BBBBBBBB-0000-0000-0000-000000000002';
@@ -208,6 +209,32 @@ describe('Receive SequenceId replay', () => {
     }
     expect(rest).toBe('def');
     expect(faultCode((await sh.receive(id, {}, 1)).msg)).toBe(2150858791);
+    await sh.delete();
+  });
+
+  it('replays a SequenceId 0 answer only when it never reached the connection', async () => {
+    const sh = await TestShell.create(t.url, {}, { sessionId: A });
+    const id = await sh.start('printf one; sleep 0.3; printf two; sleep 0.3; printf three');
+    const core = t.listener.core;
+    const user = core.users.get('alice')!;
+    const receive = async (): Promise<{ text: string; onSent?: (ok: boolean) => void }> => {
+      const xml = envelope(Action.Receive, { kind: 'Receive', commandId: id, streams: ['stdout'], sequenceId: 0 }, { selectors: { ShellId: sh.id }, sessionId: A });
+      const o = await dispatch(core, { body: Buffer.from(xml), user, clientIp: '127.0.0.1', machine: '127.0.0.1', secure: false, endpoint: t.url, closed: new AbortController().signal });
+      if (o.kind !== 'soap') throw new Error(o.kind);
+      const m = decodeMessage(o.xml);
+      const text = m.body.kind === 'ReceiveResponse' ? Buffer.concat(m.body.streams.map((x) => x.data)).toString() : `fault ${faultCode(m)}`;
+      return { text, ...(o.onSent ? { onSent: o.onSent } : {}) };
+    };
+    const first = await receive();
+    expect(first.text).toBe('one');
+    first.onSent?.(false); // the write failed: the client never got it
+    const again = await receive();
+    expect(again.text).toBe('one');
+    again.onSent?.(true);
+    const next = await receive();
+    expect(next.text).toBe('two');
+    next.onSent?.(true);
+    expect((await receive()).text).toBe('three');
     await sh.delete();
   });
 

@@ -52,6 +52,17 @@ describe('Create', () => {
     await new TestShell(t.url, id.toUpperCase()).delete();
   });
 
+  it('faults with EncodingLimit 2150858824 when an answer would exceed MaxEnvelopeSize', async () => {
+    const big: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) big[`VAR${i}`] = 'v'.repeat(400);
+    const sh = await TestShell.create(t.url, { environment: big });
+    const r = await sh.op(Action.Get, { kind: 'Empty' }, { maxEnvelopeSize: 8192 });
+    expect(faultCode(r.msg)).toBe(2150858824);
+    expect(r.msg.body.kind === 'Fault' && r.msg.body.fault.subcode).toBe('w:EncodingLimit');
+    expect((await sh.op(Action.Get)).status).toBe(200);
+    await sh.delete();
+  });
+
   it('refuses IdleTimeOut above MaxIdleTimeout', async () => {
     const r = await call(t.url, Action.Create, { kind: 'Shell', shell: { idleTimeOut: 3_000_000_000 } });
     expect(faultCode(r.msg)).toBe(2150859250);

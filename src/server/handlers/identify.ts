@@ -13,7 +13,8 @@ export function identifyBody(core: ListenerCore, authenticated: boolean, secure:
     productVendor: VENDOR,
     productVersion: authenticated ? 'OS: 10.0.17763 SP: 0.0 Stack: 3.0' : 'OS: 0.0.0 SP: 0.0 Stack: 3.0',
   };
-  if (authenticated) b.securityProfiles = core.authenticators.map((a) => (secure ? a.profiles.https : a.profiles.http));
+  // A scheme offered on one transport only (certificate: HTTPS) has an empty profile on the other.
+  if (authenticated) b.securityProfiles = [...new Set(core.authenticators.map((a) => (secure ? a.profiles.https : a.profiles.http)))].filter((p) => p !== '');
   return b;
 }
 
@@ -35,7 +36,7 @@ export async function getConfig(req: WsmanRequest): Promise<Reply> {
       MaxConnections: '300',
       MaxPacketRetrievalTimeSeconds: '120',
       AllowUnencrypted: yesNo(req.core.allowUnencrypted),
-      Auth: { Basic: yesNo(basic), Kerberos: 'false', Negotiate: yesNo(req.core.authenticators.some((a) => a.scheme === 'Negotiate')), Certificate: 'false', CredSSP: 'false', CbtHardeningLevel: 'Relaxed' },
+      Auth: { Basic: yesNo(basic), Kerberos: yesNo(req.core.authenticators.some((a) => a.scheme === 'Kerberos')), Negotiate: yesNo(req.core.authenticators.some((a) => a.scheme === 'Negotiate')), Certificate: yesNo(req.core.authenticators.some((a) => a.profiles.https.endsWith('/https/mutual'))), CredSSP: 'false', CbtHardeningLevel: 'Relaxed' },
       IPv4Filter: '*',
       IPv6Filter: '*',
     },

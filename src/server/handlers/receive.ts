@@ -6,22 +6,26 @@
  * 2150858793. Output is taken from the buffer only when a response is built, and never more than
  * fits in the request's MaxEnvelopeSize: the rest waits for the next Receive.
  *
- * SequenceId replay (protocol.md §3.4.3), our design:
- * - A Receive without SequenceId, or with SequenceId 0, is unnumbered: it always gets new output
- *   and nothing is cached. (Windows examples send 0 on every Receive; such clients keep working.)
- * - A numbered Receive (SequenceId n ≥ 1) from client C: when the command's cached response has
- *   sequence n and came from C, the cached response is sent again unchanged (the client lost it);
- *   otherwise n acknowledges everything before it, the cache is dropped, new output is taken and
- *   the response is cached as (n, C) and echoed with SequenceID="n". A numbered Receive older than
- *   the cache (n < cached, same client) is refused with InvalidSoapBody: that output was delivered.
- * - Clients number their Receives per command from 1, incrementing after each answered Receive and
- *   re-sending the same number after a lost response; a new client (Connect) starts again at 1.
- * So output already delivered is never delivered as new data again, and a lost answer is not lost.
+ * SequenceId replay (protocol.md §3.4.3), our design. The last ReceiveResponse of each command is
+ * cached with its SequenceId, the client (SessionId) it went to, and whether it was handed to the
+ * connection (the HTTP response finished) or lost before that.
+ * - No SequenceId attribute: nothing is cached; every Receive gets new output.
+ * - SequenceId n ≥ 1 (a numbering client): a cached answer with the same n for the same client is
+ *   sent again unchanged (the client says it lost it); a higher n acknowledges the cached answer,
+ *   which is dropped, and new output is taken, answered with SequenceID="n" and cached. An n lower
+ *   than the cached one (same client) is refused with InvalidSoapBody: that output was delivered.
+ * - SequenceId 0 is ambiguous: Windows' examples send 0 on every Receive, and a numbering client
+ *   starts at 0. So a repeated 0 is replayed only when the cached 0-answer never reached the
+ *   connection; when it did, the client is taken to be one that always sends 0 and gets new output.
+ * - A new client (Connect) starts afresh: Connect clears the caches.
+ * Clients should number Receives per command (0 or 1 first, +1 after each answered Receive) and
+ * repeat the number after a lost answer. Output already delivered is never delivered as new data
+ * again, and an answer lost on the wire is not lost.
  */
 import { Action, WsmanCode, responseHeaders, type ReceiveResponseBody, type StreamChunk } from '../../core/index.js';
 import { receiveEnvelopeXml } from '../receive-xml.js';
 import { clientIdOf, type WsmanRequest, type Reply } from '../core.js';
-import type { ServerCommand } from '../command.js';
+import type { ServerCommand, CachedReceive } from '../command.js';
 import type { ServerShell } from '../shell.js';
 import { fault, badBody, useShell, guid } from './common.js';
 
@@ -68,14 +72,19 @@ export async function receive(req: WsmanRequest): Promise<Reply> {
   req.note.commandId = cmd.id;
   cmd.transition('Receive');
   const client = clientIdOf(req.headers);
-  const seq = body.sequenceId !== undefined && body.sequenceId > 0 ? body.sequenceId : undefined;
-  if (seq !== undefined && cmd.lastReceive && cmd.lastReceive.client === client) {
-    if (seq === cmd.lastReceive.sequenceId) return { kind: 'soap', action: Action.ReceiveResponse, body: cmd.lastReceive.body };
-    if (seq < cmd.lastReceive.sequenceId) throw fault(WsmanCode.InvalidSoapBody, 'SequenceId is older than the last answered Receive');
+  const seq = body.sequenceId;
+  const cached = cmd.lastReceive;
+  if (seq !== undefined && cached && cached.client === client) {
+    if (seq === cached.sequenceId && (seq > 0 || !cached.delivered)) {
+      return { kind: 'soap', action: Action.ReceiveResponse, body: cached.body, onSent: (ok) => { cached.delivered ||= ok; } };
+    }
+    if (seq < cached.sequenceId) throw fault(WsmanCode.InvalidSoapBody, 'SequenceId is older than the last answered Receive');
   }
   if (seq !== undefined) cmd.lastReceive = undefined;
   const wanted = body.streams.length ? new Set(body.streams) : undefined;
-  if (!cmd.hasNews(wanted)) {
+  // A finished command answers at once, Done again if Done was already said: the client asking may
+  // not be the one that heard it (it disconnected before Signal terminate; another one connected).
+  if (!cmd.hasNews(wanted) && cmd.state !== 'Done') {
     const cap = req.core.config.maxTimeoutMs;
     const ms = Math.min(req.headers.operationTimeout ?? cap, cap);
     const r = await waitForNews(cmd, shell, wanted, ms, req.closed);
@@ -85,8 +94,10 @@ export async function receive(req: WsmanRequest): Promise<Reply> {
   }
   if (req.closed.aborted) throw new ClientGone();
   const rr = buildResponse(req, shell, cmd, wanted, seq);
-  if (seq !== undefined) cmd.lastReceive = { sequenceId: seq, client, body: rr };
-  return { kind: 'soap', action: Action.ReceiveResponse, body: rr };
+  if (seq === undefined) return { kind: 'soap', action: Action.ReceiveResponse, body: rr };
+  const entry: CachedReceive = { sequenceId: seq, client, body: rr, delivered: false };
+  cmd.lastReceive = entry;
+  return { kind: 'soap', action: Action.ReceiveResponse, body: rr, onSent: (ok) => { entry.delivered ||= ok; } };
 }
 
 /** The largest response this request accepts, in bytes. */
