@@ -144,9 +144,13 @@ async function fanOut(delayMs: number): Promise<BenchResult[]> {
     await c.close();
     single.sort((a, b) => a - b);
     const rt = single[Math.floor(single.length / 2)] ?? 0;
+    const cpu0 = process.cpuUsage();
+    const l0 = cpuOfPid(listeners.pid);
     const t0 = performance.now();
     const results = await invokeOnComputers(listeners.urls.map((u) => options(u)), { command: 'true' }, { throttleLimit: THROTTLE });
     const total = performance.now() - t0;
+    const l1 = cpuOfPid(listeners.pid);
+    const cpu = process.cpuUsage(cpu0);
     const failed = results.filter((r) => r.error || r.exitCode !== 0);
     if (failed.length) throw new Error(`${failed.length} endpoints failed: ${failed[0]?.error?.message ?? `exit ${failed[0]?.exitCode}`}`);
     const baseline = (ENDPOINTS / THROTTLE) * rt;
@@ -154,6 +158,11 @@ async function fanOut(delayMs: number): Promise<BenchResult[]> {
     return [
       { name: `client: one round trip (Create..Delete, true${net})`, unit: 'ms', value: rt },
       { name: `client: fan-out ${ENDPOINTS} endpoints, ThrottleLimit ${THROTTLE}${net} (vs ${ENDPOINTS}/${THROTTLE} x round trip)`, unit: 'ms', value: total, baseline, ratio: total / baseline },
+      { name: `client: client CPU during the fan-out${net}`, unit: 'ms', value: (cpu.user + cpu.system) / 1000 },
+      // All listeners (and relays) share one event loop: its CPU is the floor of the fan-out's wall time.
+      ...(l0 !== undefined && l1 !== undefined
+        ? [{ name: `client: listener-process CPU during the fan-out${net} (the floor)`, unit: 'ms', value: l1 - l0, baseline: total, ratio: (l1 - l0) / total }]
+        : []),
     ];
   } finally {
     await listeners.stop();

@@ -9,7 +9,7 @@
  *             until a non-401 answer; a reconnect starts over. When the provider seals, the
  *             handshake is an empty-body POST and every body goes through the BodySealer.
  */
-import { Client, type Dispatcher } from 'undici';
+import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ClientAuthContext, StepResult } from '../auth/types.js';
 import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError, WsmanCode } from '../core/errors.js';
 import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';
@@ -57,6 +57,21 @@ function charsetOf(contentType: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The error undici's destroy() gives the socket and any request still queued: the same
+ * ClientDestroyedError it would make itself, but without a stack trace, which Node formats on
+ * every socket destroy (costly, above all with source maps) for an error nobody reads.
+ */
+function closedError(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new undiciErrors.ClientDestroyedError();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** The HTTP side of a WsmanClient. PowerShell has no public equivalent (WinRM's WinHTTP layer). */
 export class HttpTransport {
   readonly url: string;
@@ -66,6 +81,9 @@ export class HttpTransport {
   private readonly waiters: ((c: Channel) => void)[] = [];
   private readonly cookies = new Map<string, string>();
   private readonly proxyUri: string | undefined;
+  /** `target.origin` and path+query, computed once (URL getters are not free). */
+  private readonly origin: string;
+  private readonly path: string;
   private closed = false;
   /** The mechanism `select` settled on. */
   private chosen: AuthProvider | undefined;
@@ -74,6 +92,8 @@ export class HttpTransport {
     this.opts = opts;
     this.target = new URL(opts.url);
     this.url = this.target.href;
+    this.origin = this.target.origin;
+    this.path = this.target.pathname + this.target.search;
     this.proxyUri = resolveProxy(opts.proxy, this.target, opts.env);
     if (this.target.protocol === 'https:') tlsConnectOptions(opts.tls); // load certificate files now: fail early
   }
@@ -100,7 +120,7 @@ export class HttpTransport {
     if (this.proxyUri !== undefined) {
       ch.dispatcher = proxiedDispatcher(this.proxyUri, this.opts.tls, this.opts.connectTimeoutMs, onPeer);
     } else {
-      ch.dispatcher = new Client(this.target.origin, {
+      ch.dispatcher = new Client(this.origin, {
         connect: directConnector(this.https ? this.opts.tls : undefined, this.opts.connectTimeoutMs, onPeer),
         pipelining: 1,
         keepAliveTimeout: 30_000,
@@ -135,16 +155,28 @@ export class HttpTransport {
   /** POST one body and return the (unsealed) answer. 401 becomes WsmanAuthError. */
   async send(req: TransportRequest): Promise<TransportResponse> {
     if (this.closed) throw new WsmanUsageError('the client is closed', 'ERR_CLOSED');
-    const timeout = AbortSignal.timeout(req.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    // One controller and one plain timer per request: cheaper than AbortSignal.timeout + any
+    // (weak references and a FinalizationRegistry each time) on a path taken for every request.
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; ac.abort(new Error('timeout')); }, req.timeoutMs);
+    timer.unref(); // like AbortSignal.timeout: the request's socket, not this timer, keeps the process alive
+    const outer = req.signal;
+    const onOuter = (): void => { ac.abort(outer?.reason); };
+    if (outer) {
+      if (outer.aborted) onOuter();
+      else outer.addEventListener('abort', onOuter, { once: true });
+    }
     const ch = await this.acquire();
     try {
-      return await this.exchange(ch, req, signal);
+      return await this.exchange(ch, req, ac.signal);
     } catch (err) {
-      if (req.signal?.aborted) throw req.signal.reason ?? err;
-      if (timeout.aborted) throw new WsmanTimeoutError(`${this.url} did not answer within ${req.timeoutMs} ms`, { cause: err });
+      if (outer?.aborted) throw outer.reason ?? err;
+      if (timedOut) throw new WsmanTimeoutError(`${this.url} did not answer within ${req.timeoutMs} ms`, { cause: err });
       throw mapTransportError(err, this.url);
     } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
       this.release(ch);
     }
   }
@@ -252,32 +284,55 @@ export class HttpTransport {
   }
 
   private async raw(ch: Channel, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal): Promise<RawResult> {
-    const h = { ...headers };
-    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.cookies.size) headers = { ...headers, cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
     const res = await ch.dispatcher.request({
-      origin: this.target.origin,
-      path: this.target.pathname + this.target.search,
+      origin: this.origin,
+      path: this.path,
       method: 'POST',
-      headers: h,
+      headers,
       body,
       signal,
       headersTimeout: 0,
       bodyTimeout: 0,
     });
     this.keepCookies(res.headers['set-cookie']);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      const b = chunk as Buffer;
-      size += b.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        res.body.destroy();
-        throw new WsmanProtocolError('ERR_RESPONSE_TOO_LARGE', `the response from ${this.url} exceeds ${MAX_RESPONSE_BYTES} bytes`,
-          { wsmanCode: WsmanCode.EncodingLimit });
-      }
-      chunks.push(b);
-    }
-    return { status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) };
+    return { status: res.statusCode, headers: res.headers, body: await this.readBody(res.body) };
+  }
+
+  /** Collect a response body (events, not an async iterator: cheaper per request), at most MAX_RESPONSE_BYTES. */
+  private readBody(stream: Dispatcher.ResponseData['body']): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const cleanup = (): void => {
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.off('error', onError);
+        stream.off('close', onClose);
+      };
+      const onData = (chunk: Buffer): void => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          cleanup();
+          stream.destroy();
+          reject(new WsmanProtocolError('ERR_RESPONSE_TOO_LARGE', `the response from ${this.url} exceeds ${MAX_RESPONSE_BYTES} bytes`,
+            { wsmanCode: WsmanCode.EncodingLimit }));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = (): void => {
+        cleanup();
+        resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size));
+      };
+      const onError = (err: Error): void => { cleanup(); reject(err); };
+      // Destroyed without 'end' or 'error' (e.g. aborted): fail rather than hang.
+      const onClose = (): void => { cleanup(); reject(new Error('the response body was closed before its end')); };
+      stream.on('data', onData);
+      stream.on('end', onEnd);
+      stream.on('error', onError);
+      stream.on('close', onClose);
+    });
   }
 
   private keepCookies(v: string | string[] | undefined): void {
@@ -292,6 +347,6 @@ export class HttpTransport {
   async close(): Promise<void> {
     this.closed = true;
     const all = this.channels.splice(0);
-    await Promise.all(all.map((c) => c.dispatcher.destroy().catch(() => undefined)));
+    await Promise.all(all.map((c) => c.dispatcher.destroy(closedError()).catch(() => undefined)));
   }
 }
