@@ -4,14 +4,8 @@
  * bytes in the same run; and NTLM handshakes per second (client + server in memory).
  */
 import { createClientAuthSync, createServerAuth, ntHash, sealBody, unsealBody, type ClientAuth, type ServerAuth } from '../src/auth/index.js';
+import type { BenchResult } from './types.js';
 
-export interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-}
 
 const BODY = 500 * 1024;
 

@@ -12,14 +12,8 @@ import { WsmanListener } from '../src/server/listener.js';
 import { UserStore, hashPassword } from '../src/server/users.js';
 import { createLogger } from '../src/server/log.js';
 import { defaultConfig } from '../src/server/config.js';
+import type { BenchResult } from './types.js';
 
-export interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-}
 
 const AUTH = 'Basic ' + Buffer.from('bench:bench').toString('base64');
 const IDENTIFY = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>';

@@ -9,16 +9,9 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchResult } from './types.js';
+export type { BenchResult } from './types.js';
 
-export interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  /** The reference measured in the same run (e.g. the raw parser), when there is one. */
-  baseline?: number;
-  /** value / baseline. */
-  ratio?: number;
-}
 
 interface Stored {
   name: string;

@@ -16,14 +16,8 @@ import { createLogger } from '../src/server/log.js';
 import { defaultConfig } from '../src/server/config.js';
 import { NegotiateClientContext } from '../src/auth/negotiate.js';
 import { ntHash, sealBody, unsealBody } from '../src/auth/index.js';
+import type { BenchResult } from './types.js';
 
-export interface BenchResult {
-  name: string;
-  unit: string;
-  value: number;
-  baseline?: number;
-  ratio?: number;
-}
 
 const SIZE = 128 * 1024 * 1024;
 const MAX_ENVELOPE = 512000;
