@@ -14,32 +14,10 @@ function noSeal(): never {
   throw new WsmanUsageError('this authentication mechanism cannot seal messages');
 }
 
-/** Basic client: one token, `user:password` (PowerShell's `-Authentication Basic`). */
-export class BasicClientContext implements ClientAuth {
-  readonly mechanism = 'basic' as const;
-  readonly scheme: string = 'Basic';
+/** What every mechanism without a session key shares: no sealing, a redacted inspect form. */
+abstract class NonSealing {
   readonly canSeal = false;
   readonly encryptionProtocol: string | undefined = undefined;
-  #token: Uint8Array | undefined;
-  private sent = false;
-
-  constructor(opts: { username: string; password: string }) {
-    if (opts.username.includes(':')) throw new WsmanUsageError('a Basic user name cannot contain ":"');
-    this.#token = utf8.encode(`${opts.username}:${opts.password}`);
-  }
-
-  get complete(): boolean {
-    return this.sent;
-  }
-
-  /** The same token every time (Basic is sent on every request). */
-  step(): StepResult {
-    this.sent = true;
-    return { token: this.#token ?? new Uint8Array(0), done: true };
-  }
-  async stepAsync(): Promise<StepResult> {
-    return this.step();
-  }
   sessionKey(): undefined {
     return undefined;
   }
@@ -49,11 +27,49 @@ export class BasicClientContext implements ClientAuth {
   unwrap(): Uint8Array {
     return noSeal();
   }
-  toString(): string {
-    return redacted('BasicClientContext', { sent: this.sent });
-  }
   [INSPECT](): string {
     return this.toString();
+  }
+}
+
+/** A client that sends one token and is done (Basic, certificate); it sends it on every request. */
+abstract class OneShotClient extends NonSealing {
+  private sent = false;
+  get complete(): boolean {
+    return this.sent;
+  }
+  protected abstract token(): Uint8Array | undefined;
+  step(): StepResult {
+    this.sent = true;
+    const token = this.token();
+    return token === undefined ? { done: true } : { token, done: true };
+  }
+  async stepAsync(): Promise<StepResult> {
+    return this.step();
+  }
+  protected get wasSent(): boolean {
+    return this.sent;
+  }
+}
+
+/** Basic client: one token, `user:password` (PowerShell's `-Authentication Basic`). */
+export class BasicClientContext extends OneShotClient implements ClientAuth {
+  readonly mechanism = 'basic' as const;
+  readonly scheme: string = 'Basic';
+  #token: Uint8Array;
+
+  constructor(opts: { username: string; password: string }) {
+    super();
+    if (opts.username.includes(':')) throw new WsmanUsageError('a Basic user name cannot contain ":"');
+    this.#token = utf8.encode(`${opts.username}:${opts.password}`);
+  }
+
+  /** The same token every time (Basic is sent on every request). */
+  protected token(): Uint8Array {
+    return this.#token;
+  }
+  override toString(): string {
+    return redacted('BasicClientContext', { sent: this.wasSent });
   }
   toJSON(): unknown {
     return { mechanism: this.mechanism };
@@ -64,15 +80,15 @@ export class BasicClientContext implements ClientAuth {
 export type BasicVerifier = (user: string, password: string) => boolean | Promise<boolean>;
 
 /** Basic server: verifies `user:password` through a callback. Use `stepAsync` for async verifiers. */
-export class BasicServerContext implements ServerAuth {
+export class BasicServerContext extends NonSealing implements ServerAuth {
   readonly mechanism = 'basic' as const;
   readonly scheme: string = 'Basic';
-  readonly canSeal = false;
-  readonly encryptionProtocol: string | undefined = undefined;
   readonly domain: string | undefined = undefined;
   private name: string | undefined;
 
-  constructor(private readonly verifier: BasicVerifier) {}
+  constructor(private readonly verifier: BasicVerifier) {
+    super();
+  }
 
   get complete(): boolean {
     return this.name !== undefined;
@@ -104,20 +120,8 @@ export class BasicServerContext implements ServerAuth {
     return { done: true };
   }
 
-  sessionKey(): undefined {
-    return undefined;
-  }
-  wrap(): Sealed {
-    return noSeal();
-  }
-  unwrap(): Uint8Array {
-    return noSeal();
-  }
-  toString(): string {
+  override toString(): string {
     return redacted('BasicServerContext', { user: this.name ?? '-' });
-  }
-  [INSPECT](): string {
-    return this.toString();
   }
   toJSON(): unknown {
     return { mechanism: this.mechanism, user: this.name };
@@ -132,35 +136,13 @@ export const CERTIFICATE_AUTH_HEADER = 'http://schemas.dmtf.org/wbem/wsman/1/wsm
  * `Authorization: http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual` (this context's
  * `scheme`, with no token). PowerShell's `-CertificateThumbprint`.
  */
-export class CertificateClientContext implements ClientAuth {
+export class CertificateClientContext extends OneShotClient implements ClientAuth {
   readonly mechanism = 'certificate' as const;
   readonly scheme: string = CERTIFICATE_AUTH_HEADER;
-  readonly canSeal = false;
-  readonly encryptionProtocol: string | undefined = undefined;
-  private sent = false;
-  get complete(): boolean {
-    return this.sent;
-  }
-  step(): StepResult {
-    this.sent = true;
-    return { done: true };
-  }
-  async stepAsync(): Promise<StepResult> {
-    return this.step();
-  }
-  sessionKey(): undefined {
+  protected token(): undefined {
     return undefined;
   }
-  wrap(): Sealed {
-    return noSeal();
-  }
-  unwrap(): Uint8Array {
-    return noSeal();
-  }
-  toString(): string {
+  override toString(): string {
     return '[CertificateClientContext]';
-  }
-  [INSPECT](): string {
-    return this.toString();
   }
 }
