@@ -34,6 +34,8 @@ export interface CommandContext {
   /** Retry policy for a lost connection (see receive.ts). */
   retry?: RetryPolicy;
   onRetry?: (attempt: number, err: unknown) => void;
+  /** Signal terminate once Done (default true); see RunOptions.terminateWhenDone. */
+  terminateWhenDone?: boolean;
 }
 
 /** The Receive loop stopped because the client disconnected the session (Disconnect-PSSession). */
@@ -114,7 +116,7 @@ export class Command {
       this.current = commandMachine.next(this.current, 'Exit');
       this.out.push(null);
       this.err.push(null);
-      await this.terminate();
+      if (this.ctx.terminateWhenDone !== false) await this.terminate();
       return code;
     } catch (e) {
       this.done = true;

@@ -1,7 +1,7 @@
 /**
  * Run one command from start to finish (Invoke-Command -ScriptBlock for a cmd shell; winrs.exe):
- * Create, Command, stdin, the Receive loop, then Signal terminate and Delete on the way out,
- * also after errors and aborts. And fan-out over many computers with a throttle limit
+ * Create, Command, stdin, the Receive loop, then Delete on the way out (with Signal terminate
+ * first after errors and aborts; a command that is Done is released by the Delete itself). And fan-out over many computers with a throttle limit
  * (Invoke-Command -ComputerName … -ThrottleLimit).
  */
 import { WsmanClient } from './client.js';
@@ -34,24 +34,29 @@ export interface InvokeResult {
 /** Open a shell on `client`, run the command, close the shell. */
 export async function invokeCommand(client: WsmanClient, spec: InvokeSpec): Promise<InvokeResult> {
   const shell = await Shell.open(client, { ...spec.shell, ...(spec.signal ? { signal: spec.signal } : {}) });
+  let cmd: Awaited<ReturnType<Shell['run']>> | undefined;
   try {
-    const cmd = await shell.run(spec.command, spec.args ?? [], { ...spec.run, ...(spec.signal ? { signal: spec.signal } : {}) });
+    // The shell is deleted right after, which releases the command: no Signal terminate once Done.
+    const running = await shell.run(spec.command, spec.args ?? [], { terminateWhenDone: false, ...spec.run, ...(spec.signal ? { signal: spec.signal } : {}) });
+    cmd = running;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const drain = async (stream: 'stdout' | 'stderr'): Promise<void> => {
-      for await (const chunk of cmd[stream]) {
+      for await (const chunk of running[stream]) {
         const b = chunk as Buffer;
         if (spec.onData) spec.onData(stream, b);
         else (stream === 'stdout' ? out : err).push(b);
       }
     };
     const feeding = spec.stdin === undefined ? Promise.resolve()
-      : typeof spec.stdin === 'string' || spec.stdin instanceof Uint8Array ? cmd.end(spec.stdin) : cmd.pipeStdin(spec.stdin);
+      : typeof spec.stdin === 'string' || spec.stdin instanceof Uint8Array ? running.end(spec.stdin) : running.pipeStdin(spec.stdin);
     // stdin is fed alongside; once the command is Done nobody waits for the rest of it (like ssh).
     feeding.catch(() => undefined);
-    const [, , exitCode] = await Promise.all([drain('stdout'), drain('stderr'), cmd.exitCode]);
+    const [, , exitCode] = await Promise.all([drain('stdout'), drain('stderr'), running.exitCode]);
     return { exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err), shellId: shell.shellId };
   } finally {
+    // The loop's own Signal terminate (after an error or abort) goes out before the Delete.
+    await cmd?.exitCode.catch(() => undefined);
     await shell.close().catch(() => undefined);
   }
 }

@@ -57,6 +57,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Observer: each TimedOut retry of the Receive loop. */
   onTimedOut?: () => void;
+  /**
+   * Send Signal terminate once the command is Done (default true), so the server releases it
+   * at once. After an error or an abort it is always sent. invokeCommand turns it off: it
+   * deletes the shell right after, which releases the command too, one round trip sooner.
+   */
+  terminateWhenDone?: boolean;
 }
 
 /** PowerShell's resource URI for a configuration name: a bare name is prefixed with …/powershell/. */
@@ -215,9 +221,10 @@ export class Shell {
   }
 
   /** Receive the output of a command that already runs in this shell (also after Connect/Reconnect). */
-  attachCommand(commandId: string, opts: Pick<RunOptions, 'signal' | 'onTimedOut'> & Pick<CommandContext, 'sequence' | 'retry' | 'onRetry'> = {}): Command {
+  attachCommand(commandId: string, opts: Pick<RunOptions, 'signal' | 'onTimedOut' | 'terminateWhenDone'> & Pick<CommandContext, 'sequence' | 'retry' | 'onRetry'> = {}): Command {
     return new Command({
       client: this.client, resourceUri: this.resourceUri, shellId: this.shellId, commandId,
+      ...(opts.terminateWhenDone === false ? { terminateWhenDone: false } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onTimedOut ? { onTimedOut: opts.onTimedOut } : {}),
       ...(opts.sequence ? { sequence: opts.sequence } : {}),

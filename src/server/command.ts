@@ -4,18 +4,12 @@
  * waiters are woken on output and on exit; nothing is taken from the buffer until a response is
  * actually sent.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { commandMachine, type CommandStateKind, type CommandEvent } from '../core/state/index.js';
 import type { BufferMode, ReceiveResponseBody } from '../core/index.js';
 import { OutputBuffer } from './output.js';
+import { directLauncher, type Launcher, type LaunchedProcess, type SpawnSpec } from './launcher.js';
 
-export interface SpawnSpec {
-  argv: string[];
-  cwd: string;
-  env: Record<string, string>;
-  uid?: number;
-  gid?: number;
-}
+export type { SpawnSpec } from './launcher.js';
 
 /** The last ReceiveResponse sent for a command, kept for SequenceId replay (see receive.ts). */
 export interface CachedReceive {
@@ -38,7 +32,8 @@ export class ServerCommand {
   readonly output: OutputBuffer;
   readonly startedAt: number;
   lastReceive: CachedReceive | undefined;
-  private child: ChildProcess | undefined;
+  private child: LaunchedProcess | undefined;
+  private disposed = false;
   private readonly waiters = new Set<() => void>();
   private streamsOpen = 0;
   private exited = false;
@@ -52,79 +47,67 @@ export class ServerCommand {
     bufferBytes: number,
     now: number,
     readonly outputStreams: readonly string[],
+    launcher: Launcher = directLauncher,
   ) {
     this.startedAt = now;
     this.output = new OutputBuffer(bufferMode, bufferBytes, () => this.pausePipes(), () => this.resumePipes());
-    this.spawned = this.start(spec);
+    this.spawned = this.start(spec, launcher);
   }
 
   /** Resolves when the process started; rejects with the spawn error (ENOENT…). */
   readonly spawned: Promise<void>;
 
-  private start(spec: SpawnSpec): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let child: ChildProcess;
-      try {
-        child = spawn(spec.argv[0]!, spec.argv.slice(1), {
-          cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,
-          ...(spec.uid !== undefined ? { uid: spec.uid } : {}), ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
-        });
-      } catch (err) {
-        this.finish(127);
-        reject(err);
-        return;
-      }
-      this.child = child;
-      let started = false;
-      child.once('spawn', () => {
-        started = true;
-        resolve();
+  private async start(spec: SpawnSpec, launcher: Launcher): Promise<void> {
+    let child: LaunchedProcess;
+    try {
+      child = await launcher.launch(spec);
+    } catch (err) {
+      this.finish(127);
+      throw err;
+    }
+    this.child = child;
+    if (this.disposed) {
+      // Deleted or terminated while the process was being started.
+      this.dispose();
+      return;
+    }
+    child.stdin?.on('error', () => undefined); // EPIPE when the process ignores its input
+    const pipe = (name: string, s: NodeJS.ReadableStream | null): void => {
+      if (!s) return;
+      this.streamsOpen++;
+      s.on('data', (d: Buffer) => {
+        this.output.push(this.outputStreams.includes(name) ? name : this.outputStreams[0] ?? name, d);
+        this.wake();
       });
-      // Persistent: an 'error' without a listener would take the whole listener down.
-      child.on('error', (err) => {
-        if (!started) {
-          this.finish(127);
-          reject(err);
-        }
-      });
-      child.stdin?.on('error', () => undefined); // EPIPE when the process ignores its input
-      const pipe = (name: string, s: NodeJS.ReadableStream | null): void => {
-        if (!s) return;
-        this.streamsOpen++;
-        s.on('data', (d: Buffer) => {
-          this.output.push(this.outputStreams.includes(name) ? name : this.outputStreams[0] ?? name, d);
-          this.wake();
-        });
-        const done = (): void => {
-          this.streamsOpen--;
-          this.maybeClosed();
-        };
-        let ended = false;
-        const once = (): void => {
-          if (!ended) {
-            ended = true;
-            done();
-          }
-        };
-        s.once('end', once);
-        s.on('error', once);
-      };
-      pipe('stdout', child.stdout);
-      pipe('stderr', child.stderr);
-      child.once('exit', (code, signal) => {
-        this.exited = true;
-        this.exitCode = code ?? 128 + signalNumber(signal);
-        // A grandchild may keep the pipes open; do not wait for it forever.
-        setTimeout(() => {
-          if (!this.closed) {
-            child.stdout?.destroy();
-            child.stderr?.destroy();
-            this.streamsOpen = 0;
-            this.maybeClosed();
-          }
-        }, 2000).unref();
+      const done = (): void => {
+        this.streamsOpen--;
         this.maybeClosed();
-      });
+      };
+      let ended = false;
+      const once = (): void => {
+        if (!ended) {
+          ended = true;
+          done();
+        }
+      };
+      s.once('end', once);
+      s.on('error', once);
+    };
+    pipe('stdout', child.stdout);
+    pipe('stderr', child.stderr);
+    child.once('exit', (code, signal) => {
+      this.exited = true;
+      this.exitCode = code ?? 128 + signalNumber(signal);
+      // A grandchild may keep the pipes open; do not wait for it forever.
+      setTimeout(() => {
+        if (!this.closed) {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          this.streamsOpen = 0;
+          this.maybeClosed();
+        }
+      }, 2000).unref();
+      this.maybeClosed();
     });
   }
 
@@ -197,6 +180,7 @@ export class ServerCommand {
 
   /** Kill the process tree and release everything (Signal terminate, Delete, shutdown). */
   dispose(): void {
+    this.disposed = true;
     // The whole group, even after the command exited: a background child it left behind dies too.
     killGroup(this.child, 'SIGKILL');
     this.child?.stdin?.destroy();
@@ -208,7 +192,7 @@ export class ServerCommand {
   }
 }
 
-function killGroup(child: ChildProcess | undefined, sig: NodeJS.Signals): void {
+function killGroup(child: LaunchedProcess | undefined, sig: NodeJS.Signals): void {
   const pid = child?.pid;
   if (pid === undefined) return;
   try {

@@ -3,6 +3,7 @@
  * contexts, per-user operation counts, the clock, and the sweep timer. Handlers receive it with
  * each request.
  */
+import { acquireSharedPool, directLauncher, type Launcher } from './launcher.js';
 import { randomUUID } from 'node:crypto';
 import { WsmanProtocolError, WsmanCode, selector, type Headers, type Body, type EnumerationItem } from '../core/index.js';
 import type { ListenerConfig, SessionConfiguration } from './config.js';
@@ -55,6 +56,11 @@ export interface CoreOptions {
   sweepIntervalMs?: number;
   /** Drop credentials-like env vars from children (e.g. the PFX password variable). */
   hiddenEnv?: string[];
+  /**
+   * Start commands from a pool of shells prepared by a helper process (launcher.ts), so that
+   * process creation does not block the listener (default true); false spawns each directly.
+   */
+  processPool?: boolean;
   now?: () => number;
 }
 
@@ -71,6 +77,8 @@ export class ListenerCore {
   private readonly operations = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
   readonly now: () => number;
+  private readonly usePool: boolean;
+  private pool: { launcher: Launcher; release: () => void } | undefined;
 
   constructor(o: CoreOptions) {
     this.config = o.config;
@@ -80,10 +88,18 @@ export class ListenerCore {
     this.allowUnencrypted = o.allowUnencrypted;
     this.redirect = o.redirect;
     this.hiddenEnv = o.hiddenEnv ?? [];
+    this.usePool = o.processPool ?? true;
     this.now = o.now ?? Date.now;
     const interval = o.sweepIntervalMs ?? 1000;
     this.sweeper = setInterval(() => this.sweep(), interval);
     this.sweeper.unref();
+  }
+
+  /** What starts command processes: the shared pool (taken on first use) or direct spawns. */
+  get launcher(): Launcher {
+    if (!this.usePool) return directLauncher;
+    this.pool ??= acquireSharedPool();
+    return this.pool.launcher;
   }
 
   newId(): string {
@@ -136,6 +152,8 @@ export class ListenerCore {
     this.sweeper = undefined;
     this.store.clear();
     this.enumerations.clear();
+    this.pool?.release();
+    this.pool = undefined;
   }
 }
 

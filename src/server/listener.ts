@@ -45,6 +45,8 @@ export interface ListenerOptions {
   authThrottle?: FailureThrottle | false;
   sweepIntervalMs?: number;
   hiddenEnv?: string[];
+  /** Start commands from a pool of prepared shells (default true); see ListenerCore. */
+  processPool?: boolean;
 }
 
 export interface ListeningEndpoint {
@@ -93,6 +95,7 @@ export class WsmanListener {
       ...(opts.redirect ? { redirect: opts.redirect } : {}),
       ...(opts.sweepIntervalMs ? { sweepIntervalMs: opts.sweepIntervalMs } : {}),
       ...(opts.hiddenEnv ? { hiddenEnv: opts.hiddenEnv } : {}),
+      ...(opts.processPool !== undefined ? { processPool: opts.processPool } : {}),
     });
   }
 

@@ -115,7 +115,7 @@ export class ServerShell {
       state: this.state === 'Disconnected' ? 'Disconnected' : 'Connected',
       shellRunTime: now - this.createdAt,
       shellInactivity: this.busy > 0 ? 0 : now - this.lastActivity,
-      memoryUsed: detail.memoryUsed ?? `${Math.max(1, Math.round(process.memoryUsage().rss / 1048576))}MB`,
+      memoryUsed: detail.memoryUsed ?? `${Math.max(1, Math.round(process.memoryUsage.rss() / 1048576))}MB`,
       childProcesses: [...this.commands.values()].filter((c) => !c.isDone).length,
     };
     if (Object.keys(this.environment).length) f.environment = this.environment;

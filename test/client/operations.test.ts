@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WsmanClient } from '../../src/client/client.js';
 import { Shell } from '../../src/client/shell.js';
+import { invokeCommand } from '../../src/client/invoke.js';
 import { WsmanProtocolError, WsmanFaultError } from '../../src/core/errors.js';
 import { WsmanStateError } from '../../src/core/state/index.js';
 import { Action, ResourceURI } from '../../src/core/namespaces.js';
@@ -190,6 +191,30 @@ describe('shell and Receive loop edge cases', () => {
     expect(out.exitCode).toBe(5);
     const seqs = s.seen.filter((m) => m.body.kind === 'Receive').map((m) => (m.body.kind === 'Receive' ? m.body.sequenceId : -1));
     expect(seqs).toEqual([1, 1]); // numbered from 1: SequenceId 0 means "unnumbered" to a listener, which would not replay it
+  });
+
+  it('Signal terminate after Done: Shell.run sends it unless told not to; invokeCommand leaves it to Delete, but not after an abort', async () => {
+    const TERMINATE = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate';
+    const f = await fake({ stdout: 'x' });
+    const c = new WsmanClient({ endpoint: { connectionUri: f.url } });
+    const shell = await Shell.open(c);
+    expect(await (await shell.run('a')).exitCode).toBe(0);
+    expect(f.signals).toEqual([TERMINATE]);
+    expect(await (await shell.run('b', [], { terminateWhenDone: false })).exitCode).toBe(0);
+    expect(f.signals).toEqual([TERMINATE]);
+    await shell.close();
+    expect((await invokeCommand(c, { command: 'c' })).stdout.toString()).toBe('x');
+    expect(f.signals).toEqual([TERMINATE]);
+    expect(f.openShells.size).toBe(0);
+    const slow = await fake({ stdout: 'x', receiveDelayMs: 5_000 });
+    const c2 = new WsmanClient({ endpoint: { connectionUri: slow.url } });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('stop')), 100);
+    await expect(invokeCommand(c2, { command: 'd', signal: ac.signal })).rejects.toThrow('stop');
+    expect(slow.signals).toEqual([TERMINATE]);
+    expect(slow.openShells.size).toBe(0);
+    await c.close();
+    await c2.close();
   });
 
   it('an aborted Receive loop still sends Signal terminate (without the aborted signal); close deletes the shell', async () => {

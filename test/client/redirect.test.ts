@@ -51,7 +51,7 @@ describe('redirects of shell creation', () => {
     const res = await invokeCommand(c, { command: 'x' });
     await c.close();
     expect(res.stdout.toString()).toBe('final\n');
-    expect(final.requests.map((r) => r.headers.action?.split('/').pop())).toEqual(['Create', 'Command', 'Receive', 'Signal', 'Delete']);
+    expect(final.requests.map((r) => r.headers.action?.split('/').pop())).toEqual(['Create', 'Command', 'Receive', 'Delete']);
     expect(final.headers.every((h) => h.authorization === BASIC)).toBe(true);
     expect(final.openShells.size).toBe(0);
   });

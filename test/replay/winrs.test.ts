@@ -59,11 +59,17 @@ const simple: [file: string, command: string, args: string[], shell?: Record<str
   ['test_winrs_noprofile.yml', 'cmd.exe', ['/c', 'set'], { noProfile: true }],
 ];
 
+/**
+ * The recorded clients send Signal terminate after Done, before Delete; invokeCommand leaves it
+ * out by default (the Delete releases the command), so the replays ask for it to match.
+ */
+const RECORDED = { terminateWhenDone: true } as const;
+
 describe('replay of recorded Windows WinRS conversations', () => {
   for (const [file, command, args, shell, skip] of simple) {
     it.skipIf(skip)(`${file}: same requests, same stdout/stderr/exit code`, async () => {
       const { ex, r, c } = await setup(file, ['Signal.code']);
-      const res = await invokeCommand(c, { command, args, ...(shell ? { shell } : {}) });
+      const res = await invokeCommand(c, { command, args, run: RECORDED, ...(shell ? { shell } : {}) });
       const want = recordedResult(ex);
       expect(r.mismatches).toEqual([]);
       expect(res.stdout.equals(want.stdout)).toBe(true);
@@ -75,7 +81,7 @@ describe('replay of recorded Windows WinRS conversations', () => {
 
   it('test_winrs_stderr_rc.yml: exact bytes and exit code 1', async () => {
     const { c, r } = await setup('test_winrs_stderr_rc.yml');
-    const res = await invokeCommand(c, { command: 'cmd.exe', args: ['/c echo out && echo err>&2 && exit 1'] });
+    const res = await invokeCommand(c, { command: 'cmd.exe', args: ['/c echo out && echo err>&2 && exit 1'], run: RECORDED });
     expect(res.stdout.toString('latin1')).toBe('out \r\n');
     expect(res.stderr.toString('latin1')).toBe('err \r\n');
     expect(res.exitCode).toBe(1);
@@ -87,14 +93,14 @@ describe('replay of recorded Windows WinRS conversations', () => {
 
   it('the replay server notices a request that differs from the recording', async () => {
     const { r, c } = await setup('test_winrs_standard.yml');
-    await invokeCommand(c, { command: 'cmd.exe', args: ['/c', 'echo', 'ho'] });
+    await invokeCommand(c, { command: 'cmd.exe', args: ['/c', 'echo', 'ho'], run: RECORDED });
     expect(r.mismatches.join('\n')).toMatch(/arguments: sent .*"ho".*recorded .*"hi"/);
   });
 
   it('test_client_execute_cmd.yml: two commands, two shells', async () => {
     const { ex, c, r } = await setup('test_client_execute_cmd.yml');
-    const a = await invokeCommand(c, { command: 'dir' });
-    const b = await invokeCommand(c, { command: 'echo abc' });
+    const a = await invokeCommand(c, { command: 'dir', run: RECORDED });
+    const b = await invokeCommand(c, { command: 'echo abc', run: RECORDED });
     expect(r.mismatches).toEqual([]);
     const first = recordedResult(ex.slice(0, 5));
     expect(a.stdout.equals(first.stdout)).toBe(true);

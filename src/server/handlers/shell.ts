@@ -132,7 +132,7 @@ export async function command(req: WsmanRequest): Promise<Reply> {
   const line = [b.command, ...b.arguments].join(' ');
   const argv = skipShell ? [text, ...b.arguments] : ['/bin/sh', '-c', line];
   const spec = spawnSpec(req, shell, argv);
-  const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams);
+  const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams, req.core.launcher);
   shell.commands.set(id, cmd);
   req.note.commandId = id;
   try {

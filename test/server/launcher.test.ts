@@ -1,0 +1,123 @@
+/**
+ * The process pool (src/server/launcher.ts): a pooled shell must be indistinguishable from a
+ * direct spawn for the command it runs (environment, working directory, exit status, signals,
+ * pipes, process group), and every case the pool cannot express, or a lost spawn host, must
+ * fall back to a direct spawn.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { directLauncher, pooledScript, ProcessPool, type LaunchedProcess, type SpawnSpec } from '../../src/server/launcher.js';
+
+const pools: ProcessPool[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const p of pools.splice(0)) p.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function pool(size = 2): ProcessPool {
+  const p = new ProcessPool(size);
+  pools.push(p);
+  return p;
+}
+
+interface Outcome { stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null }
+
+/** Run to the end: feed stdin, collect both outputs and the exit status. */
+function finish(p: LaunchedProcess, stdin = ''): Promise<Outcome> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let open = 2;
+    let status: [number | null, NodeJS.Signals | null] | undefined;
+    const maybe = (): void => {
+      if (open === 0 && status) resolve({ stdout, stderr, code: status[0], signal: status[1] });
+    };
+    p.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    p.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    p.stdout?.on('end', () => { open--; maybe(); });
+    p.stderr?.on('end', () => { open--; maybe(); });
+    p.once('exit', (code, signal) => { status = [code, signal]; maybe(); });
+    p.stdin?.end(stdin);
+  });
+}
+
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+function sh(line: string, extra: Partial<SpawnSpec> = {}): SpawnSpec {
+  return { argv: ['/bin/sh', '-c', line], cwd: '/', env: baseEnv(), ...extra };
+}
+
+describe('pooledScript', () => {
+  it('declines what only a direct spawn does exactly', () => {
+    const env = baseEnv();
+    expect(pooledScript(sh('true', { uid: 1000 }), env)).toBeUndefined();
+    expect(pooledScript(sh('true', { gid: 1000 }), env)).toBeUndefined();
+    expect(pooledScript({ argv: ['/bin/echo', 'x'], cwd: '/', env }, env)).toBeUndefined();
+    expect(pooledScript(sh('true', { env: { ...env, 'BAD-NAME': 'x' } }), env)).toBeUndefined();
+    expect(pooledScript(sh('true'), { ...env, 'ODD.NAME': 'x' })).toBeUndefined(); // would have to unset it
+    expect(pooledScript(sh('a\0b'), env)).toBeUndefined();
+    expect(pooledScript(sh('true'), env)).toMatch(/^cd -- '\/' \|\| exit 127\n[^]*exec \/bin\/sh -c 'true'\n$/);
+  });
+});
+
+describe('ProcessPool', () => {
+  it('runs a command exactly as a direct spawn does: environment, working directory, $0 and arguments', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wsman it's here "));
+    dirs.push(dir);
+    const env = baseEnv();
+    delete env.HOME; // a hidden variable: present in the pool's base, absent here
+    delete env.OLDPWD; // the pooled shell's own cd must not leave one behind
+    Object.assign(env, { WSMAN_Q: `it's "quoted" $HOME \\ \`x\`\nsecond line`, WSMAN_EMPTY: '', PATH: `/nonexistent:${env.PATH ?? ''}` });
+    const spec = sh('pwd; echo "$0 $#"; export -p | grep -v "^export _=" ; printf %s "$WSMAN_Q"', { cwd: dir, env });
+    const p = pool();
+    const pooled = await finish(await p.launch(spec));
+    const direct = await finish(await directLauncher.launch(spec));
+    expect(pooled.code).toBe(0);
+    expect(pooled.stdout).toContain(dir);
+    expect(pooled.stdout).toContain('second line');
+    expect(pooled.stdout).not.toMatch(/export HOME=/);
+    expect(pooled.stdout).not.toMatch(/OLDPWD/);
+    expect(pooled).toEqual(direct);
+  });
+
+  it('passes stdin, both outputs, exit codes and signals through', async () => {
+    const p = pool();
+    expect(await finish(await p.launch(sh('cat; echo err >&2; exit 7')), 'in\n')).toEqual({ stdout: 'in\n', stderr: 'err\n', code: 7, signal: null });
+    expect(await finish(await p.launch(sh('kill -TERM $$')))).toMatchObject({ code: null, signal: 'SIGTERM' });
+    const slow = await p.launch(sh('sleep 30 & sleep 30; echo never'));
+    const done = finish(slow);
+    // Its own process group: the whole tree goes, as for a direct spawn.
+    await new Promise((r) => setTimeout(r, 100));
+    process.kill(-slow.pid!, 'SIGKILL');
+    expect(await done).toMatchObject({ stdout: '', code: null, signal: 'SIGKILL' });
+  });
+
+  it('serves many commands at once, more than it keeps ready', async () => {
+    const p = pool(2);
+    const outs = await Promise.all(Array.from({ length: 20 }, async (_, i) => finish(await p.launch(sh(`echo ${i}`)))));
+    expect(outs.map((o) => o.stdout)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+    expect(outs.every((o) => o.code === 0)).toBe(true);
+  });
+
+  it('falls back to a direct spawn for what it cannot express, once closed, and when its host dies', async () => {
+    const p = pool();
+    // A program started without the shell: a direct spawn, which reports ENOENT itself.
+    await expect(p.launch({ argv: ['/nonexistent/program'], cwd: '/', env: baseEnv() })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await finish(await p.launch(sh('echo one')))).stdout).toBe('one\n');
+    const host = p.hostPid;
+    expect(host).toBeTypeOf('number');
+    process.kill(host!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.hostPid).toBeUndefined();
+    expect(await finish(await p.launch(sh('echo two; exit 3')))).toEqual({ stdout: 'two\n', stderr: '', code: 3, signal: null });
+    p.close();
+    expect((await finish(await p.launch(sh('echo three')))).stdout).toBe('three\n');
+  });
+});
