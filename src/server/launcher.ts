@@ -5,10 +5,10 @@
  * for several milliseconds per command, during which no other request is answered. The pool
  * below moves process creation out of the listener: a small helper process (the spawn host,
  * src/server/spawn-host.ts) keeps a few `/bin/sh` processes started ahead of time, each waiting
- * on a control pipe (fd 3), and hands their stdin, stdout, stderr and control pipes to the
- * listener over its IPC channel. A command then only writes a short script to the control pipe
- * (`cd`, environment changes, `exec /bin/sh -c LINE`): same process group, same `sh -c`
- * semantics, same pipes as a direct spawn.
+ * for a script on its stdin, and hands their stdin, stdout and stderr pipes to the listener over
+ * its IPC channel. A command then only writes a short script ahead of its own input (`cd`,
+ * environment changes, `exec /bin/sh -c LINE`): same process group, same `sh -c` semantics, same
+ * pipes as a direct spawn.
  *
  * Anything the pool cannot express exactly (another uid/gid, a program started without the
  * shell, odd environment names) and any trouble with the host falls back to a direct spawn.
@@ -109,9 +109,9 @@ class PooledProcess extends EventEmitter implements LaunchedProcess {
   signalCode: NodeJS.Signals | null = null;
   exited = false;
 
-  constructor(readonly pid: number, readonly stdin: Socket, readonly stdout: Socket, readonly stderr: Socket, readonly control: Socket) {
+  constructor(readonly pid: number, readonly stdin: Socket, readonly stdout: Socket, readonly stderr: Socket) {
     super();
-    for (const s of [stdin, stdout, stderr, control]) {
+    for (const s of [stdin, stdout, stderr]) {
       s.on('error', () => undefined); // EPIPE and the like surface through exit and end, as for a ChildProcess
       s.unref(); // an idle pool must not keep the process alive
     }
@@ -136,15 +136,15 @@ class PooledProcess extends EventEmitter implements LaunchedProcess {
     }
   }
 
-  /** Hand the shell its script; from now on it is a command like any other. */
+  /** Hand the shell its script, ahead of the command's input; from now on it is a command like any other. */
   begin(script: string): void {
     for (const s of [this.stdin, this.stdout, this.stderr]) s.ref();
-    this.control.end(script);
+    const lines = script.split('\n').length - 1;
+    this.stdin.write(`${lines}\n${script}`);
   }
 
   /** Close an idle pooled shell: with no script, it exits at once. */
   discard(): void {
-    this.control.destroy();
     this.stdin.destroy();
     this.stdout.destroy();
     this.stderr.destroy();
@@ -152,7 +152,7 @@ class PooledProcess extends EventEmitter implements LaunchedProcess {
 }
 
 interface HostMessage {
-  op: 'fd' | 'ready' | 'exit' | 'error';
+  op: 'fd' | 'exit' | 'error';
   id: number;
   n?: number;
   pid?: number;
@@ -229,8 +229,11 @@ export class ProcessPool implements Launcher {
       p.waiter?.reject(new Error('the spawn host stopped'));
     }
     this.pending.clear();
-    this.host?.disconnect();
+    // disconnect() alone would wait for the acknowledgement of handles in flight.
+    const host = this.host;
     this.host = undefined;
+    if (host?.connected) host.disconnect();
+    host?.kill('SIGKILL');
   }
 
   private fill(): void {
@@ -318,23 +321,21 @@ export class ProcessPool implements Launcher {
       this.fail(m.id, new Error(m.message ?? 'spawn failed'));
       return;
     }
-    if (m.op === 'fd') {
-      if (!handle || m.n === undefined || m.n < 0 || m.n > 3) {
-        this.fail(m.id, new Error('the spawn host sent no pipe'));
-        return;
-      }
-      p.fds[m.n] = handle;
-      p.pid = m.pid;
+    if (!handle || m.n === undefined || m.n < 0 || m.n > 2 || m.pid === undefined) {
+      this.fail(m.id, new Error('the spawn host sent no pipe'));
       return;
     }
-    // ready
-    const [stdin, stdout, stderr, control] = p.fds;
-    if (!stdin || !stdout || !stderr || !control || p.pid === undefined) {
+    p.fds[m.n] = handle;
+    p.pid = m.pid;
+    if (m.n < 2) return;
+    // The last pipe: the shell is ready.
+    const [stdin, stdout, stderr] = p.fds;
+    if (!stdin || !stdout || !stderr) {
       this.fail(m.id, new Error('the spawn host sent too few pipes'));
       return;
     }
     this.pending.delete(m.id);
-    const proc = new PooledProcess(p.pid, stdin, stdout, stderr, control);
+    const proc = new PooledProcess(m.pid, stdin, stdout, stderr);
     this.live.set(m.id, proc);
     this.holdLoop();
     if (p.waiter) p.waiter.resolve(proc);

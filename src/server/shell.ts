@@ -8,6 +8,16 @@ import type { SessionConfiguration } from './config.js';
 import type { ListenerUser } from './users.js';
 import type { ServerCommand } from './command.js';
 
+let rss = { at: -Infinity, mb: 1 };
+/**
+ * The listener's resident memory in MB (a shell's MemoryUsed), read at most once a second:
+ * reading it costs about half a millisecond on a small VM, and every Create reports it.
+ */
+function residentMb(now: number): number {
+  if (now - rss.at >= 1000 || now < rss.at) rss = { at: now, mb: Math.max(1, Math.round(process.memoryUsage.rss() / 1048576)) };
+  return rss.mb;
+}
+
 export interface ShellSpec {
   id: string;
   name?: string;
@@ -115,7 +125,7 @@ export class ServerShell {
       state: this.state === 'Disconnected' ? 'Disconnected' : 'Connected',
       shellRunTime: now - this.createdAt,
       shellInactivity: this.busy > 0 ? 0 : now - this.lastActivity,
-      memoryUsed: detail.memoryUsed ?? `${Math.max(1, Math.round(process.memoryUsage.rss() / 1048576))}MB`,
+      memoryUsed: detail.memoryUsed ?? `${residentMb(now)}MB`,
       childProcesses: [...this.commands.values()].filter((c) => !c.isDone).length,
     };
     if (Object.keys(this.environment).length) f.environment = this.environment;

@@ -6,20 +6,21 @@
  *
  * Protocol (JSON over the IPC channel):
  *  - listener → host `{op: 'spawn', id, file, args}`: start `file args` in its own process
- *    group, with pipes on fds 0–3 and the host's own environment.
- *  - host → listener `{op: 'fd', id, n, pid}` with the pipe of fd n as the handle (n = 0..3),
- *    then `{op: 'ready', id, pid}`; `{op: 'error', id, message}` when it could not start;
+ *    group, with pipes on fds 0–2 and the host's own environment.
+ *  - host → listener `{op: 'fd', id, n, pid}` with the pipe of fd n as the handle (n = 0, 1,
+ *    then 2, the last); `{op: 'error', id, message}` when it could not start;
  *    `{op: 'exit', id, code, signal}` when the process ends.
  * Spawns are served one at a time, so each process's four handles arrive before the next's.
- * The host exits when the listener goes away (its IPC channel closes).
+ * The host exits when the listener goes away (its IPC channel closes, or it is reparented).
  */
 
 /**
- * What a pooled shell runs: read a script from fd 3 until EOF (builtins only), close fd 3, run
- * the script. The script (launcher.ts pooledScript) ends with `exec /bin/sh -c LINE`. An empty
- * script (the pool closed the pipe) exits at once.
+ * What a pooled shell runs: read a line count, then that many lines of script from stdin (the
+ * read builtin takes one byte at a time, so nothing after the script is consumed: the rest of
+ * stdin is the command's), then run the script. The script (launcher.ts pooledScript) ends with
+ * `exec /bin/sh -c LINE`. If stdin closes first (the pool let it go), it exits.
  */
-export const POOLED_SHELL_SCRIPT = 's=\nwhile IFS= read -r l <&3; do s="$s$l\n"; done\nexec 3<&-\neval "$s"\n';
+export const POOLED_SHELL_SCRIPT = 'IFS= read -r n || exit 0\ns=\nwhile [ "$n" -gt 0 ]; do IFS= read -r l || exit 0; s="$s$l\n"; n=$((n - 1)); done\neval "$s"\n';
 
 export const SPAWN_HOST_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
@@ -37,7 +38,7 @@ function tell(msg, handle) {
 async function start(m) {
   let child;
   try {
-    child = spawn(String(m.file), (m.args || []).map(String), { cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    child = spawn(String(m.file), (m.args || []).map(String), { cwd: '/', detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (e) {
     await tell({ op: 'error', id: m.id, message: String(e && e.message) });
     return;
@@ -53,17 +54,20 @@ async function start(m) {
   }
   const pid = child.pid;
   child.once('exit', (code, signal) => { void tell({ op: 'exit', id: m.id, code, signal }); });
-  for (let n = 0; n < 4; n++) {
+  for (let n = 0; n < 3; n++) {
     if (!(await tell({ op: 'fd', id: m.id, n, pid }, child.stdio[n]))) {
       try { process.kill(-pid, 'SIGKILL'); } catch {}
       return;
     }
   }
-  await tell({ op: 'ready', id: m.id, pid });
 }
 process.on('message', (m) => {
   if (!m || m.op !== 'spawn') return;
   queue = queue.then(() => start(m)).catch(() => undefined);
 });
 process.on('disconnect', () => process.exit(0));
+// 'disconnect' waits for handles in flight to be acknowledged, which a dead listener never does:
+// also leave when reparented.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();
 `;

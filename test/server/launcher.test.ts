@@ -40,6 +40,7 @@ function finish(p: LaunchedProcess, stdin = ''): Promise<Outcome> {
     p.stdout?.on('end', () => { open--; maybe(); });
     p.stderr?.on('end', () => { open--; maybe(); });
     p.once('exit', (code, signal) => { status = [code, signal]; maybe(); });
+    p.stdin?.on('error', () => undefined); // EPIPE when the process has already exited
     p.stdin?.end(stdin);
   });
 }
@@ -119,5 +120,43 @@ describe('ProcessPool', () => {
     expect(await finish(await p.launch(sh('echo two; exit 3')))).toEqual({ stdout: 'two\n', stderr: '', code: 3, signal: null });
     p.close();
     expect((await finish(await p.launch(sh('echo three')))).stdout).toBe('three\n');
+  });
+});
+
+describe('the spawn host', () => {
+  it('does not outlive a listener that dies abruptly', { timeout: 20_000 }, async () => {
+    const { spawn } = await import('node:child_process');
+    const launcher = new URL('../../src/server/launcher.ts', import.meta.url).href;
+    // A listener-like process: takes a shell from a pool (so the host runs and refills), reports
+    // the host's pid, then waits to be killed.
+    const code = `const { ProcessPool } = await import(${JSON.stringify(launcher)});
+      const env = {}; for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+      const p = new ProcessPool(4);
+      const c = await p.launch({ argv: ['/bin/sh', '-c', 'true'], cwd: '/', env });
+      await new Promise((r) => c.once('exit', r));
+      console.log(p.hostPid);
+      setInterval(() => undefined, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const hostPid = Number(await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.trim());
+      });
+    }));
+    expect(hostPid).toBeGreaterThan(0);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(hostPid)).toBe(true);
+    child.kill('SIGKILL');
+    const until = Date.now() + 5000;
+    while (alive(hostPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(hostPid)).toBe(false);
   });
 });
