@@ -76,12 +76,18 @@ export function isConnectionLost(err: unknown): boolean {
   return err instanceof WsmanTimeoutError || err instanceof WsmanNetworkError;
 }
 
-/** Resolves when the signal is aborted. */
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+/** `ready()`, or the signal's abort, whichever comes first; the abort listener never outlives the wait. */
+async function readyOrAborted(ready: () => Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  let onAbort: (() => void) | undefined;
+  try {
+    await Promise.race([ready(), new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    })]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -102,7 +108,7 @@ export async function receiveUntilDone(t: ReceiveTarget): Promise<number> {
   for (;;) {
     t.signal?.throwIfAborted();
     t.stop?.throwIfAborted();
-    if (t.ready) await (t.stop ? Promise.race([t.ready(), aborted(t.stop)]) : t.ready());
+    if (t.ready) await (t.stop ? readyOrAborted(t.ready, t.stop) : t.ready());
     t.signal?.throwIfAborted();
     t.stop?.throwIfAborted();
     let body: ReceiveResponseBody;

@@ -217,6 +217,27 @@ describe('shell and Receive loop edge cases', () => {
     await c2.close();
   });
 
+  it('a long Receive loop leaves no abort listeners behind (no MaxListenersExceededWarning after 25 Receives)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w.name); };
+    process.on('warning', onWarning);
+    try {
+      const f = await fake({ timeouts: 25, stdout: 'late' });
+      const c = new WsmanClient({ endpoint: { connectionUri: f.url } });
+      const shell = await Shell.open(c);
+      const cmd = await shell.run('x');
+      cmd.stdout.resume();
+      expect(await cmd.exitCode).toBe(0);
+      await shell.close();
+      await c.close();
+      expect(f.requests.filter((m) => m.body.kind === 'Receive').length).toBeGreaterThan(25);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('an aborted Receive loop still sends Signal terminate (without the aborted signal); close deletes the shell', async () => {
     const f = await fake();
     const c = new WsmanClient({ endpoint: { connectionUri: f.url } });
