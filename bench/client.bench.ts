@@ -87,6 +87,12 @@ function cpuOfPid(pid: number | undefined): number | undefined {
 
 interface Sequential { wallMs: number; clientCpuMs: number; listenerCpuMs: number | undefined }
 
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : ((s[m - 1]! + s[m]!) / 2);
+}
+
 async function oursSequential(url: string, pid: number | undefined): Promise<Sequential> {
   const client = new WsmanClient(options(url));
   for (let i = 0; i < 30; i++) await invokeCommand(client, { command: 'true' }); // warm-up: connection, JIT on both sides
@@ -184,20 +190,30 @@ export async function run(): Promise<BenchResult[]> {
   if (!l) return [];
   try {
     const url = l.urls[0] ?? '';
-    // Ours before and after pywinrm, averaged, so neither side gets the warmer listener.
-    const before = await oursSequential(url, l.pid);
-    const py = pywinrm(url);
-    const after = await oursSequential(url, l.pid);
-    const ours = (before.wallMs + after.wallMs) / 2;
-    const oursCpu = (before.clientCpuMs + after.clientCpuMs) / (2 * N);
-    out.push(py === undefined
-      ? { name: `client: ${N} x true (full round trips)`, unit: 'ms', value: ours }
-      : { name: `client: ${N} x true vs pywinrm (wall time)`, unit: 'ms', value: ours, baseline: py.wallMs, ratio: ours / py.wallMs });
-    out.push(py === undefined
+    // Three runs each, in the order ours, py, py, ours, ours, py, so that neither side gets the
+    // warmer listener or the quieter moment; medians are compared (this VM's speed drifts).
+    const ours: Sequential[] = [];
+    const py: { wallMs: number; cpuMs: number }[] = [];
+    for (const who of ['ours', 'py', 'py', 'ours', 'ours', 'py'] as const) {
+      if (who === 'ours') ours.push(await oursSequential(url, l.pid));
+      else {
+        const r = pywinrm(url);
+        if (r) py.push(r);
+      }
+    }
+    const oursWall = median(ours.map((r) => r.wallMs));
+    const oursCpu = median(ours.map((r) => r.clientCpuMs)) / N;
+    const pyWall = py.length ? median(py.map((r) => r.wallMs)) : undefined;
+    const pyCpu = py.length ? median(py.map((r) => r.cpuMs)) / N : undefined;
+    out.push(pyWall === undefined
+      ? { name: `client: ${N} x true (full round trips)`, unit: 'ms', value: oursWall }
+      : { name: `client: ${N} x true vs pywinrm (wall time, median of 3)`, unit: 'ms', value: oursWall, baseline: pyWall, ratio: oursWall / pyWall });
+    out.push(pyCpu === undefined
       ? { name: 'client: client CPU per round trip', unit: 'ms', value: oursCpu }
-      : { name: 'client: client CPU per round trip vs pywinrm (what the client itself costs)', unit: 'ms', value: oursCpu, baseline: py.cpuMs / N, ratio: oursCpu / (py.cpuMs / N) });
-    if (before.listenerCpuMs !== undefined && after.listenerCpuMs !== undefined) {
-      out.push({ name: 'client: listener CPU per round trip (explains the fan-out floor)', unit: 'ms', value: (before.listenerCpuMs + after.listenerCpuMs) / (2 * N) });
+      : { name: 'client: client CPU per round trip vs pywinrm (what the client itself costs)', unit: 'ms', value: oursCpu, baseline: pyCpu, ratio: oursCpu / pyCpu });
+    const listenerCpu = ours.map((r) => r.listenerCpuMs).filter((v): v is number => v !== undefined);
+    if (listenerCpu.length) {
+      out.push({ name: 'client: listener CPU per round trip (shared by both clients; the fan-out floor)', unit: 'ms', value: median(listenerCpu) / N });
     }
   } finally {
     await l.stop();
