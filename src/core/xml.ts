@@ -164,7 +164,7 @@ interface OpenElement {
 function parserError(err: unknown): WsmanProtocolError {
   if (err instanceof WsmanProtocolError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/undefined entity|entity/i.test(message) && /undefined|unknown/i.test(message)) return forbidden(`malformed XML: ${message}`);
+  if (/undefined entity/i.test(message)) return forbidden(`undeclared entity (only the five predefined ones and character references are accepted): ${message}`);
   return malformed(`malformed XML: ${message}`, err);
 }
 
