@@ -74,6 +74,9 @@ export const directLauncher: Launcher = {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Longest script handed to a pooled shell (characters); longer commands are spawned directly. */
+export const MAX_POOLED_SCRIPT = 16 * 1024;
+
 /** A word for sh: single-quoted, with embedded quotes spliced in. */
 export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -100,7 +103,9 @@ export function pooledScript(spec: SpawnSpec, base: Readonly<Record<string, stri
     lines.push(`export ${k}=${shQuote(v)}`);
   }
   lines.push(`exec /bin/sh -c ${shQuote(spec.argv[2]!)}`);
-  return `${lines.join('\n')}\n`;
+  const script = `${lines.join('\n')}\n`;
+  // The shell reads its script a byte at a time; a long one is cheaper through argv.
+  return script.length <= MAX_POOLED_SCRIPT ? script : undefined;
 }
 
 /** A pooled shell handed over by the spawn host, until it is given its script. */

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { directLauncher, pooledScript, ProcessPool, type LaunchedProcess, type SpawnSpec } from '../../src/server/launcher.js';
+import { directLauncher, MAX_POOLED_SCRIPT, pooledScript, ProcessPool, type LaunchedProcess, type SpawnSpec } from '../../src/server/launcher.js';
 
 const pools: ProcessPool[] = [];
 const dirs: string[] = [];
@@ -64,6 +64,7 @@ describe('pooledScript', () => {
     expect(pooledScript(sh('true', { env: { ...env, 'BAD-NAME': 'x' } }), env)).toBeUndefined();
     expect(pooledScript(sh('true'), { ...env, 'ODD.NAME': 'x' })).toBeUndefined(); // would have to unset it
     expect(pooledScript(sh('a\0b'), env)).toBeUndefined();
+    expect(pooledScript(sh(`echo ${'x'.repeat(MAX_POOLED_SCRIPT)}`), env)).toBeUndefined(); // read a byte at a time: argv is cheaper
     expect(pooledScript(sh('true'), env)).toMatch(/^cd -- '\/' \|\| exit 127\n[^]*exec \/bin\/sh -c 'true'\n$/);
   });
 });
@@ -98,6 +99,12 @@ describe('ProcessPool', () => {
     await new Promise((r) => setTimeout(r, 100));
     process.kill(-slow.pid!, 'SIGKILL');
     expect(await done).toMatchObject({ stdout: '', code: null, signal: 'SIGKILL' });
+  });
+
+  it('runs a long command line (spawned directly) with the same result', async () => {
+    const p = pool();
+    const long = 'y'.repeat(MAX_POOLED_SCRIPT + 10);
+    expect(await finish(await p.launch(sh(`printf %s ${long} | wc -c`)))).toMatchObject({ stdout: `${long.length}\n`, code: 0 });
   });
 
   it('serves many commands at once, more than it keeps ready', async () => {
