@@ -1,11 +1,12 @@
 /**
  * Run one command from start to finish (Invoke-Command -ScriptBlock for a cmd shell; winrs.exe):
  * Create, Command, stdin, the Receive loop, then Delete on the way out (with Signal terminate
- * first after errors and aborts; a command that is Done is released by the Delete itself). And fan-out over many computers with a throttle limit
- * (Invoke-Command -ComputerName … -ThrottleLimit).
+ * first after errors and aborts; a command that is Done is released by the Delete itself). And
+ * fan-out over many computers with a throttle limit (Invoke-Command -ComputerName … -ThrottleLimit).
  */
 import { WsmanClient } from './client.js';
 import { Shell, type ShellOptions, type RunOptions } from './shell.js';
+import type { Command } from './command.js';
 import type { ClientOptions } from './options.js';
 import { computerNameOf } from './options.js';
 
@@ -34,7 +35,7 @@ export interface InvokeResult {
 /** Open a shell on `client`, run the command, close the shell. */
 export async function invokeCommand(client: WsmanClient, spec: InvokeSpec): Promise<InvokeResult> {
   const shell = await Shell.open(client, { ...spec.shell, ...(spec.signal ? { signal: spec.signal } : {}) });
-  let cmd: Awaited<ReturnType<Shell['run']>> | undefined;
+  let cmd: Command | undefined;
   try {
     // The shell is deleted right after, which releases the command: no Signal terminate once Done.
     const running = await shell.run(spec.command, spec.args ?? [], { terminateWhenDone: false, ...spec.run, ...(spec.signal ? { signal: spec.signal } : {}) });

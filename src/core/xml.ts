@@ -150,14 +150,10 @@ function prescan(text: string, limits: XmlLimits): void {
   }
 }
 
-/** An element while its content is read; it becomes the XmlElement with the same fields. */
-interface OpenElement {
-  ns: string;
-  name: string;
-  attrs: XmlAttr[];
-  children: XmlElement[];
+/** An element while its content is read: an XmlElement whose text and children still grow. */
+interface OpenElement extends XmlElement {
   text: string;
-  prefix: string;
+  readonly children: XmlElement[];
 }
 
 /** saxes' words for what is wrong, as our errors: an unknown entity is refused, not malformed. */

@@ -3,7 +3,6 @@
  * contexts, per-user operation counts, the clock, and the sweep timer. Handlers receive it with
  * each request.
  */
-import { acquireSharedPool, directLauncher, type Launcher } from './launcher.js';
 import { randomUUID } from 'node:crypto';
 import { WsmanProtocolError, WsmanCode, selector, type Headers, type Body, type EnumerationItem } from '../core/index.js';
 import type { ListenerConfig, SessionConfiguration } from './config.js';
@@ -12,6 +11,7 @@ import type { Logger } from './log.js';
 import { ShellStore } from './store.js';
 import type { ServerShell } from './shell.js';
 import type { Authenticator } from './auth.js';
+import { acquireSharedPool, directLauncher, type Launcher } from './launcher.js';
 
 /** One decoded, authenticated request, as handlers see it. */
 export interface WsmanRequest {

@@ -78,7 +78,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_POOLED_SCRIPT = 16 * 1024;
 
 /** A word for sh: single-quoted, with embedded quotes spliced in. */
-export function shQuote(s: string): string {
+function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -168,8 +168,6 @@ interface HostMessage {
 
 interface Pending {
   fds: (Socket | undefined)[];
-  pid?: number;
-  proc?: PooledProcess;
   waiter?: { resolve: (p: PooledProcess) => void; reject: (e: Error) => void };
 }
 
@@ -208,12 +206,13 @@ export class ProcessPool implements Launcher {
     }
     // The host starts the replacement once this command has exited, so that the spawn does not
     // delay the exit report of a short command; at once when nothing is left in reserve.
-    if (this.ready.length === 0) this.fill();
-    else proc.once('exit', () => this.fill());
+    const refillOnExit = this.ready.length > 0;
+    if (!refillOnExit) this.fill();
     this.busy.add(proc);
     proc.once('exit', () => {
       this.busy.delete(proc);
       this.holdLoop();
+      if (refillOnExit) this.fill();
     });
     this.holdLoop();
     proc.begin(script);
@@ -331,7 +330,6 @@ export class ProcessPool implements Launcher {
       return;
     }
     p.fds[m.n] = handle;
-    p.pid = m.pid;
     if (m.n < 2) return;
     // The last pipe: the shell is ready.
     const [stdin, stdout, stderr] = p.fds;

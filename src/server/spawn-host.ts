@@ -10,7 +10,7 @@
  *  - host → listener `{op: 'fd', id, n, pid}` with the pipe of fd n as the handle (n = 0, 1,
  *    then 2, the last); `{op: 'error', id, message}` when it could not start;
  *    `{op: 'exit', id, code, signal}` when the process ends.
- * Spawns are served one at a time, so each process's four handles arrive before the next's.
+ * Spawns are served one at a time, so each process's three handles arrive before the next's.
  * The host exits when the listener goes away (its IPC channel closes, or it is reparented).
  */
 

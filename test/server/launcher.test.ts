@@ -105,6 +105,7 @@ describe('ProcessPool', () => {
     const p = pool();
     const long = 'y'.repeat(MAX_POOLED_SCRIPT + 10);
     expect(await finish(await p.launch(sh(`printf %s ${long} | wc -c`)))).toMatchObject({ stdout: `${long.length}\n`, code: 0 });
+    expect(p.hostPid).toBeUndefined(); // the pool never needed its host
   });
 
   it('serves many commands at once, more than it keeps ready', async () => {
@@ -125,6 +126,7 @@ describe('ProcessPool', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(p.hostPid).toBeUndefined();
     expect(await finish(await p.launch(sh('echo two; exit 3')))).toEqual({ stdout: 'two\n', stderr: '', code: 3, signal: null });
+    expect(p.hostPid).toBeUndefined(); // not restarted: that was a direct spawn
     p.close();
     expect((await finish(await p.launch(sh('echo three')))).stdout).toBe('three\n');
   });
