@@ -204,15 +204,16 @@ export class ProcessPool implements Launcher {
     } catch {
       return this.fallback.launch(spec);
     }
-    // The host starts the replacement once this command has exited, so that the spawn does not
-    // delay the exit report of a short command; at once when nothing is left in reserve.
+    // The host starts the replacement once this command has exited and its output has been read,
+    // so that the spawn (CPU for the host and the kernel) does not delay the command's last
+    // answer; at once when nothing is left in reserve.
     const refillOnExit = this.ready.length > 0;
     if (!refillOnExit) this.fill();
     this.busy.add(proc);
     proc.once('exit', () => {
       this.busy.delete(proc);
       this.holdLoop();
-      if (refillOnExit) this.fill();
+      if (refillOnExit) afterOutput(proc, () => this.fill());
     });
     this.holdLoop();
     proc.begin(script);
@@ -345,6 +346,26 @@ export class ProcessPool implements Launcher {
     else if (this.closed) proc.discard();
     else this.ready.push(proc);
   }
+}
+
+/** Run `fn` once the process's stdout and stderr are closed (at most 100 ms from now), then one turn later. */
+function afterOutput(proc: PooledProcess, fn: () => void): void {
+  let left = 0;
+  let fired = false;
+  const fire = (): void => {
+    if (fired) return;
+    fired = true;
+    clearTimeout(timer);
+    setImmediate(fn);
+  };
+  const timer = setTimeout(fire, 100);
+  timer.unref();
+  for (const s of [proc.stdout, proc.stderr]) {
+    if (s.closed) continue;
+    left++;
+    s.once('close', () => { if (--left === 0) fire(); });
+  }
+  if (left === 0) fire();
 }
 
 let shared: { pool: ProcessPool; users: number } | undefined;
