@@ -6,17 +6,22 @@
  *    against the same 100 through pywinrm (`Session.run_cmd`: Create, Command, Receive, Signal,
  *    Delete; timed inside Python so interpreter start-up is not counted), same listener, same
  *    run. Ratio = ours / pywinrm (target ≤ 0.5). Both share the listener's time per command,
- *    which bounds the ratio from below; `client CPU per round trip vs pywinrm` shows what each
- *    client itself costs.
- *  - `client: fan-out 200 endpoints, ThrottleLimit 32`: 200 listener endpoints (port 0 each),
- *    one `true` on each through invokeOnComputers, against (200 / 32) × one round trip measured
- *    alone just before. Ratio target ≤ 1.3. On loopback the round trip is CPU, not waiting, and
- *    all 200 listeners share one event loop (one helper process), so their CPU for 200 commands
- *    (a new connection, a logon and a command each) is the floor of the wall time; it is
- *    reported beside it. The same fan-out is measured again with each endpoint behind a relay
- *    adding 20 ms each way (a 40 ms network round trip), where waiting dominates on a real
- *    network with one listener per computer.
- *
+ *    which bounds the ratio from below: `bare client` (bench/bare-client.ts: the same four
+ *    requests as prepared envelopes on one socket, next to no CPU) measures that bound.
+ *    `client CPU per round trip vs pywinrm` shows what each client itself costs.
+ *  - `client: fan-out 200 endpoints, ThrottleLimit 32`: one `true` on each of 200 endpoints
+ *    through invokeOnComputers (a new connection and a logon each), against (200 / 32) × one
+ *    round trip measured alone just before on one of them (target ≤ 1.3; 200 commands on 32
+ *    slots take at least 7 round trips, so 7 / 6.25 = 1.12 is the floor). Three kinds of endpoint:
+ *     1. simulated remote computers (bench/remote-computers.ts) answering each request 40 ms
+ *        after it arrives, at almost no CPU here: as a real fan-out, where each computer runs
+ *        the listener and the command on its own CPU. This is the client's fan-out, and the
+ *        figure the target is about.
+ *     2. our listener, 200 of them on loopback in one helper process;
+ *     3. the same behind a relay adding 20 ms each way.
+ *    In 2 and 3 the 200 listeners, their 200 processes and the client share this machine's two
+ *    cores, and that CPU, not waiting, sets the wall time (the listener process's CPU is
+ *    reported beside it): they measure this machine more than the client.
  * The listeners run in a helper process (bench/client-listeners.ts) so that their CPU does not
  * share the client's event loop. Skips (with a message) when the listener or pywinrm is missing.
  */
@@ -29,19 +34,26 @@ import { WsmanClient } from '../src/client/client.js';
 import { invokeCommand, invokeOnComputers } from '../src/client/invoke.js';
 import type { ClientOptions } from '../src/client/options.js';
 import type { BenchResult } from './run.js';
+import { BareClient } from './bare-client.js';
 
 const USER = { username: 'alice', password: 'secret' };
 const N = 100;
 const ENDPOINTS = 200;
 const THROTTLE = 32;
-/** One-way delay of the relay in the second fan-out (a 40 ms round trip, a nearby data centre). */
+/** One-way delay of the relay in the last fan-out (a 40 ms round trip, a nearby data centre). */
 const RELAY_DELAY_MS = 20;
+/** How long a simulated remote computer takes to answer a request (network round trip and work). */
+const REMOTE_DELAY_MS = 40;
 
 interface Listeners { urls: string[]; pid: number | undefined; stop: () => Promise<void> }
 
-/** Start `n` listeners in a helper process (bench/client-listeners.ts); undefined when it cannot start. */
-async function startListeners(n: number, delayMs = 0): Promise<Listeners | undefined> {
-  const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), 'client-listeners.ts');
+/**
+ * Start `n` endpoints in a helper process, undefined when it cannot start: our listeners
+ * (bench/client-listeners.ts, `delayMs` each way through a relay when given), or stand-ins for
+ * remote computers that answer `delayMs` after each request (bench/remote-computers.ts).
+ */
+async function startListeners(n: number, delayMs = 0, helperFile = 'client-listeners.ts'): Promise<Listeners | undefined> {
+  const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), helperFile);
   const child = spawn(process.execPath, ['--import', 'tsx', helper, String(n), String(delayMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
@@ -110,6 +122,22 @@ async function oursSequential(url: string, pid: number | undefined): Promise<Seq
   return { wallMs, clientCpuMs: (cpu.user + cpu.system) / 1000, listenerCpuMs: l0 !== undefined && l1 !== undefined ? l1 - l0 : undefined };
 }
 
+/** Wall time of N commands through BareClient (bench/bare-client.ts): the listener's share alone. */
+async function bareSequential(url: string): Promise<number> {
+  const bare = new BareClient(url, USER);
+  try {
+    for (let i = 0; i < 30; i++) await bare.run();
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      const code = await bare.run();
+      if (code !== 0) throw new Error(`true exited ${code} (bare client)`);
+    }
+    return performance.now() - t0;
+  } finally {
+    bare.close();
+  }
+}
+
 const PY = `
 import sys, time, resource, winrm
 url, n = sys.argv[1], int(sys.argv[2])
@@ -141,8 +169,8 @@ function pywinrm(url: string): { wallMs: number; cpuMs: number } | undefined {
   return { wallMs: wallMs ?? NaN, cpuMs: cpuMs ?? NaN };
 }
 
-async function fanOut(delayMs: number): Promise<BenchResult[]> {
-  const listeners = await startListeners(ENDPOINTS, delayMs);
+async function fanOut(delayMs: number, remote = false): Promise<BenchResult[]> {
+  const listeners = await startListeners(ENDPOINTS, delayMs, remote ? 'remote-computers.ts' : 'client-listeners.ts');
   if (!listeners) return [];
   try {
     const first = listeners.urls[0];
@@ -169,7 +197,15 @@ async function fanOut(delayMs: number): Promise<BenchResult[]> {
     const failed = results.filter((r) => r.error || r.exitCode !== 0);
     if (failed.length) throw new Error(`${failed.length} endpoints failed: ${failed[0]?.error?.message ?? `exit ${failed[0]?.exitCode}`}`);
     const baseline = (ENDPOINTS / THROTTLE) * rt;
-    const net = delayMs > 0 ? `, ${2 * delayMs} ms RTT relay` : ', loopback';
+    const net = remote ? `, computers answering in ${delayMs} ms (simulated)`
+      : delayMs > 0 ? `, our listeners behind a ${2 * delayMs} ms RTT relay` : ', our listeners on loopback';
+    if (remote) {
+      return [
+        { name: `client: one round trip (Create..Delete${net})`, unit: 'ms', value: rt },
+        { name: `client: fan-out ${ENDPOINTS} endpoints, ThrottleLimit ${THROTTLE}${net} (vs ${ENDPOINTS}/${THROTTLE} x round trip)`, unit: 'ms', value: total, baseline, ratio: total / baseline },
+        { name: `client: client CPU during the fan-out${net}`, unit: 'ms', value: (cpu.user + cpu.system) / 1000 },
+      ];
+    }
     return [
       { name: `client: one round trip (Create..Delete, true${net})`, unit: 'ms', value: rt },
       { name: `client: fan-out ${ENDPOINTS} endpoints, ThrottleLimit ${THROTTLE}${net} (vs ${ENDPOINTS}/${THROTTLE} x round trip)`, unit: 'ms', value: total, baseline, ratio: total / baseline },
@@ -190,12 +226,14 @@ export async function run(): Promise<BenchResult[]> {
   if (!l) return [];
   try {
     const url = l.urls[0] ?? '';
-    // Three runs each, in the order ours, py, py, ours, ours, py, so that neither side gets the
-    // warmer listener or the quieter moment; medians are compared (this VM's speed drifts).
+    // Three runs each, interleaved so that no side gets the warmer listener or the quieter
+    // moment; medians are compared (this VM's speed drifts).
     const ours: Sequential[] = [];
     const py: { wallMs: number; cpuMs: number }[] = [];
-    for (const who of ['ours', 'py', 'py', 'ours', 'ours', 'py'] as const) {
+    const bare: number[] = [];
+    for (const who of ['ours', 'py', 'bare', 'bare', 'py', 'ours', 'ours', 'bare', 'py'] as const) {
       if (who === 'ours') ours.push(await oursSequential(url, l.pid));
+      else if (who === 'bare') bare.push(await bareSequential(url));
       else {
         const r = pywinrm(url);
         if (r) py.push(r);
@@ -208,6 +246,10 @@ export async function run(): Promise<BenchResult[]> {
     out.push(pyWall === undefined
       ? { name: `client: ${N} x true (full round trips)`, unit: 'ms', value: oursWall }
       : { name: `client: ${N} x true vs pywinrm (wall time, median of 3)`, unit: 'ms', value: oursWall, baseline: pyWall, ratio: oursWall / pyWall });
+    if (pyWall !== undefined) {
+      const bareWall = median(bare);
+      out.push({ name: `client: ${N} x true, bare client (prepared envelopes, one socket) vs pywinrm: the floor under any client's ratio`, unit: 'ms', value: bareWall, baseline: pyWall, ratio: bareWall / pyWall });
+    }
     out.push(pyCpu === undefined
       ? { name: 'client: client CPU per round trip', unit: 'ms', value: oursCpu }
       : { name: 'client: client CPU per round trip vs pywinrm (what the client itself costs)', unit: 'ms', value: oursCpu, baseline: pyCpu, ratio: oursCpu / pyCpu });
@@ -218,6 +260,7 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await l.stop();
   }
+  out.push(...await fanOut(REMOTE_DELAY_MS, true));
   out.push(...await fanOut(0));
   out.push(...await fanOut(RELAY_DELAY_MS));
   return out;
