@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { WsmanClient } from '../../src/client/client.js';
 import { invokeCommand } from '../../src/client/invoke.js';
-import { WsmanAuthError, WsmanNetworkError, WsmanTimeoutError, WsmanTlsError, FeatureMissingError } from '../../src/core/errors.js';
+import { WsmanAuthError, WsmanNetworkError, WsmanProtocolError, WsmanTimeoutError, WsmanTlsError, FeatureMissingError } from '../../src/core/errors.js';
 import { makeCert } from './helpers/certs.js';
 import { HttpTransport } from '../../src/transport/http.js';
 import { resolveProxy, noProxyMatches } from '../../src/transport/proxy.js';
@@ -78,6 +78,66 @@ describe('transport', () => {
     const err = await p.catch((e: unknown) => e);
     await t.close();
     expect((err as Error).message).toBe('stop now');
+  });
+
+  it('a server that stalls half-way through its answer is WsmanTimeoutError too', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Length': '1000', 'Content-Type': 'application/soap+xml' });
+      res.write('<s:Envelope');
+    });
+    const port = await listen(server);
+    const t = new HttpTransport({ url: `http://127.0.0.1:${port}/wsman`, auth: { kind: 'none' } });
+    const err = await t.send({ body: '<x/>', timeoutMs: 200 }).catch((e: unknown) => e);
+    await t.close();
+    expect(err).toBeInstanceOf(WsmanTimeoutError);
+  });
+
+  it('an AbortSignal cancels a request whose answer has begun, and the next request still works', async () => {
+    let n = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      if (n++ === 0) {
+        res.writeHead(200, { 'Content-Length': '1000' });
+        res.write('<s:Envelope');
+      } else req.on('end', () => res.writeHead(200, { 'Content-Length': '4' }).end('<x/>'));
+    });
+    const port = await listen(server);
+    const t = new HttpTransport({ url: `http://127.0.0.1:${port}/wsman`, auth: { kind: 'none' } });
+    const ac = new AbortController();
+    const p = t.send({ body: '<x/>', timeoutMs: 10_000, signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('enough')), 100);
+    const err = await p.catch((e: unknown) => e);
+    expect((err as Error).message).toBe('enough');
+    const next = await t.send({ body: '<x/>', timeoutMs: 5000 });
+    await t.close();
+    expect([next.status, next.body.toString()]).toEqual([200, '<x/>']);
+  });
+
+  it('an answer larger than 32 MiB is refused with ERR_RESPONSE_TOO_LARGE, not buffered', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x41);
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/soap+xml' });
+      let sent = 0;
+      const more = (): void => {
+        while (sent < 40 && !res.destroyed) {
+          sent++;
+          if (!res.write(chunk)) {
+            res.once('drain', more);
+            return;
+          }
+        }
+        res.end();
+      };
+      more();
+    });
+    const port = await listen(server);
+    const t = new HttpTransport({ url: `http://127.0.0.1:${port}/wsman`, auth: { kind: 'none' } });
+    const err = await t.send({ body: '<x/>', timeoutMs: 20_000 }).catch((e: unknown) => e);
+    await t.close();
+    expect(err).toBeInstanceOf(WsmanProtocolError);
+    expect((err as WsmanProtocolError).code).toBe('ERR_RESPONSE_TOO_LARGE');
   });
 
   it('echoes cookies the server sets', async () => {
