@@ -10,7 +10,7 @@
  * is DELAY_MS away (its network round trip and its work) and costs this machine almost nothing.
  * Anything else gets HTTP 500. Prints the URLs as one JSON line; stops when stdin closes.
  *
- * `node --import tsx bench/remote-computers.ts N DELAY_MS`
+ * `node --import tsx bench/remote-computers.ts N DELAY_MS` (0: answer at once)
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,11 +68,13 @@ for (let i = 0; i < n; i++) {
         }
         if (text === undefined) status = 500;
       }
-      setTimeout(() => {
+      const send = (): void => {
         if (status === 401) s.writeHead(401, { 'www-authenticate': 'Basic realm="WSMAN"' }).end();
         else if (text === undefined) s.writeHead(500).end();
         else s.writeHead(200, { 'content-type': 'application/soap+xml;charset=UTF-8' }).end(text);
-      }, Math.max(0, delayMs - (performance.now() - arrived)));
+      };
+      if (delayMs <= 0) send();
+      else setTimeout(send, Math.max(0, delayMs - (performance.now() - arrived)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
