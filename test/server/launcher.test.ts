@@ -115,6 +115,30 @@ describe('ProcessPool', () => {
     expect(outs.every((o) => o.code === 0)).toBe(true);
   });
 
+  it('replaces a used shell once its command has ended, without waiting for a child left holding the output', async () => {
+    const p = pool(2);
+    const ready = (): number => (p as unknown as { ready: unknown[] }).ready.length;
+    const until = async (ok: () => boolean, ms: number): Promise<number> => {
+      const t0 = Date.now();
+      while (!ok() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 10));
+      return Date.now() - t0;
+    };
+    expect((await finish(await p.launch(sh('echo one')))).stdout).toBe('one\n');
+    await until(() => ready() === 2, 5000);
+    expect(ready()).toBe(2);
+    // `sleep` inherits stdout and keeps it open for 3 s after its shell exits.
+    const proc = await p.launch(sh('sleep 3 & echo two'));
+    proc.stdin?.end();
+    proc.stdout?.resume();
+    proc.stderr?.resume();
+    expect(ready()).toBe(1);
+    await new Promise((r) => proc.once('exit', r));
+    const waited = await until(() => ready() === 2, 5000);
+    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ }
+    expect(ready()).toBe(2);
+    expect(waited).toBeLessThan(2000);
+  });
+
   it('falls back to a direct spawn for what it cannot express, once closed, and when its host dies', async () => {
     const p = pool();
     // A program started without the shell: a direct spawn, which reports ENOENT itself.
