@@ -1,5 +1,5 @@
 /**
- * Client benches against our listener on loopback (HTTP, Basic, --allow-unencrypted):
+ * Client benches on loopback (HTTP, Basic; our listener with --allow-unencrypted, or simulated computers):
  *
  *  - `client: 100 x true`: 100 commands `true` through invokeCommand in this process (Create,
  *    Command, Receive, Delete: a command that is Done needs no Signal before its shell's Delete),
@@ -15,7 +15,7 @@
  *    through invokeOnComputers (a new connection and a logon each), against (200 / 32) × one
  *    round trip: the same alone on one of them, just before (new client, median of 9). Target
  *    ≤ 1.3; the simulated fan-out is run three times and the median kept. 200 commands on 32
- *    slots take at least 7 round trips, so 7 / 6.25 = 1.12 is the floor). Three kinds of endpoint:
+ *    slots take at least 7 round trips, so 7 / 6.25 = 1.12 is the floor. Three kinds of endpoint:
  *     1. simulated remote computers (bench/remote-computers.ts) answering each request 40 ms
  *        after it arrives, at almost no CPU here: as a real fan-out, where each computer runs
  *        the listener and the command on its own CPU. This is the client's fan-out, and the
