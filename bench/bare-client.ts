@@ -14,7 +14,7 @@ const HOLE_COMMAND = '00000000-0000-4000-8000-00000000000B';
 export class BareClient {
   private socket: Socket | undefined;
   private buf: Buffer = Buffer.alloc(0);
-  private pending: ((body: string) => void) | undefined;
+  private pending: { resolve: (body: string) => void; reject: (err: Error) => void } | undefined;
   private readonly url: URL;
   private readonly auth: string;
   private n = 0;
@@ -51,8 +51,17 @@ export class BareClient {
       this.buf = this.buf.subarray(end + 4 + len);
       const p = this.pending;
       this.pending = undefined;
-      p?.(body);
+      p?.resolve(body);
     });
+    // A listener that goes away fails the bench rather than hanging it.
+    const gone = (err?: Error): void => {
+      this.socket = undefined;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(err ?? new Error('the listener closed the connection'));
+    };
+    s.on('error', gone);
+    s.on('close', () => gone());
     this.socket = s;
     return s;
   }
@@ -61,8 +70,8 @@ export class BareClient {
     const body = Buffer.from(template.replace('MESSAGE-ID', `00000000-0000-4000-8000-${(++this.n).toString(16).padStart(12, '0')}`)
       .replace(HOLE_SHELL, shellId).replace(HOLE_COMMAND, commandId));
     const s = this.open();
-    return new Promise((resolve) => {
-      this.pending = resolve;
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
       s.write(`POST ${this.url.pathname} HTTP/1.1\r\nHost: ${this.url.host}\r\nAuthorization: ${this.auth}\r\nContent-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: ${body.length}\r\n\r\n`);
       s.write(body);
     });
@@ -71,13 +80,16 @@ export class BareClient {
   /** Create, Command, Receive until Done, Delete; returns the exit code. */
   async run(): Promise<number> {
     const created = await this.post(this.templates.create);
-    const shellId = /Name="ShellId">([^<]+)</.exec(created)?.[1] ?? '';
+    const shellId = /Name="ShellId">([^<]+)</.exec(created)?.[1];
+    if (!shellId) throw new Error(`bare client: no ShellId in ${created.slice(0, 300)}`);
     const started = await this.post(this.templates.command, shellId);
-    const commandId = /CommandId>([^<]+)</.exec(started)?.[1] ?? '';
+    const commandId = /CommandId>([^<]+)</.exec(started)?.[1];
+    if (!commandId) throw new Error(`bare client: no CommandId in ${started.slice(0, 300)}`);
     let code: number | undefined;
     while (code === undefined) {
       const r = await this.post(this.templates.receive, shellId, commandId);
       if (r.includes(CommandStateURI.Done)) code = Number(/ExitCode>(\d+)</.exec(r)?.[1] ?? NaN);
+      else if (!r.includes('ReceiveResponse')) throw new Error(`bare client: ${r.slice(0, 300)}`);
     }
     await this.post(this.templates.delete, shellId);
     return code;
