@@ -52,6 +52,8 @@ function stepOf(ctx: ClientAuthContext, token: Uint8Array | undefined): StepResu
   return typeof async === 'function' ? async.call(ctx, token) : ctx.step(token);
 }
 
+function ignore(): void { /* see readBody */ }
+
 function charsetOf(contentType: string | undefined): string | undefined {
   const m = contentType ? /charset\s*=\s*"?([^";\s]+)/i.exec(contentType) : null;
   return m?.[1];
@@ -309,6 +311,9 @@ export class HttpTransport {
         stream.off('end', onEnd);
         stream.off('error', onError);
         stream.off('close', onClose);
+        // The body may still fail after we are done with it (our own destroy() below aborts the
+        // request): an 'error' without a listener would take the whole process down.
+        stream.on('error', ignore);
       };
       const onData = (chunk: Buffer): void => {
         size += chunk.length;
