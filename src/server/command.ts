@@ -79,16 +79,12 @@ export class ServerCommand {
         this.output.push(this.outputStreams.includes(name) ? name : this.outputStreams[0] ?? name, d);
         this.wake();
       });
-      const done = (): void => {
-        this.streamsOpen--;
-        this.maybeClosed();
-      };
       let ended = false;
       const once = (): void => {
-        if (!ended) {
-          ended = true;
-          done();
-        }
+        if (ended) return;
+        ended = true;
+        this.streamsOpen--;
+        this.maybeClosed();
       };
       s.once('end', once);
       s.on('error', once);
