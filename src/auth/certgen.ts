@@ -6,7 +6,8 @@
  * files is the caller's job.
  */
 import { generateKeyPairSync, randomBytes as nodeRandomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { nodeForge } from '../util/forge.js';
 import { WsmanUsageError } from '../core/errors.js';
 import type { RandomBytes } from './crypto/bytes.js';
 import { certificateThumbprint, OID_EKU_CLIENT_AUTH, OID_UPN } from './certificate.js';
@@ -42,9 +43,10 @@ const binary = (b: Uint8Array): string => Buffer.from(b).toString('binary');
 
 /** Create a client-authentication certificate for `upn` (see module doc). */
 export function generateClientCertificate(opts: ClientCertificateOptions): GeneratedCertificate {
+  const forge = nodeForge();
   if (!/^[^@\s]+@[^@\s]+$/.test(opts.upn)) throw new WsmanUsageError(`--upn must look like USER@HOST, got ${opts.upn}`);
   const keyPem = opts.keyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+  const key = forge.pki.privateKeyFromPem(keyPem) as Forge.pki.rsa.PrivateKey;
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   const serial = (opts.randomBytes ?? ((n: number) => new Uint8Array(nodeRandomBytes(n))))(16);
@@ -59,7 +61,7 @@ export function generateClientCertificate(opts: ClientCertificateOptions): Gener
   if (opts.issuer) {
     const ca = forge.pki.certificateFromPem(opts.issuer.certPem);
     cert.setIssuer(ca.subject.attributes);
-    signer = forge.pki.privateKeyFromPem(opts.issuer.keyPem) as forge.pki.rsa.PrivateKey;
+    signer = forge.pki.privateKeyFromPem(opts.issuer.keyPem) as Forge.pki.rsa.PrivateKey;
   } else {
     cert.setIssuer(cert.subject.attributes);
   }
@@ -79,8 +81,9 @@ export function generateClientCertificate(opts: ClientCertificateOptions): Gener
  * issuer-based mappings (`generateClientCertificate({ issuer })`), e.g. in tests and lab setups.
  */
 export function generateCaCertificate(opts: { commonName: string; days?: number; now?: Date; keyPem?: string; randomBytes?: RandomBytes }): GeneratedCertificate {
+  const forge = nodeForge();
   const keyPem = opts.keyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+  const key = forge.pki.privateKeyFromPem(keyPem) as Forge.pki.rsa.PrivateKey;
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   const serial = (opts.randomBytes ?? ((n: number) => new Uint8Array(nodeRandomBytes(n))))(16);

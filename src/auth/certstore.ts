@@ -5,7 +5,8 @@
  * so this module does no I/O of its own: pass `node:fs/promises`.
  */
 import path from 'node:path';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { nodeForge } from '../util/forge.js';
 import { WsmanUsageError } from '../core/errors.js';
 import { certificateDer, certificateThumbprint, derToPem, normalizeThumbprint, pemBlocks } from './certificate.js';
 
@@ -47,7 +48,8 @@ export function loadPemCertificate(certPem: string, keyPem?: string, source?: st
  * error that does not repeat it.
  */
 export function loadPfxCertificate(pfx: Uint8Array, password = '', source?: string): ClientCertificate {
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  const forge = nodeForge();
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(pfx).toString('binary')));
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password);
@@ -64,14 +66,14 @@ export function loadPfxCertificate(pfx: Uint8Array, password = '', source?: stri
   if (certs.length === 0) throw new WsmanUsageError(`no certificate in PFX ${source ?? ''}`, 'ERR_CERT_INVALID');
   if (!keyBag?.key) throw new WsmanUsageError(`no private key in PFX ${source ?? ''}`, 'ERR_CERT_NO_KEY');
   // The end-entity certificate is the one whose public key matches the private key.
-  const key = keyBag.key as forge.pki.rsa.PrivateKey;
-  const matches = (c: forge.pki.Certificate): boolean => {
-    const pub = c.publicKey as forge.pki.rsa.PublicKey;
+  const key = keyBag.key as Forge.pki.rsa.PrivateKey;
+  const matches = (c: Forge.pki.Certificate): boolean => {
+    const pub = c.publicKey as Forge.pki.rsa.PublicKey;
     return pub.n !== undefined && key.n !== undefined && pub.n.equals(key.n);
   };
   const leaf = certs.find(matches) ?? certs[0];
-  const toPem = (c: forge.pki.Certificate): string => derToPem(new Uint8Array(Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary')));
-  const certPem = toPem(leaf as forge.pki.Certificate);
+  const toPem = (c: Forge.pki.Certificate): string => derToPem(new Uint8Array(Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(c)).getBytes(), 'binary')));
+  const certPem = toPem(leaf as Forge.pki.Certificate);
   return {
     certPem,
     keyPem: forge.pki.privateKeyToPem(key),

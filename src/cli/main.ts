@@ -1,29 +1,60 @@
 #!/usr/bin/env node
-/** The `wsman` command line: thin wiring, one file per command, no protocol logic. */
+/**
+ * The `wsman` command line: thin wiring, one file per command, no protocol logic.
+ *
+ * Start-up is part of every `wsman run`, so only the command asked for is loaded (all of them
+ * for `wsman --help` and anything unknown), and WebAssembly stays on V8's baseline compiler (see
+ * `keepWasmBaseline`).
+ */
+import { setFlagsFromString } from 'node:v8';
 import { Command } from 'commander';
-import { register as registerDecode } from './decode.js';
-import { register as registerConformance } from './conformance.js';
-import { register as registerCert } from './cert.js';
-import { register as registerIdentify } from './identify.js';
-import { register as registerRun } from './run.js';
-import { register as registerListen } from './listen.js';
-import { register as registerUser } from './user.js';
-import { register as registerSession } from './session.js';
-import { register as registerDemo } from './demo.js';
 
-const program = new Command();
-program.name('wsman').description('WS-Management (WinRM) client, listener and tools').version('0.1.0');
-registerDecode(program);
-registerConformance(program);
-registerCert(program);
-registerIdentify(program);
-registerRun(program);
-registerListen(program);
-registerUser(program);
-registerSession(program);
-registerDemo(program);
+type Register = (program: Command) => void;
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+/** Each command's module, loaded on demand. */
+const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
+  decode: () => import('./decode.js'),
+  conformance: () => import('./conformance.js'),
+  cert: () => import('./cert.js'),
+  identify: () => import('./identify.js'),
+  run: () => import('./run.js'),
+  listen: () => import('./listen.js'),
+  user: () => import('./user.js'),
+  session: () => import('./session.js'),
+  demo: () => import('./demo.js'),
+};
+
+/**
+ * undici parses HTTP with llhttp compiled to WebAssembly. After a few answers V8 starts optimising
+ * the parser in the background, and Node waits for that compilation before the process can exit:
+ * about 0.2 s on every `wsman run` (measured in bench/cli.bench.ts), for code a short command never
+ * gets to use. The baseline code is fast enough for WS-Man's few messages. The conformance runner
+ * is left alone: it validates envelopes with xmllint compiled to WebAssembly, where optimised
+ * code pays off.
+ */
+function keepWasmBaseline(command: string | undefined): void {
+  if (command !== 'conformance') setFlagsFromString('--liftoff-only');
+}
+
+/** The command named on the command line (`wsman NAME ...`); undefined when an option comes first. */
+function commandOf(argv: readonly string[]): string | undefined {
+  const first = argv[2];
+  return first !== undefined && !first.startsWith('-') ? first : undefined;
+}
+
+async function main(): Promise<void> {
+  const name = commandOf(process.argv);
+  keepWasmBaseline(name);
+  const program = new Command();
+  program.name('wsman').description('WS-Management (WinRM) client, listener and tools').version('0.1.0');
+  const load = name !== undefined ? COMMANDS[name] : undefined;
+  const versionOnly = process.argv[2] === '-V' || process.argv[2] === '--version';
+  const modules = versionOnly ? [] : await Promise.all(load ? [load()] : Object.values(COMMANDS).map((l) => l()));
+  for (const m of modules) m.register(program);
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: unknown) => {
   process.stderr.write(`wsman: ${(err as Error).message}\n`);
   process.exitCode = 1;
 });

@@ -7,7 +7,8 @@ import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+import { nodeForge } from '../util/forge.js';
 
 export interface TlsMaterial {
   cert?: string | Buffer;
@@ -25,6 +26,7 @@ export function thumbprintOfPem(pem: string | Buffer): string {
 
 /** Make a self-signed server certificate for `names` (DNS names or IPs). */
 export function selfSigned(names: string[]): { cert: string; key: string } {
+  const forge = nodeForge();
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const pubPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -68,6 +70,7 @@ export function fileCertificate(certFile: string, keyFile: string): TlsMaterial 
 }
 
 export function pfxCertificate(pfxFile: string, passphrase?: string): TlsMaterial {
+  const forge = nodeForge();
   const pfx = readFileSync(pfxFile);
   const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(pfx.toString('binary')), passphrase ?? '');
   const certBag = forge.pki.oids.certBag as string;

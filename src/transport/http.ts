@@ -9,7 +9,7 @@
  *             until a non-401 answer; a reconnect starts over. When the provider seals, the
  *             handshake is an empty-body POST and every body goes through the BodySealer.
  */
-import { Client, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Client, errors as undiciErrors, type Dispatcher } from './undici.js';
 import type { ClientAuthContext, StepResult } from '../auth/types.js';
 import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError, WsmanCode } from '../core/errors.js';
 import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';

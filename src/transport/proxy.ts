@@ -2,7 +2,8 @@
  * Proxies: which one (explicit, or HTTP_PROXY / HTTPS_PROXY / NO_PROXY as curl reads them) and a
  * one-connection undici ProxyAgent whose tunnelled TLS is checked by our own rules.
  */
-import { ProxyAgent, Client, type Dispatcher } from 'undici';
+import type { Client as UndiciClient, ProxyAgent as UndiciProxyAgent } from 'undici';
+import { ProxyAgent, Client, type Dispatcher } from './undici.js';
 import type { ProxySetting, TlsOptions } from './types.js';
 import { tlsConnectOptions, verifyingConnector, type Connector } from './tls.js';
 
@@ -75,9 +76,9 @@ export function proxiedDispatcher(proxyUri: string, tls: TlsOptions | undefined,
     connectTimeout: connectTimeoutMs ?? 30_000,
     requestTls,
     factory: (o: string | URL, opts: object) => {
-      const options = opts as { connect?: Connector } & Client.Options;
+      const options = opts as { connect?: Connector } & UndiciClient.Options;
       const inner = options.connect as Connector;
       return new Client(o, { ...options, connect: verifyingConnector(inner, tls, onPeer) });
     },
-  } as ProxyAgent.Options);
+  } as UndiciProxyAgent.Options);
 }

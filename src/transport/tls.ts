@@ -11,9 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, type TLSSocket, type PeerCertificate, type ConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
-import forge from 'node-forge';
-import { buildConnector } from 'undici';
+import type forgeModule from 'node-forge';
+import type { buildConnector as BuildConnector } from 'undici';
+import { buildConnector } from './undici.js';
 import { WsmanTlsError, WsmanUsageError } from '../core/errors.js';
+import { nodeForge } from '../util/forge.js';
 import type { ClientCertificate, TlsOptions } from './types.js';
 
 /** Normalise a thumbprint: hex digits only, uppercase (`ab:cd` → `ABCD`). */
@@ -35,19 +37,20 @@ function readPem(files: string | string[] | undefined): string[] {
 export function loadClientCertificate(c: ClientCertificate): { cert: string; key: string } {
   if ('certPem' in c) return { cert: c.certPem, key: c.keyPem };
   if ('certFile' in c) return { cert: readFileSync(c.certFile, 'utf8'), key: readFileSync(c.keyFile, 'utf8') };
+  const forge = nodeForge();
   const bytes = 'pfxFile' in c ? readFileSync(c.pfxFile) : Buffer.from(c.pfx);
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  let p12: forgeModule.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, c.passphrase ?? '');
   } catch (err) {
     throw new WsmanUsageError(`cannot open the PFX client certificate (wrong passphrase or not PKCS#12): ${(err as Error).message}`, 'ERR_CLIENT_CERT');
   }
-  const bagsOf = (type: string): forge.pkcs12.Bag[] => p12.getBags({ bagType: type })[type] ?? [];
+  const bagsOf = (type: string): forgeModule.pkcs12.Bag[] => p12.getBags({ bagType: type })[type] ?? [];
   const certBag = forge.pki.oids.certBag as string;
   const shrouded = forge.pki.oids.pkcs8ShroudedKeyBag as string;
   const plainKey = forge.pki.oids.keyBag as string;
-  const certs = bagsOf(certBag).map((b) => b.cert).filter((x): x is forge.pki.Certificate => x !== undefined && x !== null);
+  const certs = bagsOf(certBag).map((b) => b.cert).filter((x): x is forgeModule.pki.Certificate => x !== undefined && x !== null);
   const key = [...bagsOf(shrouded), ...bagsOf(plainKey)].map((b) => b.key).find((k) => k !== undefined && k !== null);
   if (certs.length === 0 || !key) throw new WsmanUsageError('the PFX holds no certificate with a private key', 'ERR_CLIENT_CERT');
   return { cert: certs.map((x) => forge.pki.certificateToPem(x)).join(''), key: forge.pki.privateKeyToPem(key) };
@@ -96,7 +99,7 @@ export function verifyPeer(socket: TLSSocket, host: string, tls: TlsOptions | un
   return undefined;
 }
 
-export type Connector = buildConnector.connector;
+export type Connector = BuildConnector.connector;
 
 /**
  * Wrap a connector so that every new HTTPS connection is verified by verifyPeer before undici

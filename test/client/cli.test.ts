@@ -138,3 +138,27 @@ describe('wsman identify', () => {
     expect(JSON.parse(auth.stdout).SecurityProfiles.length).toBeGreaterThan(0);
   });
 });
+
+describe('wsman (the entry point loads only the command asked for)', () => {
+  const ALL = ['decode', 'conformance', 'cert', 'identify', 'run', 'listen', 'user', 'session', 'demo'];
+
+  it('--version prints the version; --help and `help` list every command', async () => {
+    expect(await wsman(['--version'])).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });
+    for (const args of [['--help'], ['help'], ['--help', 'run']]) {
+      const r = await wsman(args);
+      expect(r.code).toBe(0);
+      const listed = [...r.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+      expect(listed).toEqual([...ALL, 'help']);
+    }
+  });
+
+  it('a command\'s own help; an unknown command is refused', async () => {
+    const r = await wsman(['session', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: wsman session/);
+    expect(r.stdout).toMatch(/\bnew\b[^]*\blist\b/);
+    const bad = await wsman(['frobnicate']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The parts of undici the transport uses, loaded from their own files. undici's main module also
+ * loads fetch, WebSocket, EventSource, the cache and the mocks: about 100 ms more of every
+ * `wsman run` on a small VM (bench/cli.bench.ts). undici has no `exports` map, so its files can be
+ * required directly. Its main module also mixes the request API (`request`, `stream`…) into
+ * Dispatcher.prototype; that is done here the same way. Should a release move or reshape any of
+ * these files, everything is taken from the main module instead (test/client/undici.test.ts
+ * checks both ways).
+ */
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+
+/** What the transport takes from undici. */
+export interface UndiciParts {
+  Client: typeof Undici.Client;
+  ProxyAgent: typeof Undici.ProxyAgent;
+  buildConnector: typeof Undici.buildConnector;
+  errors: typeof Undici.errors;
+}
+
+type Load = (id: string) => unknown;
+
+function fromFiles(load: Load): UndiciParts | undefined {
+  try {
+    const file = (f: string): unknown => load(`undici/lib/${f}`);
+    const parts = {
+      Client: file('dispatcher/client.js'),
+      ProxyAgent: file('dispatcher/proxy-agent.js'),
+      buildConnector: file('core/connect.js'),
+      errors: file('core/errors.js'),
+    } as UndiciParts;
+    const dispatcher = file('dispatcher/dispatcher.js');
+    const api = file('api/index.js') as Record<string, unknown> | undefined;
+    if (typeof parts.Client !== 'function' || typeof parts.ProxyAgent !== 'function' || typeof parts.buildConnector !== 'function') return undefined;
+    if (typeof parts.errors?.ClientDestroyedError !== 'function' || typeof dispatcher !== 'function' || typeof api?.request !== 'function') return undefined;
+    const Dispatcher = dispatcher as typeof Undici.Dispatcher;
+    const proto = Dispatcher.prototype as unknown as Record<string, unknown>;
+    if (typeof proto.request !== 'function') Object.assign(proto, api);
+    if (!(parts.Client.prototype instanceof Dispatcher) || typeof parts.Client.prototype.request !== 'function') return undefined;
+    return parts;
+  } catch {
+    return undefined;
+  }
+}
+
+/** undici's parts from their own files, or from its main module when that fails (exported for tests). */
+export function loadUndici(load: Load = createRequire(import.meta.url)): UndiciParts {
+  const parts = fromFiles(load);
+  if (parts) return parts;
+  const main = load('undici') as typeof Undici;
+  return { Client: main.Client, ProxyAgent: main.ProxyAgent, buildConnector: main.buildConnector, errors: main.errors };
+}
+
+const parts = loadUndici();
+/** undici's Client (one origin, keep-alive, pipelining). */
+export const Client = parts.Client;
+/** undici's ProxyAgent. */
+export const ProxyAgent = parts.ProxyAgent;
+/** undici's connector factory (TLS options, session cache, timeout). */
+export const buildConnector = parts.buildConnector;
+/** undici's error classes. */
+export const errors = parts.errors;
+
+export type { Dispatcher } from 'undici';
