@@ -11,7 +11,8 @@
  *    `client CPU per round trip vs pywinrm` shows what each client itself costs, and
  *    `the clients alone` runs both against a simulated computer (bench/remote-computers.ts)
  *    that answers at once, with no listener or process to share; its `warm` rows repeat ours after
- *    1500 more commands, once V8 has optimised the code (the runs above are mostly before that).
+ *    1500 more commands, once V8 has optimised the code (the runs above are mostly before that),
+ *    and `through our listener, ours warm` repeats the target's comparison with that warm code.
  *  - `client: fan-out 200 endpoints, ThrottleLimit 32`: one `true` on each of 200 endpoints
  *    through invokeOnComputers (a new connection and a logon each), against (200 / 32) × one
  *    round trip: the same alone on one of them, just before (new client, median of 9). Target
@@ -269,10 +270,39 @@ export async function run(): Promise<BenchResult[]> {
     await l.stop();
   }
   out.push(...await clientsAlone());
+  out.push(...await warmThroughListener());
   out.push(...await fanOut(REMOTE_DELAY_MS, true));
   out.push(...await fanOut(0));
   out.push(...await fanOut(RELAY_DELAY_MS));
   return out;
+}
+
+/**
+ * The target's comparison again, once this process's code is warm (clientsAlone ran WARM
+ * commands just before): a new listener, ours and pywinrm interleaved, medians. What is left of
+ * the ratio is the listener's and the process's share, which both clients pay.
+ */
+async function warmThroughListener(): Promise<BenchResult[]> {
+  const l = await startListeners(1);
+  if (!l) return [];
+  try {
+    const url = l.urls[0] ?? '';
+    const ours: number[] = [];
+    const py: number[] = [];
+    for (const who of ['ours', 'py', 'py', 'ours', 'ours', 'py'] as const) {
+      if (who === 'ours') ours.push((await oursSequential(url, undefined)).wallMs);
+      else {
+        const r = pywinrm(url);
+        if (r) py.push(r.wallMs);
+      }
+    }
+    if (!py.length) return [];
+    const o = median(ours);
+    const p = median(py);
+    return [{ name: `client: ${N} x true vs pywinrm through our listener, ours warm (after ${WARM} commands in this process)`, unit: 'ms', value: o, baseline: p, ratio: o / p }];
+  } finally {
+    await l.stop();
+  }
 }
 
 /** The two clients against a simulated computer that answers at once: what each client costs, without a listener's share. */
