@@ -80,7 +80,10 @@ export class KerberosClientContext implements ClientAuth {
       const first = await native.step('');
       return new KerberosClientContext(native, opts.mechanism, first);
     } catch (e) {
-      throw new WsmanAuthError(`Kerberos: could not start a security context for ${opts.service ?? 'HTTP'}@${opts.host} (no ticket, or unknown SPN)`, 'ERR_AUTH_KERBEROS', { cause: e });
+      // An address has no SPN of its own (WinRM registers HTTP/<host name>): the likeliest cause then.
+      const address = /^\d{1,3}(\.\d{1,3}){3}$/.test(opts.host) || opts.host.includes(':');
+      const why = address ? 'an IP address has no SPN: connect by host name' : 'no ticket, or unknown SPN';
+      throw new WsmanAuthError(`Kerberos: could not start a security context for ${opts.service ?? 'HTTP'}@${opts.host} (${why})`, 'ERR_AUTH_KERBEROS', { cause: e });
     }
   }
 

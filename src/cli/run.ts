@@ -19,7 +19,7 @@ export const EXIT_ERROR = 255;
 /** One line saying what went wrong (with Windows' explanation of a fault code). */
 export function describeError(err: unknown): string {
   if (err instanceof WsmanFaultError) return err.explanation ? `${err.message.trim()} (${err.explanation})` : err.message.trim();
-  if (err instanceof WsmanError) return err.message;
+  if (err instanceof WsmanError) return err.code === 'ERR_AUTH_REQUIRED' ? `${err.message} (--credential USER)` : err.message;
   if (err instanceof Error) return err.name === 'AbortError' ? 'cancelled' : err.message;
   return String(err);
 }

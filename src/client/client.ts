@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Action, ResourceURI, ANONYMOUS } from '../core/namespaces.js';
-import { WsmanError, WsmanFaultError, WsmanProtocolError, WsmanCode } from '../core/errors.js';
+import { WsmanAuthError, WsmanError, WsmanFaultError, WsmanProtocolError, WsmanCode } from '../core/errors.js';
 import { sameMessageId } from '../core/duration.js';
 import { type Headers, type WsmanOption } from '../core/envelope.js';
 import { type XNode } from '../core/xml.js';
@@ -14,7 +14,7 @@ import { encodeEnvelope } from '../core/envelope.js';
 import { configNumber } from '../core/messages/transfer.js';
 import type { EnumerationItem, IdentifyResponseBody } from '../core/messages/index.js';
 import { HttpTransport } from '../transport/http.js';
-import { selectAuth } from '../transport/auth.js';
+import { selectAuth, parseChallenges } from '../transport/auth.js';
 import type { TransportResponse } from '../transport/types.js';
 import { type ClientOptions, DEFAULTS, endpointUrl, computerNameOf } from './options.js';
 
@@ -162,6 +162,10 @@ export class WsmanClient {
     }
     if (response.status === 413) {
       throw new WsmanProtocolError('ERR_REQUEST_TOO_LARGE', `${response.url} refused the request as too large (HTTP 413)`, { wsmanCode: 2150859025 });
+    }
+    if (response.status === 401) {
+      const offered = [...new Set(parseChallenges(response.headers['www-authenticate']).map((c) => c.scheme))];
+      throw new WsmanAuthError(`${response.url} requires authentication (HTTP 401${offered.length ? `; it offers ${offered.join(', ')}` : ''}): give a credential`, 'ERR_AUTH_REQUIRED');
     }
     if (response.body.length === 0 || !/xml/i.test(ct)) {
       throw new WsmanProtocolError('ERR_HTTP_STATUS', `${response.url} answered HTTP ${response.status} without a SOAP envelope`,

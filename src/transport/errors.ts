@@ -18,6 +18,18 @@ function codeOf(err: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
+/**
+ * OpenSSL's reason in words (`reason`, as Node gives it), else the message's first line without
+ * OpenSSL's error-queue prefix (`8056…:error:0A00010B:SSL routines:…:reason:file:line:`).
+ */
+function tlsReason(err: unknown, msg: string): string {
+  const reason = (err as { reason?: unknown } | null)?.reason;
+  if (typeof reason === 'string' && reason.trim()) return reason.trim();
+  const line = msg.split('\n')[0]!.trim();
+  const m = /:error:[0-9A-Fa-f]+:[^:]*:[^:]*:([^:]+):/.exec(line);
+  return m?.[1] ?? line;
+}
+
 /** Map a low-level failure talking to `url` into a WsmanError (abort reasons pass through). */
 export function mapTransportError(err: unknown, url: string): unknown {
   if (err instanceof WsmanError) return err;
@@ -31,8 +43,11 @@ export function mapTransportError(err: unknown, url: string): unknown {
   }
   const net = code === undefined ? undefined : NETWORK_CODES[code];
   if (net) return new WsmanNetworkError(`cannot talk to ${url}: ${net[1]}`, { cause: err }, net[0]);
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+    return new WsmanTlsError(`TLS with ${url} failed: the server does not speak TLS there (a plain HTTP port? WinRM's HTTPS port is 5986)`, 'ERR_TLS_HANDSHAKE', { cause: err });
+  }
   if (code !== undefined && (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO' || /CERT|SSL|TLS/.test(code))) {
-    return new WsmanTlsError(`TLS with ${url} failed: ${msg}`, 'ERR_TLS_HANDSHAKE', { cause: err });
+    return new WsmanTlsError(`TLS with ${url} failed: ${tlsReason(err, msg)}`, 'ERR_TLS_HANDSHAKE', { cause: err });
   }
   if (/Proxy response \((\d+)\)/.test(msg) || /Proxy Authentication Required/.test(msg)) {
     return new WsmanNetworkError(`the proxy refused the tunnel to ${url}: ${msg}`, { cause: err }, 'ERR_PROXY');

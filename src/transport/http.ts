@@ -275,7 +275,10 @@ export class HttpTransport {
   private refused(res: RawResult, mechanism: string): WsmanAuthError {
     const offered = parseChallenges(res.headers['www-authenticate']).map((c) => c.scheme);
     const offer = offered.length ? `; it offers ${[...new Set(offered)].join(', ')}` : '';
-    return new WsmanAuthError(`${this.url} refused ${mechanism} authentication (HTTP 401)${offer}`, 'ERR_AUTH_REJECTED');
+    const why = mechanism === 'certificate'
+      ? 'the certificate is not mapped to a user there, or not trusted'
+      : 'wrong user name or password, or the account may not log on there';
+    return new WsmanAuthError(`${this.url} refused ${mechanism} authentication (HTTP 401: ${why})${offer}`, 'ERR_AUTH_REJECTED');
   }
 
   private finish(res: RawResult): TransportResponse {

@@ -142,6 +142,6 @@ describe('certificate authentication by thumbprint with wsman cert new', () => {
     const r = await wsman(['run', '--connection-uri', L!.urls[0]!, '--authentication', 'certificate', '--certificate-thumbprint', made.stdout.trim(),
       '--server-thumbprint', L!.thumbprint!, '--', 'echo no'], { WSMAN_CERT_STORE: other });
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/refused certificate authentication \(HTTP 401\)/);
+    expect(r.stderr).toMatch(/refused certificate authentication \(HTTP 401: the certificate is not mapped to a user there, or not trusted\)/);
   });
 });

@@ -169,6 +169,11 @@ describe.skipIf(missing.length > 0)('Kerberos against a loopback MIT KDC', () =>
     try {
       const err = await createClientAuth({ mechanism: 'kerberos', host: 'localhost' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WsmanAuthError);
+      expect((err as WsmanAuthError).code).toBe('ERR_AUTH_KERBEROS');
+      expect((err as Error).message).toMatch(/HTTP@localhost \(no ticket, or unknown SPN\)/);
+      // By address: there is no SPN for it, which the message says.
+      const byIp = await createClientAuth({ mechanism: 'kerberos', host: '127.0.0.1' }).catch((e: unknown) => e);
+      expect((byIp as Error).message).toMatch(/HTTP@127\.0\.0\.1 \(an IP address has no SPN: connect by host name\)/);
       // Negotiate tries Kerberos first for a host name, then falls back to NTLM.
       const ctx = await createClientAuth({ mechanism: 'negotiate', host: 'win.example', username: 'alice', password: 'pw' });
       expect(ctx).toBeInstanceOf(NegotiateClientContext);

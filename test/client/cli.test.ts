@@ -61,11 +61,18 @@ describe('wsman run', () => {
   });
 
   it('a refused password is one clear line and exit 255', async () => {
-    const r = await wsman(['run', '--connection-uri', L.httpUrl, '--credential', 'alice', '--', 'true'], { env: { WSMAN_PASSWORD: 'wrong' } });
+    const r = await wsman(['run', '--connection-uri', L.httpUrl, '--credential', 'alice', '--', 'true'], { env: { WSMAN_PASSWORD: 'Not-The-Pa55word' } });
     expect(r.code).toBe(255);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/refused basic authentication/);
-    expect(r.stderr).not.toContain('wrong');
+    expect(r.stderr).toMatch(/refused basic authentication \(HTTP 401: wrong user name or password/);
+    expect(r.stderr).not.toContain('Not-The-Pa55word');
+  });
+
+  it('no --credential against a listener that wants one: one line saying what to give, exit 255', async () => {
+    const r = await wsman(['run', '--connection-uri', L.httpUrl, '--', 'true']);
+    expect(r.code).toBe(255);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/requires authentication \(HTTP 401; it offers [^)]*Basic[^)]*\): give a credential \(--credential USER\)/);
   });
 
   it('--json prints the result object', async () => {

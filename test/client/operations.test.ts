@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { WsmanClient } from '../../src/client/client.js';
 import { Shell } from '../../src/client/shell.js';
 import { invokeCommand } from '../../src/client/invoke.js';
-import { WsmanProtocolError, WsmanFaultError } from '../../src/core/errors.js';
+import { WsmanAuthError, WsmanProtocolError, WsmanFaultError } from '../../src/core/errors.js';
 import { WsmanStateError } from '../../src/core/state/index.js';
 import { Action, ResourceURI } from '../../src/core/namespaces.js';
 import { decodeMessage, encodeMessage, type Body, type Message } from '../../src/core/messages/index.js';
@@ -129,6 +129,16 @@ describe('generic operations', () => {
     await c.get(ResourceURI.Config);
     await c.close();
     expect(s.seen.map((m) => m.headers.maxEnvelopeSize)).toEqual([512000, 153600, 153600]);
+  });
+
+  it('an HTTP 401 to a request without credentials is WsmanAuthError ERR_AUTH_REQUIRED naming the offered schemes', async () => {
+    const s = await scripted((_req, res) => res.writeHead(401, { 'WWW-Authenticate': ['Negotiate', 'Basic realm="WSMAN"'], 'Content-Length': '0' }).end());
+    const c = new WsmanClient({ endpoint: { connectionUri: s.url } });
+    const err = await c.get(ResourceURI.Config).catch((e: unknown) => e);
+    await c.close();
+    expect(err).toBeInstanceOf(WsmanAuthError);
+    expect((err as WsmanAuthError).code).toBe('ERR_AUTH_REQUIRED');
+    expect((err as Error).message).toMatch(/requires authentication \(HTTP 401; it offers Negotiate, Basic\)/);
   });
 
   it('an HTTP 500 without a SOAP body is a protocol error, not a crash', async () => {

@@ -56,6 +56,19 @@ describe('TLS', () => {
     expect(fakeSelf.requests).toHaveLength(0);
   });
 
+  it('an https:// URL on a plain HTTP port: ERR_TLS_HANDSHAKE in one line that says so, not OpenSSL\'s error queue', async () => {
+    const plain = await startFake();
+    try {
+      const err = await run(plain.url.replace(/^http:/, 'https:')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WsmanTlsError);
+      expect((err as WsmanTlsError).code).toBe('ERR_TLS_HANDSHAKE');
+      expect((err as Error).message).toMatch(/does not speak TLS there \(a plain HTTP port\?/);
+      expect((err as Error).message).not.toMatch(/\n|SSL routines/);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('accepts it with skipCACheck', async () => {
     expect(await run(fakeSelf.url, { skipCACheck: true })).toBe('ok\n');
   });

@@ -44,7 +44,7 @@ describe('transport', () => {
     await c.close();
     expect(err).toBeInstanceOf(WsmanAuthError);
     expect((err as WsmanAuthError).code).toBe('ERR_AUTH_REJECTED');
-    expect((err as Error).message).toMatch(/offers Basic/);
+    expect((err as Error).message).toMatch(/refused basic authentication \(HTTP 401: wrong user name or password[^)]*\); it offers Basic/);
     expect((err as Error).message).not.toContain('wrong-pw');
   });
 
