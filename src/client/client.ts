@@ -168,7 +168,10 @@ export class WsmanClient {
       throw new WsmanAuthError(`${response.url} requires authentication (HTTP 401${offered.length ? `; it offers ${offered.join(', ')}` : ''}): give a credential`, 'ERR_AUTH_REQUIRED');
     }
     if (response.body.length === 0 || !/xml/i.test(ct)) {
-      throw new WsmanProtocolError('ERR_HTTP_STATUS', `${response.url} answered HTTP ${response.status} without a SOAP envelope`,
+      const hint = response.status === 404
+        ? 'no WS-Management endpoint at that path (WinRM\'s is /wsman)'
+        : `${response.body.length === 0 ? 'an empty body' : ct ? `a body of type ${ct.split(';')[0]!.trim()}` : 'a body without a type'}, not a SOAP envelope: is it a WS-Management endpoint?`;
+      throw new WsmanProtocolError('ERR_HTTP_STATUS', `${response.url} answered HTTP ${response.status}: ${hint}`,
         { wsmanCode: WsmanCode.InvalidSoapBody });
     }
     const msg = decodeMessage(response.body, undefined, response.charset);

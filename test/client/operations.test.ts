@@ -142,11 +142,26 @@ describe('generic operations', () => {
   });
 
   it('an HTTP 500 without a SOAP body is a protocol error, not a crash', async () => {
-    const s = await scripted((_req, res) => res.writeHead(500, { 'Content-Length': '4' }).end('oops'));
+    const s = await scripted((_req, res) => res.writeHead(500, { 'Content-Length': '4', 'Content-Type': 'text/plain' }).end('oops'));
     const c = new WsmanClient({ endpoint: { connectionUri: s.url } });
     const err = await c.get(ResourceURI.Config).catch((e: unknown) => e);
     await c.close();
     expect((err as WsmanProtocolError).code).toBe('ERR_HTTP_STATUS');
+    expect((err as Error).message).toMatch(/answered HTTP 500: a body of type text\/plain, not a SOAP envelope: is it a WS-Management endpoint\?$/);
+  });
+
+  it('an HTTP 404 says there is no endpoint at that path; an empty 200 says it is empty', async () => {
+    const missing = await scripted((_req, res) => res.writeHead(404, { 'Content-Length': '0' }).end());
+    const c = new WsmanClient({ endpoint: { connectionUri: missing.url } });
+    const err = await c.get(ResourceURI.Config).catch((e: unknown) => e);
+    await c.close();
+    expect((err as WsmanProtocolError).code).toBe('ERR_HTTP_STATUS');
+    expect((err as Error).message).toMatch(/answered HTTP 404: no WS-Management endpoint at that path \(WinRM's is \/wsman\)$/);
+    const empty = await scripted((_req, res) => res.writeHead(200, { 'Content-Length': '0' }).end());
+    const d = new WsmanClient({ endpoint: { connectionUri: empty.url } });
+    const err2 = await d.get(ResourceURI.Config).catch((e: unknown) => e);
+    await d.close();
+    expect((err2 as Error).message).toMatch(/answered HTTP 200: an empty body, not a SOAP envelope/);
   });
 });
 
