@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { WsmanError } from '../core/errors.js';
 import { ListenerCore } from './core.js';
 import { defaultConfig, type ListenerConfig } from './config.js';
 import type { UserStore } from './users.js';
@@ -71,6 +72,15 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Why a port could not be opened, in words (ERR_ADDRESS_IN_USE, ERR_PORT_DENIED, else ERR_LISTEN). */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): WsmanError {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (err.code === 'EADDRINUSE') return new WsmanError('ERR_ADDRESS_IN_USE', `cannot listen on ${where}: the port is in use (another listener?)`, { cause: err });
+  if (err.code === 'EACCES') return new WsmanError('ERR_PORT_DENIED', `cannot listen on ${where}: permission denied (ports below 1024 need root)`, { cause: err });
+  if (err.code === 'EADDRNOTAVAIL') return new WsmanError('ERR_LISTEN', `cannot listen on ${where}: this machine has no such address`, { cause: err });
+  return new WsmanError('ERR_LISTEN', `cannot listen on ${where}: ${err.message}`, { cause: err });
+}
+
 /** A running `wsman listen` (Enable-PSRemoting's service, for this host). */
 export class WsmanListener {
   readonly core: ListenerCore;
@@ -108,7 +118,7 @@ export class WsmanListener {
       else socket.destroy();
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
       server.listen(port, host, () => {
         server.off('error', reject);
         server.on('error', (err) => this.core.log.log('error', 'server error', { error: err.message }));

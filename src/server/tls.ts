@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type Forge from 'node-forge';
 import { nodeForge } from '../util/forge.js';
+import { WsmanUsageError } from '../core/errors.js';
 
 export interface TlsMaterial {
   cert?: string | Buffer;
@@ -64,15 +65,31 @@ export function stateDirCertificate(stateDir: string): TlsMaterial {
   return { cert, key: readFileSync(keyFile), thumbprint: thumbprintOfPem(cert) };
 }
 
+/** A file's bytes, or a WsmanUsageError naming the file and what it is for. */
+function readNamed(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a directory' : e.message;
+    throw new WsmanUsageError(`cannot read the ${what} ${file}: ${why}`, 'ERR_TLS_FILE');
+  }
+}
+
 export function fileCertificate(certFile: string, keyFile: string): TlsMaterial {
-  const cert = readFileSync(certFile);
-  return { cert, key: readFileSync(keyFile), thumbprint: thumbprintOfPem(cert) };
+  const cert = readNamed(certFile, 'TLS certificate');
+  return { cert, key: readNamed(keyFile, 'TLS key'), thumbprint: thumbprintOfPem(cert) };
 }
 
 export function pfxCertificate(pfxFile: string, passphrase?: string): TlsMaterial {
   const forge = nodeForge();
-  const pfx = readFileSync(pfxFile);
-  const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(pfx.toString('binary')), passphrase ?? '');
+  const pfx = readNamed(pfxFile, 'PKCS#12 file');
+  let p12: Forge.pkcs12.Pkcs12Pfx;
+  try {
+    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(pfx.toString('binary')), passphrase ?? '');
+  } catch (err) {
+    throw new WsmanUsageError(`cannot open the PKCS#12 file ${pfxFile} (wrong password, or not PKCS#12): ${(err as Error).message}`, 'ERR_TLS_FILE');
+  }
   const certBag = forge.pki.oids.certBag as string;
   const bags = p12.getBags({ bagType: certBag })[certBag] ?? [];
   const leaf = bags[0]?.cert;
