@@ -66,11 +66,20 @@ async function resolveRecord(r: SessionRecord): Promise<ClientOptions> {
   return targets[0]!;
 }
 
+/** --instance-id: a GUID, with or without braces (PowerShell's -InstanceId is a Guid). */
+function instanceIdOption(text: string): string {
+  const g = text.trim().replace(/^\{(.*)\}$/, '$1');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(g)) {
+    throw new WsmanUsageError(`--instance-id must be a GUID (the session's ShellId), not '${text}'`, 'ERR_BAD_OPTION');
+  }
+  return g;
+}
+
 /** The sessions named by --name / --instance-id / --id, on the server given or through the state file. */
 async function selectSessions(ctx: LocalSessions, flags: SessionFlags, verb: string): Promise<PSSession[]> {
   const filter: SessionFilter = {};
   if (flags.name !== undefined) filter.name = flags.name;
-  if (flags.instanceId !== undefined) filter.instanceId = flags.instanceId;
+  if (flags.instanceId !== undefined) filter.instanceId = instanceIdOption(flags.instanceId);
   if (flags.id !== undefined) {
     if (!/^\d+$/.test(flags.id)) throw new WsmanUsageError(`--id must be a number, not '${flags.id}'`, 'ERR_BAD_OPTION');
     filter.id = Number(flags.id);
@@ -110,7 +119,7 @@ async function cmdNew(ctx: LocalSessions, flags: SessionFlags): Promise<number> 
 async function cmdList(ctx: LocalSessions, flags: SessionFlags): Promise<number> {
   const filter: SessionFilter = {};
   if (flags.name !== undefined) filter.name = flags.name;
-  if (flags.instanceId !== undefined) filter.instanceId = flags.instanceId;
+  if (flags.instanceId !== undefined) filter.instanceId = instanceIdOption(flags.instanceId);
   const st = STATES[(flags.state ?? 'all').toLowerCase()];
   if (!st) throw new WsmanUsageError(`--state must be all, opened, disconnected, closed or broken`, 'ERR_BAD_OPTION');
   filter.state = st;
@@ -303,7 +312,9 @@ async function execute(name: string, verb: Verb, flags: SessionFlags): Promise<v
   try {
     status = await verb(ctx, flags);
   } catch (err) {
-    process.stderr.write(`wsman session ${name}: ${describeError(err)}\n`);
+    const text = describeError(err);
+    // The library's messages start with the verb too (`receive: no session …`): say it once.
+    process.stderr.write(`wsman session ${name}: ${text.startsWith(`${name}: `) ? text.slice(name.length + 2) : text}\n`);
     status = EXIT_ERROR;
   } finally {
     await ctx.finish().catch((err: unknown) => {
@@ -313,17 +324,24 @@ async function execute(name: string, verb: Verb, flags: SessionFlags): Promise<v
   process.exitCode = status;
 }
 
+/** The options every verb on existing sessions takes: which sessions, and --what-if. */
 function selection(cmd: Cli): Cli {
   return cmd
     .option('--name <name>', 'session name (wildcards * ? [] allowed)')
     .option('--instance-id <guid>', 'session InstanceId (the ShellId)')
     .option('--id <n>', 'session Id on this machine')
-    .option('--idle-timeout <sec>', 'IdleTimeout while disconnected, seconds (at most the server\'s MaxIdleTimeout)')
-    .addOption(new Option('--output-buffering-mode <mode>', 'what the server does when the output buffer is full').choices(['block', 'drop']))
-    .addOption(new Option('--out-target <target>', 'receive: stream output (host) or collect it in a job (job)').choices(['host', 'job']).default('host'))
-    .option('--job-name <name>', 'receive --out-target job: the job\'s name')
     .option('--what-if', 'say what would be done, do nothing');
 }
+
+/** Options of one verb only (commander refuses them elsewhere instead of ignoring them). */
+const VERB_OPTIONS: Record<string, (cmd: Cli) => Cli> = {
+  disconnect: (cmd) => cmd
+    .option('--idle-timeout <sec>', 'IdleTimeout while disconnected, seconds (at most the server\'s MaxIdleTimeout)')
+    .addOption(new Option('--output-buffering-mode <mode>', 'what the server does when the output buffer is full').choices(['block', 'drop'])),
+  receive: (cmd) => cmd
+    .addOption(new Option('--out-target <target>', 'stream output (host) or collect it in a job (job)').choices(['host', 'job']).default('host'))
+    .option('--job-name <name>', '--out-target job: the job\'s name'),
+};
 
 export function register(program: Cli): void {
   const session = program.command('session').description('disconnected sessions: create, list, disconnect, connect, receive, remove (PowerShell\'s PSSession cmdlets)');
@@ -344,6 +362,7 @@ export function register(program: Cli): void {
     ['remove', 'delete a session and its processes (Remove-PSSession)', cmdRemove],
   ];
   for (const [name, description, verb] of verbs) {
-    selection(addConnectionOptions(session.command(name).description(description))).action((flags: SessionFlags) => execute(name, verb, flags));
+    const cmd = selection(addConnectionOptions(session.command(name).description(description)));
+    (VERB_OPTIONS[name] ?? ((c: Cli) => c))(cmd).action((flags: SessionFlags) => execute(name, verb, flags));
   }
 }

@@ -106,6 +106,16 @@ describe('wsman session (separate processes)', () => {
     expect(none.stderr).toMatch(/--name NAME, --instance-id GUID or --id N/);
     const missing = await wsman(['session', 'connect', '--name', 'nothing-here'], env);
     expect(missing.code).toBe(255);
-    expect(missing.stderr).toMatch(/no session matches/);
+    expect(missing.stderr).toBe('wsman session connect: no session named nothing-here among the sessions created from this machine (give connection options to look on a server)\n');
+    const notThere = await wsman(['session', 'receive', ...conn(), '--id', '42'], env);
+    expect(notThere.code).toBe(255);
+    expect(notThere.stderr).toMatch(/^wsman session receive: no session with Id 42 on http:\/\/\S+\n$/);
+    const badGuid = await wsman(['session', 'list', ...conn(), '--instance-id', 'nope'], env);
+    expect(badGuid.code).toBe(255);
+    expect(badGuid.stderr).toBe('wsman session list: --instance-id must be a GUID (the session\'s ShellId), not \'nope\'\n');
+    // An option of another verb is refused, not silently ignored.
+    const foreign = await wsman(['session', 'receive', ...conn(), '--name', 'x', '--idle-timeout', '5'], env);
+    expect(foreign.code).not.toBe(0);
+    expect(foreign.stderr).toMatch(/unknown option '--idle-timeout'/);
   }, 30_000);
 });

@@ -92,7 +92,17 @@ export class LocalSessions {
         }
       }
     }
-    if (found.length === 0) throw new WsmanUsageError(`${verb}: no session matches`, 'ERR_NO_SESSION');
+    if (found.length === 0) {
+      const what = [
+        filter.name !== undefined ? `named ${[filter.name].flat().join(', ')}` : undefined,
+        filter.instanceId !== undefined ? `with InstanceId ${[filter.instanceId].flat().join(', ')}` : undefined,
+        filter.id !== undefined ? `with Id ${[filter.id].flat().join(', ')}` : undefined,
+      ].filter((x) => x !== undefined).join(' and ');
+      const where = targets
+        ? `on ${targets.map((t) => this.mgr.clientFor(t).url).join(', ')}`
+        : 'among the sessions created from this machine (give connection options to look on a server)';
+      throw new WsmanUsageError(`${verb}: no session ${what} ${where}`, 'ERR_NO_SESSION');
+    }
     return found;
   }
 
