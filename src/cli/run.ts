@@ -11,6 +11,8 @@ import type { Command as Cli } from 'commander';
 import { WsmanError, WsmanFaultError, WsmanUsageError } from '../core/errors.js';
 import { WsmanClient } from '../client/client.js';
 import { invokeCommand, invokeOnComputers, type FanOutResult } from '../client/invoke.js';
+import type { RunOptions } from '../client/shell.js';
+import { ROBUST_RETRY } from '../client/receive.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { runInDisconnectedSession, runInSession } from './session.js';
 
@@ -32,6 +34,23 @@ export function exitStatus(code: number): number {
 
 function stdinSource(): AsyncIterable<Buffer> | undefined {
   return process.stdin.isTTY ? undefined : (process.stdin as AsyncIterable<Buffer>);
+}
+
+/**
+ * PowerShell's robust connections for `run`: output lost with a dropped connection is asked for
+ * again once a second for up to 4 minutes, so a network outage shorter than that loses nothing.
+ * On a terminal, the first retry is announced (not on a pipe: stderr carries the remote stderr).
+ */
+function robust(computer?: string): RunOptions {
+  if (computer === undefined) return { retry: ROBUST_RETRY }; // a fan-out: its progress line says enough
+  return {
+    retry: ROBUST_RETRY,
+    onRetry: (attempt) => {
+      if (attempt === 2 && process.stderr.isTTY) { // the first retry, at once, is for a lost answer
+        process.stderr.write(`wsman run: ${computer}: connection lost; reconnecting once a second for up to 4 minutes (Ctrl-C stops)\n`);
+      }
+    },
+  };
 }
 
 /** Abort on Ctrl-C (the command is then terminated and the shell deleted); a second Ctrl-C exits at once. */
@@ -85,7 +104,7 @@ async function runOne(flags: ConnectionFlags, command: string, args: string[]): 
   const stdin = stdinSource();
   try {
     const res = await invokeCommand(client, {
-      command, args, signal, shell: { resourceUri },
+      command, args, signal, shell: { resourceUri }, run: robust(client.computerName),
       ...(stdin ? { stdin } : {}),
       ...(flags.json ? {} : { onData: (s: 'stdout' | 'stderr', c: Buffer) => { (s === 'stdout' ? process.stdout : process.stderr).write(c); } }),
     });
@@ -133,7 +152,7 @@ async function runMany(flags: ConnectionFlags, command: string, args: string[]):
   const { signal, dispose } = interruptible();
   let results: FanOutResult[];
   try {
-    results = await invokeOnComputers(targets, { command, args, shell: { resourceUri } }, {
+    results = await invokeOnComputers(targets, { command, args, shell: { resourceUri }, run: robust() }, {
       throttleLimit,
       signal,
       onStart: () => { running++; update(); },

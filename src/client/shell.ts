@@ -63,6 +63,14 @@ export interface RunOptions {
    * deletes the shell right after, which releases the command too, one round trip sooner.
    */
   terminateWhenDone?: boolean;
+  /**
+   * PowerShell's robust connections: after a lost connection, keep asking for the output with
+   * the same SequenceId under this policy (ROBUST_RETRY: once a second for 4 minutes), so that a
+   * network outage shorter than that loses and repeats nothing. Absent: one retry at once.
+   */
+  retry?: CommandContext['retry'];
+  /** Observer: each retry after a lost connection (attempt number from 1, and the error). */
+  onRetry?: CommandContext['onRetry'];
 }
 
 /** PowerShell's resource URI for a configuration name: a bare name is prefixed with …/powershell/. */
@@ -221,7 +229,7 @@ export class Shell {
   }
 
   /** Receive the output of a command that already runs in this shell (also after Connect/Reconnect). */
-  attachCommand(commandId: string, opts: Pick<RunOptions, 'signal' | 'onTimedOut' | 'terminateWhenDone'> & Pick<CommandContext, 'sequence' | 'retry' | 'onRetry'> = {}): Command {
+  attachCommand(commandId: string, opts: Pick<RunOptions, 'signal' | 'onTimedOut' | 'terminateWhenDone' | 'retry' | 'onRetry'> & Pick<CommandContext, 'sequence'> = {}): Command {
     return new Command({
       client: this.client, resourceUri: this.resourceUri, shellId: this.shellId, commandId,
       ...(opts.terminateWhenDone === false ? { terminateWhenDone: false } : {}),

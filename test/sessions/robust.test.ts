@@ -7,6 +7,8 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SessionManager } from '../../src/client/sessions/index.js';
+import { WsmanClient } from '../../src/client/client.js';
+import { invokeCommand } from '../../src/client/invoke.js';
 import { startListener, optionsFor, spawnWsman, stateDir, until, sleep, type SessionListener } from './helpers.js';
 import { startProxy, type FaultyProxy } from './proxy.js';
 
@@ -96,6 +98,53 @@ describe('robust Receive', () => {
       await m.close();
     }
   });
+});
+
+describe('robust connections outside sessions (Invoke-Command, wsman run)', () => {
+  it('invokeCommand with a retry policy rides out an outage: everything once, exit 0', async () => {
+    const client = new WsmanClient(optionsFor(P.url));
+    const retries: number[] = [];
+    let out = '';
+    try {
+      const done = invokeCommand(client, {
+        command: 'for i in $(seq 1 10); do echo "line $i"; sleep 0.1; done; exit 4',
+        run: { retry: { intervalMs: 100, maxMs: 5000 }, onRetry: (n) => retries.push(n) },
+        onData: (_st, c) => { out += c.toString(); },
+      });
+      await until(() => out.includes('line 3'), 5000, 'line 3');
+      P.down = true;
+      await sleep(700);
+      P.down = false;
+      expect((await done).exitCode).toBe(4);
+      expect(out).toBe(lines(1, 10));
+      expect(retries.length).toBeGreaterThan(1);
+    } finally {
+      P.down = false;
+      await client.close();
+    }
+  });
+
+  it('wsman run keeps PowerShell\'s 4-minute robust connection: a 1.5 s outage loses and repeats nothing', async () => {
+    const child = spawnWsman(['run', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--',
+      'for i in $(seq 1 12); do echo "line $i"; sleep 0.25; done']);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+    const code = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      await until(() => out.includes('line 2'), 15_000, 'line 2');
+      P.down = true;
+      await sleep(1500);
+      P.down = false;
+      expect(await code).toBe(0);
+      expect(out).toBe(lines(1, 12));
+      expect(err).toBe(''); // not a terminal: no notice mixed into the remote stderr
+    } finally {
+      P.down = false;
+      child.kill();
+    }
+  }, 30_000);
 });
 
 describe('Disconnect while an answer is on its way', () => {
