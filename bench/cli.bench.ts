@@ -11,11 +11,12 @@
  *
  * Skips, saying why, when dist/ is not built.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { BenchResult } from './types.js';
+import { startListeners } from './endpoints.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -36,39 +37,20 @@ function timed(args: string[], env: NodeJS.ProcessEnv = process.env): number {
   return ms;
 }
 
-async function startListener(): Promise<{ url: string; stop: () => void } | undefined> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'client-listeners.ts'), '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string | undefined>((resolve) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl));
-    });
-    child.on('exit', () => resolve(undefined));
-  });
-  const url = line ? (JSON.parse(line) as string[])[0] : undefined;
-  if (!url) return undefined;
-  return { url, stop: () => { child.stdin.end(); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); } };
-}
-
 export async function run(): Promise<BenchResult[]> {
   if (!existsSync(CLI)) {
     process.stderr.write('cli bench: skipped, dist/cli/main.js is not built (npm run build)\n');
     return [];
   }
-  const listener = await startListener();
-  if (!listener) {
-    process.stderr.write('cli bench: skipped, the listener did not start\n');
-    return [];
-  }
+  const listener = await startListeners(1);
+  if (!listener) return [];
   try {
     const env = { ...process.env, WSMAN_PASSWORD: 'secret' };
     const cases: Record<string, string[]> = {
       node: ['-e', '0'],
       version: [CLI, '--version'],
-      run: [CLI, 'run', '--connection-uri', listener.url, '--credential', 'alice', '--authentication', 'basic', '--', 'true'],
-      identify: [CLI, 'identify', listener.url, '--unauthenticated'],
+      run: [CLI, 'run', '--connection-uri', listener.urls[0]!, '--credential', 'alice', '--authentication', 'basic', '--', 'true'],
+      identify: [CLI, 'identify', listener.urls[0]!, '--unauthenticated'],
     };
     const times: Record<string, number[]> = {};
     for (const args of Object.values(cases)) timed(args, env); // warm the file cache and the listener
@@ -86,6 +68,6 @@ export async function run(): Promise<BenchResult[]> {
       row('version', 'wsman --version'),
     ];
   } finally {
-    listener.stop();
+    await listener.stop();
   }
 }

@@ -30,15 +30,14 @@
  * The listeners run in a helper process (bench/client-listeners.ts) so that their CPU does not
  * share the client's event loop. Skips (with a message) when the listener or pywinrm is missing.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { WsmanClient } from '../src/client/client.js';
 import { invokeCommand, invokeOnComputers, type FanOutResult } from '../src/client/invoke.js';
 import type { ClientOptions } from '../src/client/options.js';
 import type { BenchResult } from './run.js';
 import { BareClient } from './bare-client.js';
+import { startListeners } from './endpoints.js';
 
 const USER = { username: 'alice', password: 'secret' };
 const N = 100;
@@ -50,43 +49,6 @@ const THROTTLE = 32;
 const RELAY_DELAY_MS = 20;
 /** How long a simulated remote computer takes to answer a request (network round trip and work). */
 const REMOTE_DELAY_MS = 40;
-
-interface Listeners { urls: string[]; pid: number | undefined; stop: () => Promise<void> }
-
-/**
- * Start `n` endpoints in a helper process, undefined when it cannot start: our listeners
- * (bench/client-listeners.ts, `delayMs` each way through a relay when given), or stand-ins for
- * remote computers that answer `delayMs` after each request (bench/remote-computers.ts).
- */
-async function startListeners(n: number, delayMs = 0, helperFile = 'client-listeners.ts'): Promise<Listeners | undefined> {
-  const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), helperFile);
-  const child = spawn(process.execPath, ['--import', 'tsx', helper, String(n), String(delayMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-  const line = await new Promise<string | undefined>((resolve) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl));
-    });
-    child.on('exit', () => resolve(undefined));
-  });
-  if (line === undefined) {
-    process.stderr.write(`client bench: skipped, the listener is not usable (${err.trim().split('\n').slice(-3).join(' / ')})\n`);
-    return undefined;
-  }
-  const urls = JSON.parse(line) as string[];
-  return {
-    urls,
-    pid: child.pid,
-    stop: () => new Promise<void>((resolve) => {
-      child.on('exit', () => resolve());
-      child.stdin.end();
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    }),
-  };
-}
 
 function options(url: string): ClientOptions {
   return { endpoint: { connectionUri: url }, credential: USER, authentication: 'basic' };
@@ -277,6 +239,20 @@ export async function run(): Promise<BenchResult[]> {
   return out;
 }
 
+/** Ours and pywinrm, three runs each, interleaved, against `url`: the median wall times; undefined without pywinrm. */
+async function oursAndPywinrm(url: string): Promise<{ o: number; p: number } | undefined> {
+  const ours: number[] = [];
+  const py: number[] = [];
+  for (const who of ['ours', 'py', 'py', 'ours', 'ours', 'py'] as const) {
+    if (who === 'ours') ours.push((await oursSequential(url, undefined)).wallMs);
+    else {
+      const r = pywinrm(url);
+      if (r) py.push(r.wallMs);
+    }
+  }
+  return py.length ? { o: median(ours), p: median(py) } : undefined;
+}
+
 /**
  * The target's comparison again, once this process's code is warm (clientsAlone ran WARM
  * commands just before): a new listener, ours and pywinrm interleaved, medians. What is left of
@@ -287,18 +263,9 @@ async function warmThroughListener(): Promise<BenchResult[]> {
   if (!l) return [];
   try {
     const url = l.urls[0] ?? '';
-    const ours: number[] = [];
-    const py: number[] = [];
-    for (const who of ['ours', 'py', 'py', 'ours', 'ours', 'py'] as const) {
-      if (who === 'ours') ours.push((await oursSequential(url, undefined)).wallMs);
-      else {
-        const r = pywinrm(url);
-        if (r) py.push(r.wallMs);
-      }
-    }
-    if (!py.length) return [];
-    const o = median(ours);
-    const p = median(py);
+    const medians = await oursAndPywinrm(url);
+    if (!medians) return [];
+    const { o, p } = medians;
     return [{ name: `client: ${N} x true vs pywinrm through our listener, ours warm (after ${WARM} commands in this process)`, unit: 'ms', value: o, baseline: p, ratio: o / p }];
   } finally {
     await l.stop();
@@ -311,18 +278,9 @@ async function clientsAlone(): Promise<BenchResult[]> {
   if (!l) return [];
   try {
     const url = l.urls[0] ?? '';
-    const ours: number[] = [];
-    const py: number[] = [];
-    for (const who of ['ours', 'py', 'py', 'ours', 'ours', 'py'] as const) {
-      if (who === 'ours') ours.push((await oursSequential(url, undefined)).wallMs);
-      else {
-        const r = pywinrm(url);
-        if (r) py.push(r.wallMs);
-      }
-    }
-    if (!py.length) return [];
-    const o = median(ours);
-    const p = median(py);
+    const medians = await oursAndPywinrm(url);
+    if (!medians) return [];
+    const { o, p } = medians;
     const rows: BenchResult[] = [{ name: `client: ${N} x true vs pywinrm, against a simulated computer answering at once (the clients alone)`, unit: 'ms', value: o, baseline: p, ratio: o / p }];
     // The runs above are short: V8 is still compiling our code (and undici's) for much of them.
     // What the same client costs once warm, after WARM commands in this process.

@@ -1,0 +1,45 @@
+/**
+ * Endpoints for the benches, in a helper process so that their CPU stays off the bench's event
+ * loop (as on a real network): our listeners (bench/client-listeners.ts) or simulated remote
+ * computers (bench/remote-computers.ts). Not a bench itself.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface Listeners { urls: string[]; pid: number | undefined; stop: () => Promise<void> }
+
+/**
+ * Start `n` endpoints in a helper process, undefined when it cannot start: our listeners
+ * (bench/client-listeners.ts, `delayMs` each way through a relay when given), or stand-ins for
+ * remote computers that answer `delayMs` after each request (bench/remote-computers.ts).
+ */
+export async function startListeners(n: number, delayMs = 0, helperFile = 'client-listeners.ts'): Promise<Listeners | undefined> {
+  const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), helperFile);
+  const child = spawn(process.execPath, ['--import', 'tsx', helper, String(n), String(delayMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  const line = await new Promise<string | undefined>((resolve) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.on('exit', () => resolve(undefined));
+  });
+  if (line === undefined) {
+    process.stderr.write(`bench: skipped, the listener is not usable (${err.trim().split('\n').slice(-3).join(' / ')})\n`);
+    return undefined;
+  }
+  const urls = JSON.parse(line) as string[];
+  return {
+    urls,
+    pid: child.pid,
+    stop: () => new Promise<void>((resolve) => {
+      child.on('exit', () => resolve());
+      child.stdin.end();
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }),
+  };
+}
