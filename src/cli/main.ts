@@ -7,7 +7,7 @@
  * (`keepWasmBaseline`).
  */
 import { setFlagsFromString } from 'node:v8';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 
 type Register = (program: Command) => void;
 
@@ -50,6 +50,9 @@ async function main(): Promise<void> {
   keepWasmBaseline(name);
   const program = new Command();
   program.name('wsman').description('WS-Management (WinRM) client, listener and tools').version('0.1.0');
+  // Usage errors (an unknown option, a missing argument) are our own errors: exit 255, as the rest
+  // of them, so that `wsman run` never exits with a status a remote command could have given.
+  program.exitOverride();
   const load = name !== undefined ? COMMANDS[name] : undefined;
   const versionOnly = process.argv[2] === '-V' || process.argv[2] === '--version';
   const modules = versionOnly ? [] : await Promise.all(load ? [load()] : Object.values(COMMANDS).map((l) => l()));
@@ -57,7 +60,14 @@ async function main(): Promise<void> {
   await program.parseAsync(process.argv);
 }
 
+/** Help and --version end with commander's own status; other usage errors (already printed) with 255. */
+const SHOWN = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
 main().catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    process.exitCode = SHOWN.has(err.code) ? err.exitCode : 255;
+    return;
+  }
   process.stderr.write(`wsman: ${(err as Error).message}\n`);
   process.exitCode = 1;
 });

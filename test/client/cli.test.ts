@@ -159,13 +159,17 @@ describe('wsman (the entry point loads only the command asked for)', () => {
     }
   });
 
-  it('a command\'s own help; an unknown command is refused', async () => {
+  it('a command\'s own help; an unknown command or option is refused with 255', async () => {
     const r = await wsman(['session', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: wsman session/);
     expect(r.stdout).toMatch(/\bnew\b[^]*\blist\b/);
     const bad = await wsman(['frobnicate']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(255);
     expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
+    // A usage error is our own error: 255, never a status a remote command could have given.
+    const option = await wsman(['run', '--connection-uri', L.httpUrl, '--bogus', '--', 'true']);
+    expect(option.code).toBe(255);
+    expect(option.stderr.trim().split('\n')).toEqual(["error: unknown option '--bogus'"]);
   });
 });
