@@ -9,6 +9,9 @@ import { Shell, type ShellOptions, type RunOptions } from './shell.js';
 import type { Command } from './command.js';
 import type { ClientOptions } from './options.js';
 import { computerNameOf } from './options.js';
+import { isConnectionLost } from './receive.js';
+import { SignalURI } from '../core/namespaces.js';
+import { WsmanNetworkError } from '../core/errors.js';
 
 export interface InvokeSpec {
   command: string;
@@ -32,6 +35,12 @@ export interface InvokeResult {
   shellId: string;
 }
 
+/** The error for input that could not be delivered: the connection's own error, said of stdin. */
+function stdinLost(cause: unknown): WsmanNetworkError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new WsmanNetworkError(`stdin could not be delivered (${why}); the command was terminated`, { cause }, 'ERR_STDIN_LOST');
+}
+
 /** Open a shell on `client`, run the command, close the shell. */
 export async function invokeCommand(client: WsmanClient, spec: InvokeSpec): Promise<InvokeResult> {
   const shell = await Shell.open(client, { ...spec.shell, ...(spec.signal ? { signal: spec.signal } : {}) });
@@ -52,8 +61,22 @@ export async function invokeCommand(client: WsmanClient, spec: InvokeSpec): Prom
     const feeding = spec.stdin === undefined ? Promise.resolve()
       : typeof spec.stdin === 'string' || spec.stdin instanceof Uint8Array ? running.end(spec.stdin) : running.pipeStdin(spec.stdin);
     // stdin is fed alongside; once the command is Done nobody waits for the rest of it (like ssh).
-    feeding.catch(() => undefined);
-    const [, , exitCode] = await Promise.all([drain('stdout'), drain('stderr'), running.exitCode]);
+    // But input lost on the way (the connection dropped during a Send, which cannot be repeated
+    // safely: WS-Man does not number Sends) must not go unnoticed while the command still runs:
+    // the command is terminated and that is the error.
+    let lostInput: unknown;
+    feeding.catch((e: unknown) => {
+      if (!isConnectionLost(e) || running.state !== 'Running') return;
+      lostInput = e;
+      running.signal(SignalURI.Terminate).catch(() => undefined);
+    });
+    let exitCode: number;
+    try {
+      [, , exitCode] = await Promise.all([drain('stdout'), drain('stderr'), running.exitCode]);
+    } catch (e) {
+      throw lostInput ? stdinLost(lostInput) : e;
+    }
+    if (lostInput) throw stdinLost(lostInput);
     return { exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err), shellId: shell.shellId };
   } finally {
     // The loop's own Signal terminate (after an error or abort) goes out before the Delete.

@@ -124,6 +124,29 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
     }
   });
 
+  it('stdin lost with a dropped Send is an error (ERR_STDIN_LOST) and the command is terminated, not left waiting', async () => {
+    const client = new WsmanClient(optionsFor(P.url));
+    let sends = 0;
+    P.seen.length = 0;
+    P.dropWhen = (r) => r.action === 'Send' && ++sends === 2;
+    async function* input(): AsyncGenerator<string> {
+      yield 'first\n';
+      await sleep(300);
+      yield 'second\n';
+      await sleep(300);
+      yield 'third\n';
+    }
+    try {
+      const err = await invokeCommand(client, { command: 'cat', stdin: input() }).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('ERR_STDIN_LOST');
+      expect((err as Error).message).toMatch(/^stdin could not be delivered \(.*\); the command was terminated$/);
+      expect(P.seen.filter((r) => r.action === 'Signal')).toHaveLength(1);
+    } finally {
+      P.dropWhen = () => false;
+      await client.close();
+    }
+  });
+
   it('wsman run keeps PowerShell\'s 4-minute robust connection: a 1.5 s outage loses and repeats nothing', async () => {
     const child = spawnWsman(['run', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--',
       'for i in $(seq 1 12); do echo "line $i"; sleep 0.25; done']);
