@@ -15,6 +15,7 @@ import { WsmanUsageError } from '../core/errors.js';
 import type { ClientOptions } from '../client/options.js';
 import type { PSSession, SessionFilter, SessionState, OutputBufferingMode, PSSessionJson, SessionRecord } from '../client/sessions/index.js';
 import { LocalSessions } from '../client/sessions/local.js';
+import { isConnectionLost } from '../client/receive.js';
 import { sessionTable, jobTable } from '../client/sessions/format.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeError, exitStatus, EXIT_ERROR } from './run.js';
@@ -279,7 +280,13 @@ export async function runInSession(flags: ConnectionFlags, name: string, command
       void ctx.mgr.disconnect(s).catch(() => undefined);
     });
     try {
-      if (!process.stdin.isTTY) void cmd.pipeStdin(process.stdin as AsyncIterable<Buffer>).catch(() => undefined);
+      if (!process.stdin.isTTY) {
+        // Input lost on the way cannot be sent again safely (Sends are not numbered): say so. The
+        // session's command is left running, as sessions are (Ctrl-C or `session remove` ends it).
+        void cmd.pipeStdin(process.stdin as AsyncIterable<Buffer>).catch((e: unknown) => {
+          if (isConnectionLost(e) && cmd.state === 'Running') process.stderr.write(`wsman run: stdin could not be delivered (${describeError(e)}); the rest of it is not sent\n`);
+        });
+      }
       const drain = async (st: 'stdout' | 'stderr'): Promise<void> => {
         for await (const c of cmd[st]) (st === 'stdout' ? process.stdout : process.stderr).write(c as Buffer);
       };
