@@ -9,7 +9,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SessionManager } from '../../src/client/sessions/index.js';
 import { WsmanClient } from '../../src/client/client.js';
 import { invokeCommand } from '../../src/client/invoke.js';
-import { startListener, optionsFor, spawnWsman, stateDir, until, sleep, type SessionListener } from './helpers.js';
+import { startListener, optionsFor, spawnWsman, stateDir, until, sleep, wsman, ROOT, ALICE, type SessionListener } from './helpers.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { startProxy, type FaultyProxy } from './proxy.js';
 
 let L: SessionListener;
@@ -146,6 +148,37 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
       await client.close();
     }
   });
+
+  it('wsman run --session: stdin lost with a dropped Send is said on stderr; the session\'s command is left running', async () => {
+    const env = { WSMAN_STATE_DIR: stateDir() };
+    const made = await wsman(['session', 'new', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--name', 'stdin-s'], env);
+    expect(made.code).toBe(0);
+    let sends = 0;
+    P.dropWhen = (r) => r.action === 'Send' && ++sends === 2;
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'run', '--session', 'stdin-s', '--', 'cat'], {
+      cwd: ROOT, env: { ...process.env, WSMAN_PASSWORD: ALICE.password, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    try {
+      child.stdin.write('first\n');
+      await until(() => out === 'first\n', 15_000, 'first');
+      child.stdin.write('second\n');
+      await until(() => err.includes('stdin could not be delivered'), 15_000, 'the stdin warning');
+      expect(err).toMatch(/^wsman run: stdin could not be delivered \(.*\); the rest of it is not sent\n$/);
+      child.kill('SIGINT'); // disconnects; the command keeps running in the session
+      expect(await closed).toBe(130);
+      const listed = await wsman(['session', 'list', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--name', 'stdin-s', '--json'], env);
+      expect(JSON.parse(listed.stdout)).toMatchObject([{ Name: 'stdin-s', State: 'Disconnected' }]);
+    } finally {
+      P.dropWhen = () => false;
+      child.kill('SIGKILL');
+      await wsman(['session', 'remove', '--name', 'stdin-s'], env);
+    }
+  }, 40_000);
 
   it('wsman run keeps PowerShell\'s 4-minute robust connection: a 1.5 s outage loses and repeats nothing', async () => {
     const child = spawnWsman(['run', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--',
