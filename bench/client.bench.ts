@@ -37,7 +37,7 @@ import { invokeCommand, invokeOnComputers, type FanOutResult } from '../src/clie
 import type { ClientOptions } from '../src/client/options.js';
 import type { BenchResult } from './run.js';
 import { BareClient } from './bare-client.js';
-import { startListeners } from './endpoints.js';
+import { startListeners, type Listeners } from './endpoints.js';
 
 const USER = { username: 'alice', password: 'secret' };
 const N = 100;
@@ -253,34 +253,33 @@ async function oursAndPywinrm(url: string): Promise<{ o: number; p: number } | u
   return py.length ? { o: median(ours), p: median(py) } : undefined;
 }
 
+/** Start an endpoint, compare ours with pywinrm on it (medians), then `rows` while it still runs; stop it. */
+async function compareOn(start: () => Promise<Listeners | undefined>, rows: (url: string, o: number, p: number) => Promise<BenchResult[]>): Promise<BenchResult[]> {
+  const l = await start();
+  if (!l) return [];
+  try {
+    const url = l.urls[0] ?? '';
+    const medians = await oursAndPywinrm(url);
+    return medians ? await rows(url, medians.o, medians.p) : [];
+  } finally {
+    await l.stop();
+  }
+}
+
 /**
  * The target's comparison again, once this process's code is warm (clientsAlone ran WARM
  * commands just before): a new listener, ours and pywinrm interleaved, medians. What is left of
  * the ratio is the listener's and the process's share, which both clients pay.
  */
 async function warmThroughListener(): Promise<BenchResult[]> {
-  const l = await startListeners(1);
-  if (!l) return [];
-  try {
-    const url = l.urls[0] ?? '';
-    const medians = await oursAndPywinrm(url);
-    if (!medians) return [];
-    const { o, p } = medians;
-    return [{ name: `client: ${N} x true vs pywinrm through our listener, ours warm (after ${WARM} commands in this process)`, unit: 'ms', value: o, baseline: p, ratio: o / p }];
-  } finally {
-    await l.stop();
-  }
+  return compareOn(() => startListeners(1), async (_url, o, p) => [
+    { name: `client: ${N} x true vs pywinrm through our listener, ours warm (after ${WARM} commands in this process)`, unit: 'ms', value: o, baseline: p, ratio: o / p },
+  ]);
 }
 
 /** The two clients against a simulated computer that answers at once: what each client costs, without a listener's share. */
 async function clientsAlone(): Promise<BenchResult[]> {
-  const l = await startListeners(1, 0, 'remote-computers.ts');
-  if (!l) return [];
-  try {
-    const url = l.urls[0] ?? '';
-    const medians = await oursAndPywinrm(url);
-    if (!medians) return [];
-    const { o, p } = medians;
+  return compareOn(() => startListeners(1, 0, 'remote-computers.ts'), async (url, o, p) => {
     const rows: BenchResult[] = [{ name: `client: ${N} x true vs pywinrm, against a simulated computer answering at once (the clients alone)`, unit: 'ms', value: o, baseline: p, ratio: o / p }];
     // The runs above are short: V8 is still compiling our code (and undici's) for much of them.
     // What the same client costs once warm, after WARM commands in this process.
@@ -298,7 +297,5 @@ async function clientsAlone(): Promise<BenchResult[]> {
       await client.close();
     }
     return rows;
-  } finally {
-    await l.stop();
-  }
+  });
 }

@@ -12,6 +12,7 @@
  */
 import { Option, type Command as Cli } from 'commander';
 import { WsmanUsageError } from '../core/errors.js';
+import { isGuid } from '../core/duration.js';
 import type { ClientOptions } from '../client/options.js';
 import type { PSSession, SessionFilter, SessionState, OutputBufferingMode, PSSessionJson, SessionRecord } from '../client/sessions/index.js';
 import { LocalSessions } from '../client/sessions/local.js';
@@ -70,7 +71,7 @@ async function resolveRecord(r: SessionRecord): Promise<ClientOptions> {
 /** --instance-id: a GUID, with or without braces (PowerShell's -InstanceId is a Guid). */
 function instanceIdOption(text: string): string {
   const g = text.trim().replace(/^\{(.*)\}$/, '$1');
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(g)) {
+  if (!isGuid(g)) {
     throw new WsmanUsageError(`--instance-id must be a GUID (the session's ShellId), not '${text}'`, 'ERR_BAD_OPTION');
   }
   return g;

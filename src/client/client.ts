@@ -14,7 +14,7 @@ import { encodeEnvelope } from '../core/envelope.js';
 import { configNumber } from '../core/messages/transfer.js';
 import type { EnumerationItem, IdentifyResponseBody } from '../core/messages/index.js';
 import { HttpTransport } from '../transport/http.js';
-import { selectAuth, parseChallenges } from '../transport/auth.js';
+import { selectAuth, offeredText } from '../transport/auth.js';
 import type { TransportResponse } from '../transport/types.js';
 import { type ClientOptions, DEFAULTS, endpointUrl, computerNameOf } from './options.js';
 
@@ -164,8 +164,7 @@ export class WsmanClient {
       throw new WsmanProtocolError('ERR_REQUEST_TOO_LARGE', `${response.url} refused the request as too large (HTTP 413)`, { wsmanCode: 2150859025 });
     }
     if (response.status === 401) {
-      const offered = [...new Set(parseChallenges(response.headers['www-authenticate']).map((c) => c.scheme))];
-      throw new WsmanAuthError(`${response.url} requires authentication (HTTP 401${offered.length ? `; it offers ${offered.join(', ')}` : ''}): give a credential`, 'ERR_AUTH_REQUIRED');
+      throw new WsmanAuthError(`${response.url} requires authentication (HTTP 401${offeredText(response.headers['www-authenticate'])}): give a credential`, 'ERR_AUTH_REQUIRED');
     }
     if (response.body.length === 0 || !/xml/i.test(ct)) {
       const hint = response.status === 404

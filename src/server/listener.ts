@@ -74,7 +74,7 @@ function urlHost(host: string): string {
 
 /** Why a port could not be opened, in words (ERR_ADDRESS_IN_USE, ERR_PORT_DENIED, else ERR_LISTEN). */
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): WsmanError {
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const where = `${urlHost(host)}:${port}`;
   if (err.code === 'EADDRINUSE') return new WsmanError('ERR_ADDRESS_IN_USE', `cannot listen on ${where}: the port is in use (another listener?)`, { cause: err });
   if (err.code === 'EACCES') return new WsmanError('ERR_PORT_DENIED', `cannot listen on ${where}: permission denied (ports below 1024 need root)`, { cause: err });
   if (err.code === 'EADDRNOTAVAIL') return new WsmanError('ERR_LISTEN', `cannot listen on ${where}: this machine has no such address`, { cause: err });
@@ -118,9 +118,10 @@ export class WsmanListener {
       else socket.destroy();
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
+      const failed = (err: NodeJS.ErrnoException): void => reject(listenError(err, host, port));
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         server.on('error', (err) => this.core.log.log('error', 'server error', { error: err.message }));
         resolve();
       });

@@ -117,6 +117,12 @@ function defaultAuth(sel: AuthSelection): AuthProvider {
   };
 }
 
+/** `; it offers A, B` for the schemes a 401's `WWW-Authenticate` names (each once), or '' when none. */
+export function offeredText(values: string | string[] | undefined): string {
+  const schemes = [...new Set(parseChallenges(values).map((c) => c.scheme))];
+  return schemes.length ? `; it offers ${schemes.join(', ')}` : '';
+}
+
 /** Parse `WWW-Authenticate` values into (scheme, token) pairs. */
 export function parseChallenges(values: string | string[] | undefined): { scheme: string; token?: string }[] {
   if (values === undefined) return [];

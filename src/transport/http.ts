@@ -15,7 +15,7 @@ import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError,
 import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 import { directConnector, tlsConnectOptions } from './tls.js';
 import { proxiedDispatcher, resolveProxy } from './proxy.js';
-import { parseChallenges } from './auth.js';
+import { offeredText, parseChallenges } from './auth.js';
 import { mapTransportError } from './errors.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
 
@@ -273,8 +273,7 @@ export class HttpTransport {
   }
 
   private refused(res: RawResult, mechanism: string): WsmanAuthError {
-    const offered = parseChallenges(res.headers['www-authenticate']).map((c) => c.scheme);
-    const offer = offered.length ? `; it offers ${[...new Set(offered)].join(', ')}` : '';
+    const offer = offeredText(res.headers['www-authenticate']);
     const why = mechanism === 'certificate'
       ? 'the certificate is not mapped to a user there, or not trusted'
       : 'wrong user name or password, or the account may not log on there';
