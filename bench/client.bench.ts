@@ -10,7 +10,9 @@
  *    requests as prepared envelopes on one socket, next to no CPU) measures that bound.
  *    `client CPU per round trip vs pywinrm` shows what each client itself costs, and
  *    `the clients alone` runs both against a simulated computer (bench/remote-computers.ts)
- *    that answers at once, with no listener or process to share; its `warm` rows repeat ours after
+ *    that answers at once, with no listener or process to share, and `a minimal endpoint` the
+ *    same with one fork per command, the least any listener here must spend to run a command
+ *    (the ratio's bound through any listener on this machine); `warm` rows repeat ours after
  *    1500 more commands, once V8 has optimised the code (the runs above are mostly before that),
  *    and `through our listener, ours warm` repeats the target's comparison with that warm code.
  *  - `client: fan-out 200 endpoints, ThrottleLimit 32`: one `true` on each of 200 endpoints
@@ -231,6 +233,7 @@ export async function run(): Promise<BenchResult[]> {
   } finally {
     await l.stop();
   }
+  out.push(...await minimalEndpoint());
   out.push(...await clientsAlone());
   out.push(...await warmThroughListener());
   out.push(...await fanOut(REMOTE_DELAY_MS, true));
@@ -274,6 +277,19 @@ async function compareOn(start: () => Promise<Listeners | undefined>, rows: (url
 async function warmThroughListener(): Promise<BenchResult[]> {
   return compareOn(() => startListeners(1), async (_url, o, p) => [
     { name: `client: ${N} x true vs pywinrm through our listener, ours warm (after ${WARM} commands in this process)`, unit: 'ms', value: o, baseline: p, ratio: o / p },
+  ]);
+}
+
+/**
+ * The target's comparison against the cheapest endpoint that still really runs each command: a
+ * simulated computer that answers at once, except that each Command forks one process (a dash
+ * subshell running `true`: no exec, no Node spawn) and its Receive waits for that process's exit.
+ * Any listener on this machine costs at least this much per command, and both clients pay it, so
+ * this ratio is a lower bound for the target's through any listener here.
+ */
+async function minimalEndpoint(): Promise<BenchResult[]> {
+  return compareOn(() => startListeners(1, 0, 'remote-computers.ts', ['fork']), async (_url, o, p) => [
+    { name: `client: ${N} x true vs pywinrm, against a minimal endpoint that forks one process per command (the bound through any listener here)`, unit: 'ms', value: o, baseline: p, ratio: o / p },
   ]);
 }
 
