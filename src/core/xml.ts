@@ -8,6 +8,7 @@
  * resolves namespaces so that callers match on (namespace URI, local name), never on prefix:
  * Windows writes `s/a/w/p/rsp`, OMI `SOAP-ENV/wsa/wsman`, pywinrm `env/a/w/p`.
  */
+import { isAscii } from 'node:buffer';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { NS, type Prefix } from './namespaces.js';
 import { WsmanProtocolError, WsmanUsageError, WsmanCode } from './errors.js';
@@ -74,6 +75,9 @@ export function decodeXmlBytes(bytes: Uint8Array, charset?: string, maxBytes = D
     const cs = charset?.toLowerCase().replace(/["']/g, '');
     if (cs === 'utf-16' || cs === 'utf-16le') return utf16le.decode(bytes);
     if (cs === 'utf-16be') return utf16be.decode(bytes);
+    // ASCII (every envelope whose payload is base64) reads the same as UTF-8 and Latin-1; the
+    // Latin-1 copy is cheaper than a checked UTF-8 decode.
+    if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     return utf8.decode(bytes);
   } catch (err) {
     throw new WsmanProtocolError('ERR_XML_ENCODING', 'XML is not valid UTF-8 or UTF-16', { wsmanCode: WsmanCode.SchemaValidationError }, { cause: err });
@@ -81,11 +85,40 @@ export function decodeXmlBytes(bytes: Uint8Array, charset?: string, maxBytes = D
 }
 
 /**
+ * A long run of text at the start of an element's content (the `element`-th start tag, counting
+ * from 0 in document order) that the parser would pass through unchanged: no `&`, no `\r`, no
+ * `]]>`. Such runs (base64 streams) are taken out before the parse and put back as the element's
+ * text, so that the parser does not walk them a character at a time.
+ */
+interface Lift { element: number; start: number; end: number }
+
+/** Text runs shorter than this stay in the parser's input. */
+const LIFT_MIN = 1024;
+
+/** The position of `what` in `text` at or after `from`, or text.length: a cache that scans each stretch once. */
+class NextOf {
+  private at = -1;
+  constructor(private readonly text: string, private readonly what: string) {}
+  from(from: number): number {
+    if (this.at < from) {
+      const i = this.text.indexOf(this.what, from);
+      this.at = i === -1 ? this.text.length : i;
+    }
+    return this.at;
+  }
+}
+
+/**
  * A cheap pass over the raw text before the parser sees it: refuse declarations (DOCTYPE, ENTITY,
  * ELEMENT, ATTLIST, NOTATION) and count depth, elements and attributes. It jumps from `<` to `<`, so
- * long text content (base64 streams) costs one indexOf.
+ * long text content (base64 streams) costs one indexOf. Returns the runs of text worth lifting out
+ * of the parser's way (see Lift).
  */
-function prescan(text: string, limits: XmlLimits): void {
+function prescan(text: string, limits: XmlLimits): Lift[] {
+  const lifts: Lift[] = [];
+  const amp = new NextOf(text, '&');
+  const cr = new NextOf(text, '\r');
+  const cdataEnd = new NextOf(text, ']]>');
   let depth = 0;
   let elements = 0;
   let i = text.indexOf('<');
@@ -147,7 +180,11 @@ function prescan(text: string, limits: XmlLimits): void {
       if (depth > limits.maxDepth) throw tooLarge(`elements nested deeper than ${limits.maxDepth}`);
     }
     i = text.indexOf('<', j + 1);
+    const start = j + 1;
+    const end = Math.min(i === -1 ? n : i, amp.from(start), cr.from(start), cdataEnd.from(start));
+    if (!selfClosing && end - start >= LIFT_MIN) lifts.push({ element: elements - 1, start, end });
   }
+  return lifts;
 }
 
 /** An element while its content is read: an XmlElement whose text and children still grow. */
@@ -164,14 +201,30 @@ function parserError(err: unknown): WsmanProtocolError {
   return malformed(`malformed XML: ${message}`, err);
 }
 
+/** `text` without the lifted runs. */
+function withoutLifts(text: string, lifts: readonly Lift[]): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const l of lifts) {
+    parts.push(text.slice(at, l.start));
+    at = l.end;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
+}
+
 /**
  * The strict, namespace-aware parse (saxes: XML 1.0 well-formedness, the predefined entities and
- * character references only, namespaces resolved, xml: bound) into our tree.
+ * character references only, namespaces resolved, xml: bound) into our tree. Lifted runs are
+ * parsed around and given back as the start of their element's text; when the text is not
+ * well-formed it is parsed again whole, so that the error and its position are the parser's own.
  */
-function buildTree(text: string): XmlElement {
+function buildTree(text: string, lifts: readonly Lift[] = []): XmlElement {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: OpenElement[] = [];
   let root: OpenElement | undefined;
+  let ordinal = 0;
+  let next = 0;
   parser.on('opentag', (tag: SaxesTagNS) => {
     const attrs: XmlAttr[] = [];
     for (const key in tag.attributes) {
@@ -179,7 +232,14 @@ function buildTree(text: string): XmlElement {
       if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
       attrs.push({ ns: a.uri, name: a.local, value: a.value });
     }
-    const el: OpenElement = { ns: tag.uri, name: tag.local, attrs, children: [], text: '', prefix: tag.prefix };
+    const lift = lifts[next];
+    let own = '';
+    if (lift !== undefined && lift.element === ordinal) {
+      own = text.slice(lift.start, lift.end);
+      next++;
+    }
+    ordinal++;
+    const el: OpenElement = { ns: tag.uri, name: tag.local, attrs, children: [], text: own, prefix: tag.prefix };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(el);
     else root = el;
@@ -198,11 +258,13 @@ function buildTree(text: string): XmlElement {
     throw forbidden('XML declarations (DOCTYPE, ENTITY and the like) are not accepted');
   });
   try {
-    parser.write(text).close();
+    parser.write(lifts.length ? withoutLifts(text, lifts) : text).close();
   } catch (err) {
+    if (lifts.length) buildTree(text);
     throw parserError(err);
   }
   if (!root) throw malformed('no root element');
+  if (next !== lifts.length) return buildTree(text);
   return root;
 }
 
@@ -216,8 +278,7 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
   if (text.length > lim.maxBytes) throw tooLarge(`XML of ${text.length} characters exceeds the limit of ${lim.maxBytes}`);
   const bad = INVALID_XML_CHAR.exec(text);
   if (bad) throw malformed(`character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML (offset ${bad.index})`);
-  prescan(text, lim);
-  return buildTree(text);
+  return buildTree(text, prescan(text, lim));
 }
 
 // ---- navigation -------------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+/**
+ * parseXml takes long runs of plain text (base64 streams) out of the parser's input and gives
+ * them back as their element's text. These tests hold it to a plain saxes parse of the same
+ * text: the same tree for any document with long runs next to tags, entities, CR LF, CDATA,
+ * comments and self-closing elements, and an error wherever the plain parse fails.
+ */
+import fc from 'fast-check';
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { describe, expect, it } from 'vitest';
+import { parseXml, type XmlElement } from '../../src/core/index.js';
+import { decodeBase64 } from '../../src/core/messages/common.js';
+
+interface Plain { ns: string; name: string; text: string; children: Plain[] }
+
+/** The oracle: saxes on the whole text, each element's own text nodes (and CDATA) joined. */
+function plainParse(text: string): Plain {
+  const parser = new SaxesParser({ xmlns: true });
+  const stack: Plain[] = [];
+  let root: Plain | undefined;
+  parser.on('opentag', (t: SaxesTagNS) => {
+    const el: Plain = { ns: t.uri, name: t.local, text: '', children: [] };
+    stack[stack.length - 1]?.children.push(el);
+    root ??= el;
+    stack.push(el);
+  });
+  const onText = (t: string): void => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += t;
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('closetag', () => void stack.pop());
+  parser.write(text).close();
+  if (!root) throw new Error('no root');
+  return root;
+}
+
+function shape(e: XmlElement): Plain {
+  return { ns: e.ns, name: e.name, text: e.text, children: e.children.map(shape) };
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** A run of base64 text long enough to be lifted (or just short of it). */
+const run = fc.tuple(fc.integer({ min: 1000, max: 3000 }), fc.integer({ min: 0, max: 63 })).map(([n, k]) => B64[k]!.repeat(n) + B64.slice(0, k));
+/** What may sit around and inside a run in an element's content. */
+const piece = fc.oneof(
+  { weight: 4, arbitrary: run },
+  { weight: 1, arbitrary: fc.constantFrom('&amp;', '&#65;', '\r\n', '\r', ' ', '\n', 'x', ']]>', '<![CDATA[<&]]>', '<!-- c -->', '<e/>', '<e a="1"/>', '<f>in</f>', '<g>', '</g>', '&bogus;', '\u0001') },
+);
+const doc = fc.array(fc.array(piece, { maxLength: 5 }), { minLength: 1, maxLength: 4 }).map((elements) =>
+  `<?xml version="1.0"?><r xmlns="urn:t">${elements.map((content, i) => `<s${i}>${content.join('')}</s${i}>`).join('')}</r>`);
+
+describe('parseXml with long text runs lifted out of the parser', () => {
+  it('gives the tree a plain parse gives, or fails where it fails', () => {
+    fc.assert(fc.property(doc, (text) => {
+      let expected: Plain | undefined;
+      try {
+        expected = plainParse(text);
+      } catch {
+        expected = undefined;
+      }
+      if (expected === undefined) expect(() => parseXml(text)).toThrow();
+      else expect(shape(parseXml(text))).toEqual(expected);
+    }), { numRuns: 300 });
+  });
+
+  it('puts a run back in its own element, not in a self-closing sibling before it', () => {
+    const a = 'QUJD'.repeat(600);
+    const root = parseXml(`<r><e/>${a}<s>${a}<t/>tail</s></r>`);
+    expect(root.text).toBe(a);
+    expect(root.children[0]!.text).toBe('');
+    expect(root.children[1]!.text).toBe(`${a}tail`);
+  });
+
+  it('reports a malformed document with a lifted run at the position a plain parse reports', () => {
+    const text = `<r>\n<s>${'QUJD'.repeat(600)}</t></r>`;
+    let plain = '';
+    try {
+      plainParse(text);
+    } catch (e) {
+      plain = (e as Error).message;
+    }
+    expect(plain).toMatch(/2:\d+/);
+    expect(() => parseXml(text)).toThrow(plain);
+  });
+
+  it('decodes an unbroken base64 run and a broken one to the same bytes, and refuses bad ones', () => {
+    const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
+    const b64 = bytes.toString('base64');
+    expect(decodeBase64(b64, 'x')).toEqual(bytes);
+    expect(decodeBase64(b64.replace(/(.{76})/g, '$1\r\n'), 'x')).toEqual(bytes);
+    for (const bad of [`${b64.slice(0, -4)}QU-D`, `${b64.slice(0, -4)}QU_D`, `${b64.slice(0, -4)}Q===`, `=${b64.slice(1)}`, `${b64.slice(0, -4)}QU\u0141D`, b64.slice(1)]) {
+      expect(() => decodeBase64(bad, 'x'), bad.slice(-8)).toThrow(/not valid base64/);
+    }
+  });
+});
