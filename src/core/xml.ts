@@ -10,8 +10,9 @@
  */
 import { isAscii } from 'node:buffer';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
-import { NS, type Prefix } from './namespaces.js';
-import { WsmanProtocolError, WsmanUsageError, WsmanCode } from './errors.js';
+import { WsmanProtocolError, WsmanCode } from './errors.js';
+
+export { el, serializeXml, type XNode } from './xml-build.js';
 
 /** An attribute with its namespace resolved ('' for unprefixed attributes). */
 export interface XmlAttr {
@@ -318,102 +319,4 @@ export function attrCI(el: XmlElement | undefined, name: string): string | undef
   return el.attrs.find((a) => a.name.toLowerCase() === lower)?.value;
 }
 
-// ---- building -------------------------------------------------------------------------------
-
-/** A node to serialize: `name` is `prefix:local` with prefix one of NS's keys, or unprefixed. */
-export interface XNode {
-  name: string;
-  attrs?: Record<string, string | number | boolean | undefined>;
-  children?: (XNode | string | undefined | false)[];
-}
-
-/** Build an XNode; undefined attributes and children are dropped. */
-export function el(name: string, attrs?: XNode['attrs'] | null, ...children: (XNode | string | undefined | false)[]): XNode {
-  const node: XNode = { name };
-  if (attrs) node.attrs = attrs;
-  if (children.length) node.children = children;
-  return node;
-}
-
-function collectPrefixes(node: XNode, out: Set<string>): void {
-  const k = node.name.indexOf(':');
-  if (k !== -1) out.add(node.name.slice(0, k));
-  if (node.attrs) {
-    for (const key of Object.keys(node.attrs)) {
-      const a = key.indexOf(':');
-      if (a !== -1 && !key.startsWith('xmlns')) out.add(key.slice(0, a));
-    }
-  }
-  if (node.children) for (const c of node.children) if (c && typeof c !== 'string') collectPrefixes(c, out);
-}
-
-const NAME_RE = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
-
-function checkName(name: string): void {
-  if (!NAME_RE.test(name)) throw new WsmanUsageError(`'${name.slice(0, 40)}' is not an XML name we can write`, 'ERR_XML_NAME');
-}
-
-const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
-const ATTR_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, '"': '&quot;', '\n': '&#xA;', '\t': '&#x9;' };
-
-/**
- * Escape every '&' (also one that looks like a reference: "&amp;" in a value is sent as
- * "&amp;amp;"), '<' and '>', and CR as a reference so it survives line-end normalisation.
- */
-function escapeText(s: string): string {
-  return /[&<>\r]/.test(s) ? s.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!) : s;
-}
-
-/** As escapeText, plus '"', and LF/TAB as references so attribute-value normalisation keeps them. */
-function escapeAttr(s: string): string {
-  return /[&<>"\r\n\t]/.test(s) ? s.replace(/[&<>"\r\n\t]/g, (c) => ATTR_ESCAPES[c]!) : s;
-}
-
-function write(node: XNode, out: string[]): void {
-  checkName(node.name);
-  out.push('<', node.name);
-  if (node.attrs) {
-    for (const key of Object.keys(node.attrs)) {
-      const v = node.attrs[key];
-      if (v === undefined) continue;
-      checkName(key);
-      out.push(' ', key, '="', escapeAttr(String(v)), '"');
-    }
-  }
-  let open = false;
-  if (node.children) {
-    for (const c of node.children) {
-      if (c === undefined || c === false || c === '') continue;
-      if (!open) {
-        out.push('>');
-        open = true;
-      }
-      if (typeof c === 'string') out.push(escapeText(c));
-      else write(c, out);
-    }
-  }
-  out.push(open ? `</${node.name}>` : '/>');
-}
-
-/**
- * Serialize a tree, declaring on the root every namespace prefix (from NS) that the tree uses.
- * No XML declaration, as Windows writes none. Our own writer: xmlbuilder2 leaves text that looks
- * like a reference ("&amp;", "&#65;", "&foo;") unescaped, which changes or breaks values.
- */
-export function serializeXml(root: XNode): string {
-  const used = new Set<string>();
-  collectPrefixes(root, used);
-  const decl: Record<string, string> = {};
-  for (const p of used) {
-    if (p === 'xml') continue;
-    const uri = NS[p as Prefix];
-    if (uri === undefined) throw new Error(`internal: unknown namespace prefix '${p}'`);
-    decl[`xmlns:${p}`] = uri;
-  }
-  const out: string[] = [];
-  write({ ...root, attrs: { ...decl, ...root.attrs } }, out);
-  return out.join('');
-}
-
-/** Characters XML 1.0 cannot carry at all (not even as references): C0 controls but TAB/LF/CR, U+FFFE/FFFF, lone surrogates. */
 export const INVALID_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
