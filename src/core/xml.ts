@@ -236,7 +236,9 @@ function buildTree(text: string, lifts: readonly Lift[] = []): XmlElement {
     const lift = lifts[next];
     let own = '';
     if (lift !== undefined && lift.element === ordinal) {
-      own = text.slice(lift.start, lift.end);
+      // A copy: a plain slice would keep the whole envelope's text alive for as long as the
+      // element's text lives (a long command line kept by a disconnected shell, say).
+      own = (' ' + text.slice(lift.start, lift.end)).slice(1);
       next++;
     }
     ordinal++;
