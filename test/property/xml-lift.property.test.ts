@@ -4,6 +4,8 @@
  * text: the same tree for any document with long runs next to tags, entities, CR LF, CDATA,
  * comments and self-closing elements, and an error wherever the plain parse fails.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +84,24 @@ describe('parseXml with long text runs lifted out of the parser', () => {
     }
     expect(plain).toMatch(/2:\d+/);
     expect(() => parseXml(text)).toThrow(plain);
+  });
+
+  it('gives a run back as its own string, which does not keep the whole envelope alive', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const kept: string[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 20; i++) {
+      // 1 MB of text around a 2000-character run; the `&amp;` keeps the padding in the parser's hands.
+      const envelope = `<r><s>${'QUJD'.repeat(500)}</s><pad>${'x'.repeat(1_000_000 + i)}&amp;</pad></r>`;
+      kept.push(parseXml(envelope).children[0]!.text);
+    }
+    gc();
+    const retainedMB = (process.memoryUsage().heapUsed - before) / 1e6;
+    expect(kept.every((t) => t === 'QUJD'.repeat(500))).toBe(true);
+    // 20 envelopes of 1 MB: a slice sharing each envelope's text would keep about 20 MB.
+    expect(retainedMB).toBeLessThan(8);
   });
 
   it('decodes an unbroken base64 run and a broken one to the same bytes, and refuses bad ones', () => {
