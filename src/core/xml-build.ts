@@ -100,5 +100,3 @@ export function serializeXml(root: XNode): string {
   write({ ...root, attrs: { ...decl, ...root.attrs } }, out);
   return out.join('');
 }
-
-/** Characters XML 1.0 cannot carry at all (not even as references): C0 controls but TAB/LF/CR, U+FFFE/FFFF, lone surrogates. */

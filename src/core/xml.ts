@@ -181,9 +181,13 @@ function prescan(text: string, limits: XmlLimits): Lift[] {
       if (depth > limits.maxDepth) throw tooLarge(`elements nested deeper than ${limits.maxDepth}`);
     }
     i = text.indexOf('<', j + 1);
+    // The element's first text, when long: lifted up to the first character the parser would change.
     const start = j + 1;
-    const end = Math.min(i === -1 ? n : i, amp.from(start), cr.from(start), cdataEnd.from(start));
-    if (!selfClosing && end - start >= LIFT_MIN) lifts.push({ element: elements - 1, start, end });
+    const textEnd = i === -1 ? n : i;
+    if (!selfClosing && textEnd - start >= LIFT_MIN) {
+      const end = Math.min(textEnd, amp.from(start), cr.from(start), cdataEnd.from(start));
+      if (end - start >= LIFT_MIN) lifts.push({ element: elements - 1, start, end });
+    }
   }
   return lifts;
 }
@@ -267,7 +271,6 @@ function buildTree(text: string, lifts: readonly Lift[] = []): XmlElement {
     throw parserError(err);
   }
   if (!root) throw malformed('no root element');
-  if (next !== lifts.length) return buildTree(text);
   return root;
 }
 
@@ -321,4 +324,5 @@ export function attrCI(el: XmlElement | undefined, name: string): string | undef
   return el.attrs.find((a) => a.name.toLowerCase() === lower)?.value;
 }
 
+/** Characters XML 1.0 cannot carry at all (not even as references): C0 controls but TAB/LF/CR, U+FFFE/FFFF, lone surrogates. */
 export const INVALID_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parseXml, type XmlElement } from '../../src/core/index.js';
 import { decodeBase64 } from '../../src/core/messages/common.js';
 
-interface Plain { ns: string; name: string; text: string; children: Plain[] }
+interface Plain { ns: string; name: string; attrs: string[]; text: string; children: Plain[] }
 
 /** The oracle: saxes on the whole text, each element's own text nodes (and CDATA) joined. */
 function plainParse(text: string): Plain {
@@ -20,7 +20,8 @@ function plainParse(text: string): Plain {
   const stack: Plain[] = [];
   let root: Plain | undefined;
   parser.on('opentag', (t: SaxesTagNS) => {
-    const el: Plain = { ns: t.uri, name: t.local, text: '', children: [] };
+    const attrs = Object.values(t.attributes).filter((a) => a.prefix !== 'xmlns' && a.name !== 'xmlns').map((a) => `{${a.uri}}${a.local}=${a.value}`);
+    const el: Plain = { ns: t.uri, name: t.local, attrs, text: '', children: [] };
     stack[stack.length - 1]?.children.push(el);
     root ??= el;
     stack.push(el);
@@ -38,7 +39,7 @@ function plainParse(text: string): Plain {
 }
 
 function shape(e: XmlElement): Plain {
-  return { ns: e.ns, name: e.name, text: e.text, children: e.children.map(shape) };
+  return { ns: e.ns, name: e.name, attrs: e.attrs.map((a) => `{${a.ns}}${a.name}=${a.value}`), text: e.text, children: e.children.map(shape) };
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
