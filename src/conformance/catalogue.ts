@@ -16,6 +16,7 @@ export const schemaCheck: Check = {
   spec: 'DSP0226 Annex A; MS-WSMV §2.2',
   async run(ctx) {
     if (!ctx.options.validate) return skip('schema validation is off');
+    await ctx.validateResponses();
     if (ctx.validatedResponses === 0) return skip('no response envelope was validated');
     const f = ctx.schemaFailures;
     if (!f.length) return pass(`${ctx.validatedResponses} responses validated`);

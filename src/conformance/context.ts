@@ -4,28 +4,41 @@
  * Raw on purpose: the runner must send malformed and hostile requests a client never would.
  */
 import { randomUUID } from 'node:crypto';
-import { request, Agent } from 'undici';
 import {
   type Body, type Headers, type Message, decodeMessage, encodeMessage, ResourceURI, Action, ANONYMOUS,
-  WsmanError, normalizeMessageId,
+  WsmanError, WsmanAuthError, normalizeMessageId,
 } from '../core/index.js';
-import type { Exchange } from './types.js';
+import { WsmanClient } from '../client/client.js';
+import type { ClientOptions } from '../client/options.js';
+import { HttpTransport } from '../transport/http.js';
+import type { TransportResponse } from '../transport/types.js';
+import { type Exchange, type Profile, SkipCheck } from './types.js';
+
+/** How to log on and whom to trust: a client's options (New-PSSession's), without the endpoint. */
+export type ConnectionSettings = Omit<ClientOptions, 'endpoint'>;
 
 export interface ConformanceOptions {
   /** Endpoint URL, e.g. http://127.0.0.1:5985/wsman. */
   url: string;
+  /** Credential, authentication mechanism, TLS trust: what `wsman run` takes (the shared connection options). */
+  connection?: ConnectionSettings;
+  /** Shorthand for `connection: { credential, authentication: 'basic' }`. */
   username?: string;
   password?: string;
   /** Run checks that create shells and run commands. */
   destructive?: boolean;
   /** A command that is safe on the target (its output is checked). Default `echo`. */
   command?: string;
-  /** Accept any server certificate (`-SkipCACheck`). */
+  /** Shorthand for `connection.skipCACheck` (`-SkipCACheck`). */
   skipCACheck?: boolean;
   /** HTTP timeout per request in ms (default 60000). */
   timeoutMs?: number;
   /** Schema validation of response envelopes; returns the errors (empty when valid). */
   validate?: (xml: string) => Promise<string[]>;
+  /** Which rules to judge by; by default chosen from Identify's ProductVendor (Microsoft: `winrm`). */
+  profile?: Profile;
+  /** A resource the endpoint serves, for the checks that need one (default: the shell resource under `winrm`, else discovered). */
+  resourceUri?: string;
 }
 
 export interface Reply {
@@ -36,6 +49,8 @@ export interface Reply {
   message?: Message;
   /** Why the body did not decode, when it did not. */
   decodeError?: WsmanError;
+  /** The transport's words when the logon was refused (the reply is then a bare 401). */
+  refused?: string;
 }
 
 export interface RequestSpec {
@@ -50,8 +65,30 @@ export interface RequestSpec {
 
 export type Platform = 'windows' | 'posix';
 
+/** An Identify, as every WS-Management endpoint must answer it (DSP0226 §11). */
+export const IDENTIFY_XML = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>';
+
+/** Resources tried, in order, when a non-Windows endpoint is tested without --resource-uri. */
+const DISCOVERY_CANDIDATES = [
+  'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ComputerSystem',
+  'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_OperatingSystem',
+  'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_Processor',
+  'http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_OperatingSystem',
+];
+
+function offered(r: Reply): string {
+  const h = r.headers['www-authenticate'];
+  const schemes = h ? [...new Set(h.split(/,\s*(?=[A-Za-z][\w-]*(?:\s|$))/).map((s) => s.trim().split(/\s/)[0] ?? '').filter(Boolean))] : [];
+  return schemes.length ? ` (it offers ${schemes.join(', ')})` : '';
+}
+
 /** Bytes of the recorded HTTP bodies kept per exchange (the HTML report stays readable). */
 const KEEP_BODY = 64 * 1024;
+/** Response envelopes kept for the schema check (a run sends a few hundred requests). */
+const MAX_UNVALIDATED = 5000;
+
+/** Fault subcodes that mean "this endpoint does not serve that resource", not "this rule is broken". */
+const RESOURCE_MISSING = new Set(['w:DestinationUnreachable', 'w:InvalidResourceURI']);
 
 export class ConformanceContext {
   readonly options: Required<Pick<ConformanceOptions, 'url' | 'destructive' | 'command' | 'timeoutMs'>> & ConformanceOptions;
@@ -61,69 +98,176 @@ export class ConformanceContext {
   /** Responses that failed schema validation, for the schema check. */
   readonly schemaFailures: { label: string; errors: string[] }[] = [];
   validatedResponses = 0;
-  private readonly agent: Agent;
+  /** Response envelopes kept for validation: all of them are validated at once, at the end. */
+  private readonly unvalidated: { label: string; xml: string }[] = [];
+  /** The rules the endpoint is judged by (settled by `prepare`). */
+  profile: Profile = 'winrm';
+  /** What Identify said, when it answered (`prepare`). */
+  vendor: string | undefined;
+  /** Whether credentials (or a client certificate) were given. */
+  readonly authenticated: boolean;
+  private readonly connection: ConnectionSettings;
+  private readonly client: WsmanClient;
+  private readonly anonymous: HttpTransport;
+  private wrongClient: WsmanClient | undefined;
+  private resource: string | undefined;
   private readonly shells = new Map<string, string>();
   private platformCache: Platform | undefined;
 
   constructor(options: ConformanceOptions) {
     this.options = { destructive: false, command: 'echo', timeoutMs: 60_000, ...options };
-    this.agent = new Agent({
-      connect: { rejectUnauthorized: !options.skipCACheck },
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
+    const c: ConnectionSettings = { ...options.connection };
+    if (options.username !== undefined && c.credential === undefined) {
+      c.credential = { username: options.username, password: options.password ?? '' };
+      c.authentication ??= 'basic';
+    }
+    if (options.skipCACheck) c.skipCACheck = true;
+    this.connection = c;
+    this.authenticated = c.credential !== undefined || c.clientCertificate !== undefined;
+    this.client = new WsmanClient({ ...c, endpoint: { connectionUri: options.url } });
+    // Unauthenticated requests get their own connections: a connection-bound logon (NTLM) would
+    // otherwise vouch for them.
+    this.anonymous = new HttpTransport({
+      url: this.client.url,
+      auth: { kind: 'none' },
+      tls: {
+        ...(c.skipCACheck ? { skipCACheck: true } : {}),
+        ...(c.skipCNCheck ? { skipCNCheck: true } : {}),
+        ...(c.serverThumbprint !== undefined ? { serverThumbprint: c.serverThumbprint } : {}),
+        ...(c.caFile !== undefined ? { caFile: c.caFile } : {}),
+      },
+      proxy: c.proxy ?? 'environment',
+      connectTimeoutMs: Math.min(this.options.timeoutMs, 60_000),
+      userAgent: 'wsman-conformance',
     });
+  }
+
+  /** The mechanism the authenticated requests use (`basic`, `ntlm`, … once chosen). */
+  get mechanism(): string {
+    return this.client.transport.mechanism;
   }
 
   newMessageId(): string {
     return `uuid:${randomUUID().toUpperCase()}`;
   }
 
-  private authorization(password?: string): string | undefined {
-    const user = this.options.username;
-    if (user === undefined) return undefined;
-    const pw = password ?? this.options.password ?? '';
-    return `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+  /**
+   * Before any check: reach the endpoint and log on once. Whatever fails here is the user's setup
+   * (no route, an untrusted certificate, missing or wrong credentials), not an endpoint defect, so
+   * it is thrown as the typed error `wsman run` would give rather than reported as failed checks.
+   * Then the profile and the resource to test with are settled.
+   */
+  async prepare(): Promise<void> {
+    const saved = this.exchanges;
+    this.exchanges = [];
+    try {
+      await this.post(IDENTIFY_XML, { label: 'preflight', auth: false, headers: { WSMANIDENTIFY: 'unauthenticated' } });
+      const r = await this.post(IDENTIFY_XML, { label: 'preflight', throwOnRefusal: true });
+      if (r.status === 401) {
+        throw new WsmanAuthError(`${this.client.url} requires authentication${offered(r)}: give a credential (--credential USER)`, 'ERR_AUTH_REQUIRED');
+      }
+      const b = r.message?.body;
+      if (b?.kind === 'IdentifyResponse') this.vendor = b.productVendor;
+      this.profile = this.options.profile ?? (this.vendor !== undefined && /microsoft/i.test(this.vendor) ? 'winrm' : 'dsp0226');
+      this.resource = this.options.resourceUri ?? (this.profile === 'winrm' ? ResourceURI.Shell : await this.discoverResource());
+    } finally {
+      this.exchanges = saved;
+    }
   }
 
-  /** POST a raw body. `auth: false` sends no credentials; `password` overrides the password. */
-  async post(body: string | Buffer, opts: { label: string; auth?: boolean; password?: string; headers?: Record<string, string>; contentType?: string }): Promise<Reply> {
-    const headers: Record<string, string> = {
-      'content-type': opts.contentType ?? 'application/soap+xml;charset=UTF-8',
-      'user-agent': 'wsman-conformance',
-      ...opts.headers,
-    };
-    const auth = opts.auth === false ? undefined : this.authorization(opts.password);
-    if (auth) headers.authorization = auth;
-    const shown = { ...headers };
-    if (shown.authorization) shown.authorization = shown.authorization.replace(/ .*/, ' (redacted)');
+  /** The first of a few common CIM classes that the endpoint enumerates. */
+  private async discoverResource(): Promise<string | undefined> {
+    for (const uri of DISCOVERY_CANDIDATES) {
+      const r = await this.send({ label: 'discovery', action: Action.Enumerate, resourceUri: uri, body: { kind: 'Enumerate', optimize: true, maxElements: 1 } }).catch(() => undefined);
+      if (r?.status === 200 && r.message?.body.kind === 'EnumerateResponse') return uri;
+    }
+    return undefined;
+  }
+
+  /** The resource the harmless checks enumerate; a check without one is skipped, saying why. */
+  get resourceUri(): string {
+    if (this.resource === undefined) {
+      throw new SkipCheck('no resource to test with: none of the common CIM classes answered; name one with --resource-uri');
+    }
+    return this.resource;
+  }
+
+  /** The resource in use, if any (for the report). */
+  get resourceUriOrUndefined(): string | undefined {
+    return this.resource;
+  }
+
+  /** True when a reply says the endpoint does not serve the resource asked for. */
+  static resourceMissing(subcode: string | undefined): boolean {
+    return subcode !== undefined && RESOURCE_MISSING.has(subcode);
+  }
+
+  /**
+   * POST a raw body. `auth: false` sends no credentials (on connections of its own); `password`
+   * logs on with that password instead. A refused logon is answered as the 401 it was, unless
+   * `throwOnRefusal`.
+   */
+  async post(body: string | Buffer, opts: { label: string; auth?: boolean; password?: string; headers?: Record<string, string>; contentType?: string; throwOnRefusal?: boolean }): Promise<Reply> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.contentType !== undefined) headers['content-type'] = opts.contentType;
     const text = typeof body === 'string' ? body : body.subarray(0, KEEP_BODY).toString('utf8');
+    const shown = { ...headers };
     const exchange: Exchange = { label: opts.label, request: { headers: shown, body: text.length > KEEP_BODY ? `${text.slice(0, KEEP_BODY)}… (${text.length} characters)` : text } };
     this.exchanges.push(exchange);
+    let res: TransportResponse;
     try {
-      const res = await request(this.options.url, { method: 'POST', headers, body, dispatcher: this.agent });
-      const buf = Buffer.from(await res.body.arrayBuffer());
-      const resHeaders: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-      const reply: Reply = { status: res.statusCode, headers: resHeaders, body: buf.toString('utf8') };
-      exchange.response = { status: reply.status, headers: resHeaders, body: reply.body.length > KEEP_BODY ? `${reply.body.slice(0, KEEP_BODY)}…` : reply.body };
-      if (buf.length > 0 && /xml/i.test(resHeaders['content-type'] ?? 'xml')) {
-        try {
-          reply.message = decodeMessage(buf);
-        } catch (err) {
-          if (err instanceof WsmanError) reply.decodeError = err;
-          else throw err;
-        }
-        if (this.options.validate && reply.message) {
-          this.validatedResponses++;
-          const errors = await this.options.validate(reply.body);
-          if (errors.length) this.schemaFailures.push({ label: opts.label, errors });
-        }
-      }
-      return reply;
+      const transport = opts.auth === false ? this.anonymous
+        : opts.password !== undefined ? this.withPassword(opts.password).transport : this.client.transport;
+      res = await transport.send({ body, headers, timeoutMs: this.options.timeoutMs });
     } catch (err) {
       exchange.error = (err as Error).message;
+      if (err instanceof WsmanAuthError && err.code === 'ERR_AUTH_REJECTED' && !opts.throwOnRefusal) {
+        exchange.response = { status: 401, headers: {}, body: '' };
+        return { status: 401, headers: {}, body: '', refused: err.message };
+      }
       throw err;
     }
+    const resHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+    const reply: Reply = { status: res.status, headers: resHeaders, body: res.body.toString('utf8') };
+    exchange.response = { status: reply.status, headers: resHeaders, body: reply.body.length > KEEP_BODY ? `${reply.body.slice(0, KEEP_BODY)}…` : reply.body };
+    if (res.body.length > 0 && /xml/i.test(resHeaders['content-type'] ?? 'xml')) {
+      try {
+        reply.message = decodeMessage(res.body);
+      } catch (err) {
+        if (err instanceof WsmanError) reply.decodeError = err;
+        else throw err;
+      }
+      const f = reply.message?.body;
+      if (f?.kind === 'Fault' && f.fault.subcode !== undefined) exchange.response.subcode = f.fault.subcode;
+      if (this.options.validate && reply.message && this.unvalidated.length < MAX_UNVALIDATED) this.unvalidated.push({ label: opts.label, xml: reply.body });
+    }
+    return reply;
+  }
+
+  /**
+   * Validate every response envelope kept so far. One batch: each validation run costs a worker and
+   * a schema compile, so validating as the answers come would cost more than the checks themselves.
+   */
+  async validateResponses(): Promise<void> {
+    const validate = this.options.validate;
+    if (!validate) return;
+    const batch = this.unvalidated.splice(0);
+    const results = await Promise.all(batch.map((r) => validate(r.xml)));
+    batch.forEach((r, i) => {
+      this.validatedResponses++;
+      const errors = results[i] ?? [];
+      if (errors.length) this.schemaFailures.push({ label: r.label, errors });
+    });
+  }
+
+  /** A second client that logs on with another password (the wrong-password check). */
+  private withPassword(password: string): WsmanClient {
+    const cred = this.connection.credential;
+    if (!this.wrongClient) {
+      this.wrongClient = new WsmanClient({ ...this.connection, ...(cred ? { credential: { ...cred, password } } : {}), endpoint: { connectionUri: this.options.url } });
+    }
+    return this.wrongClient;
   }
 
   /** Build a request envelope with the usual headers, then post it. */
@@ -219,7 +363,7 @@ export class ConformanceContext {
       await this.send({ label: 'cleanup', action: Action.Delete, resourceUri, selectors: { ShellId: shellId } }).catch(() => undefined);
     }
     this.shells.clear();
-    await this.agent.close().catch(() => undefined);
+    await Promise.all([this.client.close(), this.anonymous.close(), this.wrongClient?.close()].map((p) => p?.catch(() => undefined)));
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { ConformanceContext, type ConformanceOptions } from './context.js';
 import { CATALOGUE, schemaCheck } from './catalogue.js';
-import type { Category, Check, CheckResult, Report } from './types.js';
+import { type Category, type Check, type CheckResult, type Exchange, type Report, SkipCheck } from './types.js';
 
 export interface RunOptions extends ConformanceOptions {
   /** Only these categories. */
@@ -15,29 +15,58 @@ export interface RunOptions extends ConformanceOptions {
   checks?: readonly Check[];
 }
 
-/** Run the conformance checks against `options.url` (WS-Man's Test-WSMan, but thorough). */
+/** Why a check does not run against this endpoint, or undefined when it runs. */
+function notRun(check: Check, ctx: ConformanceContext): string | undefined {
+  if (check.profile !== undefined && check.profile !== ctx.profile) {
+    return `a ${check.profile === 'winrm' ? 'Windows (MS-WSMV)' : check.profile} rule; this endpoint is judged by ${ctx.profile} (--profile)`;
+  }
+  if (check.destructive && !ctx.options.destructive) return 'creates shells or runs commands: run with --destructive';
+  return undefined;
+}
+
+/** A failure caused by the resource not being served there is a skip: the rule was never tried. */
+function missingResource(exchanges: readonly Exchange[]): string | undefined {
+  const x = exchanges.find((e) => ConformanceContext.resourceMissing(e.response?.subcode));
+  return x ? `the endpoint does not serve the resource asked for (${x.response?.subcode}); name one it serves with --resource-uri` : undefined;
+}
+
+/**
+ * Run the conformance checks against `options.url` (WS-Man's Test-WSMan, but thorough). Throws,
+ * before any check, when the endpoint cannot be reached or logged on to (the user's setup).
+ */
 export async function runConformance(options: RunOptions): Promise<Report> {
   const started = new Date();
   const ctx = new ConformanceContext(options);
   const results: CheckResult[] = [];
   const checks = (options.checks ?? CATALOGUE).filter((c) => !options.only || options.only.includes(c.category) || c === schemaCheck);
   try {
+    await ctx.prepare();
     for (const check of checks) {
       ctx.exchanges = [];
+      const t0 = performance.now();
       let status: CheckResult['status'];
       let reason: string;
-      if (check.destructive && !ctx.options.destructive) {
+      const why = notRun(check, ctx);
+      if (why !== undefined) {
         status = 'skip';
-        reason = 'creates shells or runs commands: run with --destructive';
+        reason = why;
       } else {
         try {
           ({ status, reason } = await check.run(ctx));
         } catch (err) {
-          status = 'fail';
-          reason = `error: ${(err as Error).message}`;
+          status = err instanceof SkipCheck ? 'skip' : 'fail';
+          reason = err instanceof SkipCheck ? err.message : `error: ${(err as Error).message}`;
+        }
+        const missing = status === 'fail' ? missingResource(ctx.exchanges) : undefined;
+        if (missing !== undefined) {
+          status = 'skip';
+          reason = missing;
         }
       }
-      const result: CheckResult = { id: check.id, title: check.title, category: check.category, severity: check.severity, status, reason, spec: check.spec, exchanges: ctx.exchanges };
+      const result: CheckResult = {
+        id: check.id, title: check.title, category: check.category, severity: check.severity, status, reason, spec: check.spec,
+        durationMs: Math.round((performance.now() - t0) * 10) / 10, exchanges: ctx.exchanges,
+      };
       results.push(result);
       options.onResult?.(result);
     }
@@ -47,6 +76,9 @@ export async function runConformance(options: RunOptions): Promise<Report> {
   const count = (s: string): number => results.filter((r) => r.status === s).length;
   return {
     target: options.url,
+    profile: ctx.profile,
+    ...(ctx.vendor !== undefined ? { vendor: ctx.vendor } : {}),
+    ...(ctx.resourceUriOrUndefined !== undefined ? { resourceUri: ctx.resourceUriOrUndefined } : {}),
     started: started.toISOString(),
     durationMs: Date.now() - started.getTime(),
     checks: results,

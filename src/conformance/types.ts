@@ -2,6 +2,13 @@
 import type { ConformanceContext } from './context.js';
 
 export type Severity = 'must' | 'should';
+
+/**
+ * The rules an endpoint is judged by: `dsp0226`, the DMTF standard every WS-Management server
+ * follows (Openwsman, Intel AMT, iDRAC…); `winrm`, Microsoft's MS-WSMV on top of it (WSManFault
+ * codes, winrm/config, the shell resources, xml:lang, Windows' size limits).
+ */
+export type Profile = 'dsp0226' | 'winrm';
 export type Status = 'pass' | 'fail' | 'skip';
 
 export type Category =
@@ -32,6 +39,8 @@ export interface Check {
   spec: string;
   /** Creates shells or runs commands: only with `--destructive`. */
   destructive?: boolean;
+  /** A rule of this profile only (MS-WSMV: `winrm`); absent: every WS-Management endpoint. */
+  profile?: Profile;
   run(ctx: ConformanceContext): Promise<Outcome>;
 }
 
@@ -39,7 +48,7 @@ export interface Check {
 export interface Exchange {
   label: string;
   request: { headers: Record<string, string>; body: string };
-  response?: { status: number; headers: Record<string, string>; body: string };
+  response?: { status: number; headers: Record<string, string>; body: string; subcode?: string };
   error?: string;
 }
 
@@ -51,11 +60,19 @@ export interface CheckResult {
   status: Status;
   reason: string;
   spec: string;
+  /** How long the check took. */
+  durationMs: number;
   exchanges: Exchange[];
 }
 
 export interface Report {
   target: string;
+  /** The rules the endpoint was judged by. */
+  profile: Profile;
+  /** Identify's ProductVendor. */
+  vendor?: string;
+  /** The resource the harmless checks used. */
+  resourceUri?: string;
   started: string;
   durationMs: number;
   checks: CheckResult[];
@@ -65,3 +82,6 @@ export interface Report {
 export const pass = (reason = ''): Outcome => ({ status: 'pass', reason });
 export const fail = (reason: string): Outcome => ({ status: 'fail', reason });
 export const skip = (reason: string): Outcome => ({ status: 'skip', reason });
+
+/** Thrown by a check (or the context) to skip it, saying why. */
+export class SkipCheck extends Error {}

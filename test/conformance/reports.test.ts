@@ -33,10 +33,14 @@ describe('reports', () => {
     expect(t).toContain(`${report.summary.pass} passed, ${report.summary.fail} failed`);
   });
 
-  it('the JSON has a checks array with id, title, category, severity, status, reason, spec', () => {
-    const j = JSON.parse(reportJson(report)) as { checks: Record<string, unknown>[] };
+  it('the JSON has the profile and a checks array with id, title, category, severity, status, reason, spec and duration', () => {
+    const j = JSON.parse(reportJson(report)) as { profile: string; checks: Record<string, unknown>[] };
+    expect(j.profile).toBe('winrm');
     expect(j.checks).toHaveLength(report.checks.length);
-    for (const c of j.checks) expect(Object.keys(c).sort()).toEqual(['category', 'id', 'reason', 'severity', 'spec', 'status', 'title']);
+    for (const c of j.checks) {
+      expect(Object.keys(c).sort()).toEqual(['category', 'durationMs', 'id', 'reason', 'severity', 'spec', 'status', 'title']);
+      expect(typeof c.durationMs).toBe('number');
+    }
     expect(j.checks.find((c) => c.id === 'ENV-001')?.status).toBe('fail');
   });
 
@@ -98,9 +102,10 @@ describe('wsman conformance', () => {
     expect(r.stdout).toMatch(/FAIL\s+ENV-001/);
   }, 60_000);
 
-  it('refuses an unknown category with exit 2', async () => {
+  it('refuses an unknown category as a usage error (exit 255, one line)', async () => {
     const r = await cli(['conformance', listener.url, '--only', 'nonsense']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(255);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('unknown category');
   }, 30_000);
 });

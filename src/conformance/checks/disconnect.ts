@@ -32,7 +32,7 @@ function unsupported(r: Reply): boolean {
 
 export const disconnectChecks: Check[] = [
   {
-    id: 'DIS-001', title: 'Disconnect is accepted and the shell enumerates as Disconnected', category: 'disconnect', severity: 'should', destructive: true,
+    id: 'DIS-001', title: 'Disconnect is accepted and the shell enumerates as Disconnected', category: 'disconnect', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.15; protocol.md §4.1, §4.4',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create', { name: 'wsman-conformance' });
@@ -45,7 +45,7 @@ export const disconnectChecks: Check[] = [
     },
   },
   {
-    id: 'DIS-002', title: 'Reconnect by the same client, then Receive delivers output produced meanwhile', category: 'disconnect', severity: 'should', destructive: true,
+    id: 'DIS-002', title: 'Reconnect by the same client, then Receive delivers output produced meanwhile', category: 'disconnect', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.16; MS-PSRP §3.1.4.10.2',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -60,7 +60,7 @@ export const disconnectChecks: Check[] = [
     },
   },
   {
-    id: 'DIS-003', title: 'Connect from a second client to a disconnected shell is accepted', category: 'disconnect', severity: 'should', destructive: true,
+    id: 'DIS-003', title: 'Connect from a second client to a disconnected shell is accepted', category: 'disconnect', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.17',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -71,7 +71,7 @@ export const disconnectChecks: Check[] = [
     },
   },
   {
-    id: 'DIS-004', title: 'Connect to a shell held by another client gets the in-use fault 2150859213', category: 'disconnect', severity: 'should', destructive: true,
+    id: 'DIS-004', title: 'Connect to a shell held by another client gets the in-use fault 2150859213', category: 'disconnect', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.17; protocol.md §4.3',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -81,7 +81,7 @@ export const disconnectChecks: Check[] = [
     },
   },
   {
-    id: 'DIS-005', title: 'Enumerated shells carry Windows-formatted fields', category: 'disconnect', severity: 'should', destructive: true,
+    id: 'DIS-005', title: 'Enumerated shells carry Windows-formatted fields', category: 'disconnect', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §2.2.4.37; protocol.md §5.1–5.2',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create', { name: 'wsman-conformance-fields' });
@@ -100,7 +100,7 @@ export const disconnectChecks: Check[] = [
     },
   },
   {
-    id: 'DIS-006', title: 'Disconnect with BufferMode Drop is reported in the enumeration', category: 'disconnect', severity: 'should', destructive: true,
+    id: 'DIS-006', title: 'Disconnect with BufferMode Drop is reported in the enumeration', category: 'disconnect', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §2.2.4.10 (DisconnectType); protocol.md §4.1',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -112,7 +112,7 @@ export const disconnectChecks: Check[] = [
     },
   },
   {
-    id: 'DIS-007', title: 'A disconnected shell is deleted once its IdleTimeOut passes', category: 'disconnect', severity: 'should', destructive: true,
+    id: 'DIS-007', title: 'A disconnected shell is deleted once its IdleTimeOut passes', category: 'disconnect', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.15 (step 5); protocol.md §4.1',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');

@@ -5,18 +5,18 @@ import { type Check, pass, fail, skip } from '../types.js';
 import { describeReply, expectFault, expectOk } from './expect.js';
 
 async function enumerate(ctx: ConformanceContext, label: string, maxElements?: number): Promise<{ reply: Reply; context?: string }> {
-  const reply = await ctx.send({ label, action: Action.Enumerate, resourceUri: ResourceURI.Shell, body: { kind: 'Enumerate', ...(maxElements ? { maxElements } : {}) } });
+  const reply = await ctx.send({ label, action: Action.Enumerate, resourceUri: ctx.resourceUri, body: { kind: 'Enumerate', ...(maxElements ? { maxElements } : {}) } });
   const b = reply.message?.body;
   return b?.kind === 'EnumerateResponse' ? { reply, context: b.context } : { reply };
 }
 
 function pull(ctx: ConformanceContext, label: string, context: string, maxElements?: number): Promise<Reply> {
-  return ctx.send({ label, action: Action.Pull, resourceUri: ResourceURI.Shell, body: { kind: 'Pull', context, ...(maxElements ? { maxElements } : {}) } });
+  return ctx.send({ label, action: Action.Pull, resourceUri: ctx.resourceUri, body: { kind: 'Pull', context, ...(maxElements ? { maxElements } : {}) } });
 }
 
 export const enumerationChecks: Check[] = [
   {
-    id: 'XFR-001', title: 'Get of the configuration returns MaxEnvelopeSizekb and MaxTimeoutms', category: 'transfer', severity: 'should',
+    id: 'XFR-001', title: 'Get of the configuration returns MaxEnvelopeSizekb and MaxTimeoutms', category: 'transfer', severity: 'should', profile: 'winrm',
     spec: 'DSP0226 §7.1; MS-WSMV §3.1.4.4',
     async run(ctx) {
       const r = await ctx.send({ label: 'Get config', action: Action.Get, resourceUri: ResourceURI.Config });
@@ -53,7 +53,7 @@ export const enumerationChecks: Check[] = [
     id: 'ENUM-002', title: 'OptimizeEnumeration returns the items in the EnumerateResponse', category: 'enumeration', severity: 'should',
     spec: 'DSP0226 §8.2.3',
     async run(ctx) {
-      const r = await ctx.send({ label: 'optimized Enumerate', action: Action.Enumerate, resourceUri: ResourceURI.Shell, body: { kind: 'Enumerate', optimize: true, maxElements: 32000 } });
+      const r = await ctx.send({ label: 'optimized Enumerate', action: Action.Enumerate, resourceUri: ctx.resourceUri, body: { kind: 'Enumerate', optimize: true, maxElements: 32000 } });
       const b = r.message?.body;
       if (b?.kind !== 'EnumerateResponse') return fail(`expected EnumerateResponse, got ${describeReply(r)}`);
       return b.items !== undefined || b.endOfSequence ? pass(`${b.items?.length ?? 0} item(s)`) : fail('neither w:Items nor w:EndOfSequence in the response');
@@ -65,7 +65,7 @@ export const enumerationChecks: Check[] = [
     async run(ctx) {
       const { context } = await enumerate(ctx, 'Enumerate shells');
       if (!context) return fail('no context to release');
-      const r = await ctx.send({ label: 'Release', action: Action.Release, resourceUri: ResourceURI.Shell, body: { kind: 'Release', context } });
+      const r = await ctx.send({ label: 'Release', action: Action.Release, resourceUri: ctx.resourceUri, body: { kind: 'Release', context } });
       return r.status === 200 ? pass() : fail(`Release answered ${describeReply(r)}`);
     },
   },
@@ -75,13 +75,13 @@ export const enumerationChecks: Check[] = [
     async run(ctx) {
       const { context } = await enumerate(ctx, 'Enumerate shells');
       if (!context) return fail('no context');
-      await ctx.send({ label: 'Release', action: Action.Release, resourceUri: ResourceURI.Shell, body: { kind: 'Release', context } });
+      await ctx.send({ label: 'Release', action: Action.Release, resourceUri: ctx.resourceUri, body: { kind: 'Release', context } });
       const r = await pull(ctx, 'Pull after Release', context);
-      return expectFault(r, { subcode: ['n:InvalidEnumerationContext'] });
+      return expectFault(r, { subcode: ['n:InvalidEnumerationContext'] }, ctx.profile);
     },
   },
   {
-    id: 'ENUM-005', title: 'Pull honours MaxElements', category: 'enumeration', severity: 'must', destructive: true,
+    id: 'ENUM-005', title: 'Pull honours MaxElements', category: 'enumeration', severity: 'must', profile: 'winrm', destructive: true,
     spec: 'DSP0226 §8.3',
     async run(ctx) {
       await ctx.createShell('Create shell 1');
@@ -97,15 +97,15 @@ export const enumerationChecks: Check[] = [
     },
   },
   {
-    id: 'ENUM-006', title: 'Enumerating commands without a ShellId SelectorFilter is refused', category: 'enumeration', severity: 'should',
+    id: 'ENUM-006', title: 'Enumerating commands without a ShellId SelectorFilter is refused', category: 'enumeration', severity: 'should', profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.1.31; protocol.md §5.2',
     async run(ctx) {
       const r = await ctx.send({ label: 'Enumerate commands without filter', action: Action.Enumerate, resourceUri: ResourceURI.ShellCommand, body: { kind: 'Enumerate', optimize: true, maxElements: 32000 } });
-      return expectFault(r, { wsmanCode: [WsmanCode.ShellCommandsFilterExpected] });
+      return expectFault(r, { wsmanCode: [WsmanCode.ShellCommandsFilterExpected] }, ctx.profile);
     },
   },
   {
-    id: 'ENUM-007', title: 'Enumerating a shell\'s commands with a SelectorFilter works', category: 'enumeration', severity: 'should', destructive: true,
+    id: 'ENUM-007', title: 'Enumerating a shell\'s commands with a SelectorFilter works', category: 'enumeration', severity: 'should', profile: 'winrm', destructive: true,
     spec: 'MS-WSMV §3.1.4.1.31',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create shell');

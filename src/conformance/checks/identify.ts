@@ -1,9 +1,8 @@
 /** Identify, authenticated and not (DSP0226 §11; MS-WSMV §3.1.4.1.23). */
 import { NS } from '../../core/index.js';
+import { IDENTIFY_XML as IDENTIFY } from '../context.js';
 import { type Check, pass, fail, skip } from '../types.js';
 import { describeReply } from './expect.js';
-
-const IDENTIFY = `<s:Envelope xmlns:s="${NS.s}" xmlns:wsmid="${NS.wsmid}"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>`;
 
 export const identifyChecks: Check[] = [
   {
@@ -27,7 +26,7 @@ export const identifyChecks: Check[] = [
     },
   },
   {
-    id: 'ID-003', title: 'Unauthenticated Identify (WSMANIDENTIFY header) omits SecurityProfiles', category: 'identify', severity: 'should',
+    id: 'ID-003', title: 'Unauthenticated Identify (WSMANIDENTIFY header) omits SecurityProfiles', category: 'identify', severity: 'should', profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.1.23',
     async run(ctx) {
       const r = await ctx.post(IDENTIFY, { label: 'unauthenticated Identify', auth: false, headers: { WSMANIDENTIFY: 'unauthenticated' } });
@@ -38,10 +37,10 @@ export const identifyChecks: Check[] = [
     },
   },
   {
-    id: 'ID-004', title: 'Identify without credentials and without WSMANIDENTIFY is refused', category: 'identify', severity: 'should',
+    id: 'ID-004', title: 'Identify without credentials and without WSMANIDENTIFY is refused', category: 'identify', severity: 'should', profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.1.23',
     async run(ctx) {
-      if (ctx.options.username === undefined) return skip('no credentials given');
+      if (!ctx.authenticated) return skip('no credentials given');
       const r = await ctx.post(IDENTIFY, { label: 'anonymous Identify', auth: false });
       return r.status === 401 ? pass() : fail(`expected 401, got ${describeReply(r)}`);
     },

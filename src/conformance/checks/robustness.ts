@@ -1,10 +1,8 @@
 /** Hostile input must be refused without taking the endpoint down; redirects must be well formed. */
 import { Action, ResourceURI } from '../../core/index.js';
-import type { ConformanceContext } from '../context.js';
+import { type ConformanceContext, IDENTIFY_XML as IDENTIFY } from '../context.js';
 import { type Check, type Outcome, pass, fail, skip } from '../types.js';
 import { describeReply } from './expect.js';
-
-const IDENTIFY = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>';
 
 async function stillServes(ctx: ConformanceContext): Promise<boolean> {
   try {
@@ -15,7 +13,12 @@ async function stillServes(ctx: ConformanceContext): Promise<boolean> {
   }
 }
 
-async function refusedAndAlive(ctx: ConformanceContext, label: string, body: string | Buffer, forbidden?: RegExp): Promise<Outcome> {
+/**
+ * The hostile request must be answered with an error status (not 200), and the endpoint must go on
+ * serving. A dropped connection is a refusal only where `closeRefuses` says so (an oversize body,
+ * which a server may stop reading): elsewhere it is what a crash looks like, never a pass.
+ */
+async function refusedAndAlive(ctx: ConformanceContext, label: string, body: string | Buffer, forbidden?: RegExp, closeRefuses = false): Promise<Outcome> {
   let status: number | undefined;
   let text = '';
   try {
@@ -23,7 +26,10 @@ async function refusedAndAlive(ctx: ConformanceContext, label: string, body: str
     status = r.status;
     text = r.body;
   } catch (err) {
-    // A server may close the connection on an oversize body; that is a refusal too.
+    if (!closeRefuses) {
+      const alive = await stillServes(ctx);
+      return fail(`no answer, the connection failed (${(err as Error).message})${alive ? '' : '; the endpoint no longer answers Identify'}`);
+    }
     text = (err as Error).message;
   }
   if (status === 200) return fail(`the hostile request was accepted (HTTP 200)`);
@@ -54,7 +60,7 @@ export const robustnessChecks: Check[] = [
     spec: 'MS-WSMV §3.1.4.1.8; protocol.md §8.2',
     run(ctx) {
       const filler = 'A'.repeat(4 * 1024 * 1024);
-      return refusedAndAlive(ctx, '4 MB body', IDENTIFY.replace('<s:Header/>', `<s:Header><x:Pad xmlns:x="urn:pad">${filler}</x:Pad></s:Header>`));
+      return refusedAndAlive(ctx, '4 MB body', IDENTIFY.replace('<s:Header/>', `<s:Header><x:Pad xmlns:x="urn:pad">${filler}</x:Pad></s:Header>`), undefined, true);
     },
   },
   {
@@ -66,7 +72,7 @@ export const robustnessChecks: Check[] = [
     },
   },
   {
-    id: 'RED-001', title: 'A redirect on shell Create is a 302 with a Location', category: 'redirect', severity: 'must', destructive: true,
+    id: 'RED-001', title: 'A redirect on shell Create is a 302 with a Location', category: 'redirect', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'protocol.md §8.4; PowerShell -AllowRedirection',
     async run(ctx) {
       const r = await ctx.send({ label: 'Create', action: Action.Create, resourceUri: ResourceURI.Cmd,

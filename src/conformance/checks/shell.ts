@@ -8,7 +8,7 @@ const TIMEOUT_FORM = /^PT\d+\.\d{3}S$/;
 
 export const shellChecks: Check[] = [
   {
-    id: 'SH-001', title: 'Create returns ShellId, InputStreams and OutputStreams', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-001', title: 'Create returns ShellId, InputStreams and OutputStreams', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.5.2',
     async run(ctx) {
       const { reply } = await ctx.createShell('Create');
@@ -22,7 +22,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-002', title: 'IdleTimeOut is formatted PT<seconds>.<3 digits>S', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-002', title: 'IdleTimeOut is formatted PT<seconds>.<3 digits>S', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §2.2.4.37; protocol.md §1.5 (PowerShell parses 3 digits)',
     async run(ctx) {
       const { reply } = await ctx.createShell('Create');
@@ -32,7 +32,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-003', title: 'Command output and exit code 0 arrive through Receive', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-003', title: 'Command output and exit code 0 arrive through Receive', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.11, §3.1.4.14',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -45,7 +45,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-004', title: 'A non-zero exit code is reported', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-004', title: 'A non-zero exit code is reported', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §2.2.4.7 (CommandStateType/ExitCode)',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -56,7 +56,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-005', title: 'Receive answers w:TimedOut 2150858793 when OperationTimeout passes', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-005', title: 'Receive answers w:TimedOut 2150858793 when OperationTimeout passes', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.14; protocol.md §3.4.1',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -76,7 +76,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-006', title: 'Every Receive response fits the request\'s MaxEnvelopeSize', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-006', title: 'Every Receive response fits the request\'s MaxEnvelopeSize', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'DSP0226 §6.2; MS-WSMV §3.1.4.1.8',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -90,7 +90,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-007', title: 'Signal terminate is accepted after Done', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-007', title: 'Signal terminate is accepted after Done', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.13',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -101,7 +101,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-008', title: 'Signal codes are compared without regard to case', category: 'shell', severity: 'should', destructive: true,
+    id: 'SH-008', title: 'Signal codes are compared without regard to case', category: 'shell', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §2.2.4.38 (Terminate) vs §2.2.5 (terminate)',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -112,7 +112,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-009', title: 'Send delivers stdin to the command', category: 'shell', severity: 'should', destructive: true,
+    id: 'SH-009', title: 'Send delivers stdin to the command', category: 'shell', severity: 'should', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.12',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -128,7 +128,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-010', title: 'A deleted shell is gone: Get answers w:InvalidSelectors', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-010', title: 'A deleted shell is gone: Get answers w:InvalidSelectors', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.6',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
@@ -139,7 +139,7 @@ export const shellChecks: Check[] = [
     },
   },
   {
-    id: 'SH-011', title: 'Receive for an unknown CommandId gets w:InvalidSelectors', category: 'shell', severity: 'must', destructive: true,
+    id: 'SH-011', title: 'Receive for an unknown CommandId gets w:InvalidSelectors', category: 'shell', severity: 'must', destructive: true, profile: 'winrm',
     spec: 'MS-WSMV §3.1.4.14; protocol.md §3.4.1',
     async run(ctx) {
       const { shellId } = await ctx.createShell('Create');
