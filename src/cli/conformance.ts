@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { runConformance, reportJson, reportJunit, reportHtml, formatRow, reportSummary, ROW_HEADER, type Category, type Profile } from '../conformance/index.js';
+import { runConformance, reportJson, reportJunit, reportHtml, formatRow, reportSummary, ROW_HEADER, type Category, type CheckResult, type Profile } from '../conformance/index.js';
 import { validateEnvelope } from '../schema/validate.js';
 import { WsmanUsageError } from '../core/errors.js';
 import { endpointUrl } from '../client/options.js';
@@ -52,7 +52,12 @@ export function register(program: Command): void {
         const { endpoint, ...connection } = targets[0]!;
         const url = endpointUrl(endpoint);
         const rows = !opts.json;
-        if (rows) process.stdout.write(`${ROW_HEADER}\n`);
+        let header = false;
+        const printRow = (r: CheckResult): void => {
+          if (!header) process.stdout.write(`${ROW_HEADER}\n`);
+          header = true;
+          process.stdout.write(`${formatRow(r)}\n`);
+        };
         const report = await runConformance({
           url,
           connection,
@@ -63,7 +68,7 @@ export function register(program: Command): void {
           ...(only ? { only } : {}),
           ...(opts.schema ? { validate: async (xml: string) => (await validateEnvelope(xml)).errors } : {}),
           // Each row as its check finishes: a long run shows its progress as it goes.
-          ...(rows ? { onResult: (r) => process.stdout.write(`${formatRow(r)}\n`) } : {}),
+          ...(rows ? { onResult: printRow } : {}),
         });
         process.stdout.write(opts.json ? reportJson(report) : `\n${reportSummary(report)}`);
         if (opts.junit) await writeFile(opts.junit, reportJunit(report));

@@ -19,13 +19,18 @@ export interface BrokenServer {
   close(): Promise<void>;
 }
 
-export async function brokenServer(targetUrl: string, defect: Defect): Promise<BrokenServer> {
+/** `reset`: drop the connection, without an answer, for requests whose body it picks. */
+export async function brokenServer(targetUrl: string, defect: Defect, reset?: (requestBody: string) => boolean): Promise<BrokenServer> {
   const target = new URL(targetUrl);
   const server: Server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
     req.on('end', () => {
       const body = Buffer.concat(parts);
+      if (reset?.(body.toString('utf8'))) {
+        req.socket.destroy();
+        return;
+      }
       const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
       const up = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers }, (upRes) => {
         const chunks: Buffer[] = [];

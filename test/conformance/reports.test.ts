@@ -109,3 +109,45 @@ describe('wsman conformance', () => {
     expect(r.stderr).toContain('unknown category');
   }, 30_000);
 });
+
+describe('reports of a run with every kind of result', () => {
+  const base = { category: 'faults' as const, spec: 'DSP0226', exchanges: [] };
+  const synthetic: Report = {
+    target: 'http://example.invalid/wsman', profile: 'dsp0226', started: new Date(0).toISOString(), durationMs: 1500,
+    checks: [
+      { ...base, id: 'A-1', title: 'passes', severity: 'must', status: 'pass', reason: '', durationMs: 12 },
+      { ...base, id: 'A-2', title: 'skipped', severity: 'must', status: 'skip', reason: 'not here', durationMs: 0 },
+      { ...base, id: 'A-3', title: 'should fails', severity: 'should', status: 'fail', reason: 'soft', durationMs: 250 },
+      { ...base, id: 'A-4', title: 'must fails', severity: 'must', status: 'fail', reason: 'hard', durationMs: 1000 },
+    ],
+    summary: { pass: 1, fail: 2, skip: 1, mustFailed: 1 },
+  };
+
+  it('JUnit: a failed should-check is a skip with its reason (CI fails only on must-checks, as the exit code), and every case has its time', () => {
+    const root = parseXml(reportJunit(synthetic));
+    const cases = root.children.flatMap((s) => s.children);
+    const byId = (id: string) => cases.find((c) => c.attrs.find((a) => a.name === 'name')?.value.startsWith(`${id} `));
+    expect(byId('A-3')?.children.map((c) => c.name)).toEqual(['skipped', 'system-out']);
+    expect(byId('A-3')?.children[0]?.attrs.find((a) => a.name === 'message')?.value).toBe('should-check failed: soft');
+    expect(byId('A-4')?.children.map((c) => c.name)).toEqual(['failure']);
+    expect(byId('A-4')?.attrs.find((a) => a.name === 'time')?.value).toBe('1.000');
+    expect(root.attrs.find((a) => a.name === 'failures')?.value).toBe('1');
+    expect(root.attrs.find((a) => a.name === 'skipped')?.value).toBe('2');
+  });
+
+  it('HTML: failures first (must, then should), then passes and skips; the buttons show one status', () => {
+    const dom = new JSDOM(reportHtml(synthetic), { runScripts: 'dangerously' });
+    const doc = dom.window.document;
+    const ids = (): string[] => [...doc.querySelectorAll('tbody tr')].filter((r) => !(r as HTMLElement).hidden).map((r) => r.children[1]?.textContent ?? '');
+    expect(ids()).toEqual(['A-4', 'A-3', 'A-1', 'A-2']);
+    (doc.querySelector('button[data-show="fail"]') as HTMLElement).click();
+    expect(ids()).toEqual(['A-4', 'A-3']);
+    (doc.querySelector('button[data-show="all"]') as HTMLElement).click();
+    expect(ids()).toHaveLength(4);
+    expect(doc.getElementById('verdict')?.className).toBe('bad');
+  });
+
+  it('the table\'s summary names the profile', () => {
+    expect(reportTable(synthetic)).toMatch(/1 passed, 2 failed, 1 skipped \(1 must-check\(s\) failed\) against http:\/\/example.invalid\/wsman \(profile dsp0226\)/);
+  });
+});
