@@ -11,7 +11,7 @@ import { validateEnvelope } from '../schema/validate.js';
 import { WsmanUsageError } from '../core/errors.js';
 import { endpointUrl } from '../client/options.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
-import { describeError, EXIT_ERROR } from './run.js';
+import { describeError, EXIT_ERROR } from './errors.js';
 
 const CATEGORIES: Category[] = ['envelope', 'identify', 'faults', 'transfer', 'enumeration', 'shell', 'disconnect', 'auth', 'redirect', 'robustness', 'schema'];
 

@@ -14,7 +14,7 @@ import { defaultConfig } from '../server/config.js';
 import type { ClientOptions } from '../client/options.js';
 import { SessionManager, type PSSession } from '../client/sessions/index.js';
 import { sessionTable } from '../client/sessions/format.js';
-import { describeError } from './run.js';
+import { describeError } from './errors.js';
 
 const LONG = 'sleep 0.5; for i in 1 2 3 4 5 6; do echo "[$(date +%H:%M:%S)] step $i of 6"; sleep 0.5; done';
 

@@ -7,7 +7,7 @@ import { WsmanClient } from '../client/client.js';
 import type { Endpoint } from '../client/options.js';
 import type { AuthenticationMechanism } from '../transport/auth.js';
 import { promptPassword } from './connection.js';
-import { describeError, EXIT_ERROR } from './run.js';
+import { describeError, EXIT_ERROR } from './errors.js';
 
 interface IdentifyFlags {
   unauthenticated?: boolean;

@@ -7,30 +7,15 @@
  * for a remote exit code.
  */
 import { StringDecoder } from 'node:string_decoder';
-import type { Command as Cli } from 'commander';
-import { WsmanError, WsmanFaultError, WsmanUsageError } from '../core/errors.js';
+import { Option, type Command as Cli } from 'commander';
+import { type WsmanError, WsmanUsageError } from '../core/errors.js';
 import { WsmanClient } from '../client/client.js';
 import { invokeCommand, invokeOnComputers, type FanOutResult } from '../client/invoke.js';
 import type { RunOptions } from '../client/shell.js';
 import { ROBUST_RETRY } from '../client/receive.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { runInDisconnectedSession, runInSession } from './session.js';
-
-export const EXIT_ERROR = 255;
-
-/** One line saying what went wrong (with Windows' explanation of a fault code). */
-export function describeError(err: unknown): string {
-  if (err instanceof WsmanFaultError) return err.explanation ? `${err.message.trim()} (${err.explanation})` : err.message.trim();
-  if (err instanceof WsmanError) return err.code === 'ERR_AUTH_REQUIRED' ? `${err.message} (--credential USER)` : err.message;
-  if (err instanceof Error) return err.name === 'AbortError' ? 'cancelled' : err.message;
-  return String(err);
-}
-
-/** A remote exit code as a process exit status (non-zero stays non-zero). */
-export function exitStatus(code: number): number {
-  if (code === 0) return 0;
-  return (code & 0xff) || 1;
-}
+import { describeError, describeFor, exitStatus, EXIT_ERROR } from './errors.js';
 
 function stdinSource(): AsyncIterable<Buffer> | undefined {
   return process.stdin.isTTY ? undefined : (process.stdin as AsyncIterable<Buffer>);
@@ -209,12 +194,16 @@ export function register(program: Cli): void {
   addConnectionOptions(cmd)
     .option('--in-disconnected-session', 'start the command in a new session and disconnect at once (Invoke-Command -InDisconnectedSession); prints the session')
     .option('--session-name <name>', 'with --in-disconnected-session: the new session\'s name')
+    .option('--idle-timeout <sec>', 'with --in-disconnected-session: IdleTimeout while disconnected, in seconds (at most the server\'s MaxIdleTimeout)')
+    .addOption(new Option('--output-buffering-mode <mode>', 'with --in-disconnected-session: what the server does when the output buffer is full').choices(['block', 'drop']))
     .option('--session <name>', 'run in this existing session (connecting to it), then leave it disconnected')
-    .action(async (command: string, args: string[], flags: ConnectionFlags & { inDisconnectedSession?: boolean; sessionName?: string; session?: string }) => {
+    .action(async (command: string, args: string[], flags: ConnectionFlags & { inDisconnectedSession?: boolean; sessionName?: string; session?: string; idleTimeout?: string; outputBufferingMode?: string }) => {
     let status: number;
     try {
       if (flags.session !== undefined && flags.inDisconnectedSession) throw new WsmanUsageError('--session and --in-disconnected-session do not go together', 'ERR_BAD_OPTION');
-      if (flags.sessionName !== undefined && !flags.inDisconnectedSession) throw new WsmanUsageError('--session-name goes with --in-disconnected-session', 'ERR_BAD_OPTION');
+      for (const [given, name] of [[flags.sessionName, '--session-name'], [flags.idleTimeout, '--idle-timeout'], [flags.outputBufferingMode, '--output-buffering-mode']] as const) {
+        if (given !== undefined && !flags.inDisconnectedSession) throw new WsmanUsageError(`${name} goes with --in-disconnected-session`, 'ERR_BAD_OPTION');
+      }
       if (flags.session !== undefined) {
         process.exitCode = await runInSession(flags, flags.session, command, args);
         return;
@@ -226,7 +215,7 @@ export function register(program: Cli): void {
       const many = flags.computerName !== undefined && flags.computerName.split(',').filter((s) => s.trim()).length > 1;
       status = many ? await runMany(flags, command, args) : await runOne(flags, command, args);
     } catch (err) {
-      process.stderr.write(`wsman run: ${describeError(err)}\n`);
+      process.stderr.write(`wsman run: ${describeFor('run', err)}\n`);
       status = EXIT_ERROR;
     }
     process.exitCode = status;

@@ -19,7 +19,7 @@ import { LocalSessions } from '../client/sessions/local.js';
 import { isConnectionLost } from '../client/receive.js';
 import { sessionTable, jobTable } from '../client/sessions/format.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
-import { describeError, exitStatus, EXIT_ERROR } from './run.js';
+import { describeError, describeFor, exitStatus, EXIT_ERROR } from './errors.js';
 
 export interface SessionFlags extends ConnectionFlags {
   name?: string;
@@ -242,14 +242,18 @@ async function cmdRemove(ctx: LocalSessions, flags: SessionFlags): Promise<numbe
 }
 
 /** `wsman run --in-disconnected-session`: create, start, disconnect at once; print the session. */
-export async function runInDisconnectedSession(flags: ConnectionFlags & { sessionName?: string }, command: string, args: string[]): Promise<number> {
+export async function runInDisconnectedSession(flags: ConnectionFlags & { sessionName?: string; idleTimeout?: string; outputBufferingMode?: string },
+  command: string, args: string[]): Promise<number> {
   const ctx = new LocalSessions();
   try {
     const { targets, resourceUri } = await clientOptionsFrom(flags);
+    const idle = seconds(flags.idleTimeout, '--idle-timeout');
+    const mode = bufferMode(flags.outputBufferingMode);
     const out: PSSession[] = [];
     for (const t of targets) {
       const s = await ctx.mgr.invokeInDisconnectedSession(t, command, args, {
         configurationName: resourceUri, ...(flags.sessionName !== undefined ? { name: flags.sessionName } : {}),
+        ...(idle !== undefined ? { idleTimeout: idle } : {}), ...(mode ? { outputBufferingMode: mode } : {}),
       });
       ctx.track(s, t);
       ctx.remember(s, true);
@@ -270,7 +274,7 @@ export async function runInDisconnectedSession(flags: ConnectionFlags & { sessio
 export async function runInSession(flags: ConnectionFlags, name: string, command: string, args: string[]): Promise<number> {
   const ctx = new LocalSessions();
   try {
-    const found = await selectSessions(ctx, { ...flags, name }, 'run --session');
+    const found = await selectSessions(ctx, { ...flags, name }, 'run');
     if (found.length > 1) throw new WsmanUsageError(`--session ${name}: ${found.length} sessions match; name one`, 'ERR_BAD_OPTION');
     const s = found[0]!;
     await ctx.mgr.connect(s);
@@ -320,9 +324,8 @@ async function execute(name: string, verb: Verb, flags: SessionFlags): Promise<v
   try {
     status = await verb(ctx, flags);
   } catch (err) {
-    const text = describeError(err);
     // The library's messages start with the verb too (`receive: no session …`): say it once.
-    process.stderr.write(`wsman session ${name}: ${text.startsWith(`${name}: `) ? text.slice(name.length + 2) : text}\n`);
+    process.stderr.write(`wsman session ${name}: ${describeFor(name, err)}\n`);
     status = EXIT_ERROR;
   } finally {
     await ctx.finish().catch((err: unknown) => {

@@ -164,7 +164,7 @@ export class ConformanceContext {
       await this.post(IDENTIFY_XML, { label: 'preflight', auth: false, headers: { WSMANIDENTIFY: 'unauthenticated' } });
       const r = await this.post(IDENTIFY_XML, { label: 'preflight', throwOnRefusal: true });
       if (r.status === 401) {
-        throw new WsmanAuthError(`${this.client.url} requires authentication${offered(r)}: give a credential (--credential USER)`, 'ERR_AUTH_REQUIRED');
+        throw new WsmanAuthError(`${this.client.url} requires authentication${offered(r)}`, 'ERR_AUTH_REQUIRED');
       }
       const b = r.message?.body;
       if (b?.kind === 'IdentifyResponse') this.vendor = b.productVendor;

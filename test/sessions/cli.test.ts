@@ -5,6 +5,8 @@
  * sees it Busy), the state file, every session verb, --json, --what-if, usage errors.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SessionManager } from '../../src/client/sessions/index.js';
 import { startListener, wsman, spawnWsman, stateDir, parseTable, optionsFor, until, type SessionListener } from './helpers.js';
 
@@ -20,8 +22,10 @@ describe('wsman session (separate processes)', () => {
   it('the help-page example: ITTask started disconnected, listed and received by a second process while the first sees Busy', async () => {
     const first = { WSMAN_STATE_DIR: stateDir() };
     const second = { WSMAN_STATE_DIR: stateDir() };
-    // Output at once, then a pause long enough for another process to look, then the rest.
-    const job = 'for i in 1 2 3 4; do echo "line $i"; done; sleep 4; for i in 5 6 7 8; do echo "line $i"; sleep 0.1; done';
+    // Output at once, then a pause until the test has looked from another process (a gate file,
+    // not a fixed sleep: a loaded machine may take seconds to start a process), then the rest.
+    const gate = join(stateDir(), 'gate');
+    const job = `for i in 1 2 3 4; do echo "line $i"; done; n=0; while [ ! -e '${gate}' ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; for i in 5 6 7 8; do echo "line $i"; sleep 0.1; done`;
     const started = await wsman(['run', ...conn(), '--in-disconnected-session', '--session-name', 'ITTask', '--', job], first);
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
@@ -38,6 +42,7 @@ describe('wsman session (separate processes)', () => {
     await until(() => out.includes('line'), 15_000, 'the receiver\'s first line');
     const busy = await wsman(['session', 'list', ...conn(), '--name', 'IT*'], first);
     expect(parseTable(busy.stdout).map((r) => [r.Name, r.State, r.Availability]), busy.stdout + busy.stderr).toEqual([["ITTask", "Disconnected", "Busy"]]);
+    writeFileSync(gate, '');
     expect(await done).toBe(0);
     expect(out).toBe('12345678'.split('').map((i) => `line ${i}\n`).join(''));
 
@@ -67,7 +72,7 @@ describe('wsman session (separate processes)', () => {
 
     const bad = await wsman(['session', 'disconnect', '--id', '1', '--idle-timeout', '7200'], env);
     expect(bad.code).toBe(255);
-    expect(bad.stderr).toMatch(/^wsman session disconnect: .*IdleTimeout/im);
+    expect(bad.stderr).toMatch(/^wsman session disconnect: .*IdleTimeout 7200 s .*MaxIdleTimeout \(3600 s\)/im);
     const good = await wsman(['session', 'disconnect', '--instance-id', String(s!.InstanceId), '--idle-timeout', '900', '--json'], env);
     expect(JSON.parse(good.stdout)[0]).toMatchObject({ State: 'Disconnected', IdleTimeout: 900 });
 
@@ -99,6 +104,19 @@ describe('wsman session (separate processes)', () => {
     expect((await wsman(['session', 'list'], env)).stdout).toBe('');
   }, 60_000);
 
+  it('run --in-disconnected-session takes the session options (-SessionOption IdleTimeout, OutputBufferingMode)', async () => {
+    const env = { WSMAN_STATE_DIR: stateDir() };
+    const r = await wsman(['run', ...conn(), '--in-disconnected-session', '--session-name', 'opts', '--idle-timeout', '900',
+      '--output-buffering-mode', 'drop', '--json', '--', 'sleep 5'], env);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)[0]).toMatchObject({ Name: 'opts', State: 'Disconnected', IdleTimeout: 900, OutputBufferingMode: 'Drop' });
+    const listed = await wsman(['session', 'list', ...conn(), '--name', 'opts', '--json'], { WSMAN_STATE_DIR: stateDir() });
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ IdleTimeout: 900, OutputBufferingMode: 'Drop' });
+    expect((await wsman(['session', 'remove', '--name', 'opts'], env)).code).toBe(0);
+    const alone = await wsman(['run', ...conn(), '--idle-timeout', '900', '--', 'true'], env);
+    expect([alone.code, alone.stderr]).toEqual([255, 'wsman run: --idle-timeout goes with --in-disconnected-session\n']);
+  }, 30_000);
+
   it('usage errors are one line and exit 255', async () => {
     const env = { WSMAN_STATE_DIR: stateDir() };
     const none = await wsman(['session', 'receive', ...conn()], env);
@@ -110,6 +128,9 @@ describe('wsman session (separate processes)', () => {
     const notThere = await wsman(['session', 'receive', ...conn(), '--id', '42'], env);
     expect(notThere.code).toBe(255);
     expect(notThere.stderr).toMatch(/^wsman session receive: no session with Id 42 on http:\/\/\S+\n$/);
+    const noSession = await wsman(['run', '--session', 'nosuch', '--', 'true'], env);
+    expect(noSession.code).toBe(255);
+    expect(noSession.stderr).toBe('wsman run: no session named nosuch among the sessions created from this machine (give connection options to look on a server)\n');
     const badGuid = await wsman(['session', 'list', ...conn(), '--instance-id', 'nope'], env);
     expect(badGuid.code).toBe(255);
     expect(badGuid.stderr).toBe('wsman session list: --instance-id must be a GUID (the session\'s ShellId), not \'nope\'\n');

@@ -51,6 +51,11 @@ export interface DisconnectOptions {
   outputBufferingMode?: OutputBufferingMode;
 }
 
+/** An IdleTimeout over the server's MaxIdleTimeout, said with both values (seconds, as the CLI takes them). */
+function idleTimeoutRange(ms: number, max: number): WsmanUsageError {
+  return new WsmanUsageError(`IdleTimeout ${ms / 1000} s is above the server's MaxIdleTimeout (${Math.floor(max / 1000)} s)`, 'ERR_IDLE_TIMEOUT_RANGE');
+}
+
 /** The repository of sessions of one client. PowerShell: a PowerShell process's PSSessions. */
 export class SessionManager {
   private readonly clients = new Map<string, WsmanClient>();
@@ -142,6 +147,7 @@ export class SessionManager {
       const d = deriveState(r.serverState, held, s.running);
       s.name = r.name;
       if (r.idleTimeout !== undefined) s.idleTimeout = r.idleTimeout;
+      if (r.maxIdleTimeout !== undefined) s.maxIdleTimeout = r.maxIdleTimeout;
       if (r.outputBufferingMode !== undefined) s.outputBufferingMode = r.outputBufferingMode;
       if (d.state === 'Opened') s.markOpened();
       else {
@@ -204,6 +210,10 @@ export class SessionManager {
    */
   async disconnect(session: PSSession, o: DisconnectOptions = {}): Promise<PSSession> {
     this.requireOpened(session, 'Disconnect-PSSession');
+    // The server said its MaxIdleTimeout when the shell was created: a value above it would be
+    // refused with a fault that does not name the limit, so name it here, before asking.
+    const max = session.maxIdleTimeout;
+    if (o.idleTimeout !== undefined && max !== undefined && o.idleTimeout > max) throw idleTimeoutRange(o.idleTimeout, max);
     // Stop asking for output first, then disconnect: the server answers the Receives in flight
     // with what it has (delivered here, not lost on the way), and keeps the rest.
     const stopping: Command[] = [];
@@ -213,10 +223,20 @@ export class SessionManager {
       session.pendingCommands.add(id);
       stopping.push(c);
     }
-    await session.shell.disconnect({
-      ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
-      ...(o.outputBufferingMode ? { bufferMode: o.outputBufferingMode } : {}),
-    });
+    try {
+      await session.shell.disconnect({
+        ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
+        ...(o.outputBufferingMode ? { bufferMode: o.outputBufferingMode } : {}),
+      });
+    } catch (err) {
+      if (o.idleTimeout === undefined || !(err instanceof WsmanFaultError) || err.wsmanCode !== WsmanCode.IdleTimeoutOutOfBounds) throw err;
+      // Windows' fault does not say the limit; the shell's enumeration does.
+      const listed = await enumerateShells(session.client, { now: this.now() }).catch(() => []);
+      const limit = listed.find((r) => r.instanceId === session.instanceId)?.maxIdleTimeout;
+      if (limit === undefined) throw err;
+      session.maxIdleTimeout = limit;
+      throw idleTimeoutRange(o.idleTimeout, limit);
+    }
     await Promise.all(stopping.map((c) => c.exitCode.then(
       () => { session.pendingCommands.delete(c.commandId.toUpperCase()); }, () => undefined)));
     if (o.idleTimeout !== undefined) session.idleTimeout = o.idleTimeout;

@@ -28,6 +28,8 @@ export class PSSession {
   heldElsewhere = false;
   /** IdleTimeout in ms, as last set or reported. */
   idleTimeout: number | undefined;
+  /** The server's MaxIdleTimeout in ms, when it said (Create response, enumeration). */
+  maxIdleTimeout: number | undefined;
   outputBufferingMode: OutputBufferingMode | undefined;
   disconnectedOn: Date | undefined;
   expiresOn: Date | undefined;
@@ -61,6 +63,7 @@ export class PSSession {
     this.client = init.client;
     this.shell = init.shell;
     this.idleTimeout = init.idleTimeout;
+    this.maxIdleTimeout = init.shell.info.maxIdleTimeOut;
     this.outputBufferingMode = init.outputBufferingMode;
   }
 

@@ -32,7 +32,7 @@ export async function createShell(req: WsmanRequest): Promise<Reply> {
   }
   let idle = config.idleTimeoutMs;
   if (s.idleTimeOut !== undefined && s.idleTimeOut > 0) {
-    if (s.idleTimeOut > config.maxIdleTimeoutMs) throw fault(WsmanCode.IdleTimeoutOutOfBounds, 'IdleTimeOut exceeds MaxIdleTimeout');
+    if (s.idleTimeOut > config.maxIdleTimeoutMs) throw fault(WsmanCode.IdleTimeoutOutOfBounds, `IdleTimeOut exceeds MaxIdleTimeout (${config.maxIdleTimeoutMs} ms)`);
     idle = s.idleTimeOut;
   }
   const codepage = option(h, 'WINRS_CODEPAGE')?.value.trim();
