@@ -29,14 +29,14 @@ export function register(program: Command): void {
     });
   cert
     .command('thumbprint')
-    .description('print the SHA-1 thumbprint of a certificate file (PEM, DER or PFX; PFX password from WSMAN_PFX_PASSWORD)')
+    .description('print the SHA-1 thumbprint of a certificate file (PEM, DER or PFX; PFX password from WSMAN_CERT_PASSWORD, as the client commands)')
     .argument('<file>')
     .action(async (file: string) => {
       const bytes = await readFile(file);
       const text = bytes.toString('latin1');
       const thumbprint = text.includes('-----BEGIN') || bytes[0] === 0x30 && !/\.(pfx|p12)$/i.test(file)
         ? certificateThumbprint(text.includes('-----BEGIN') ? text : bytes)
-        : loadPfxCertificate(bytes, process.env.WSMAN_PFX_PASSWORD ?? '', file).thumbprint;
+        : loadPfxCertificate(bytes, process.env.WSMAN_CERT_PASSWORD ?? '', file).thumbprint;
       process.stdout.write(`${thumbprint}\n`);
     });
 }

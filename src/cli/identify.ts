@@ -2,58 +2,34 @@
  * `wsman identify URI [--unauthenticated]`: Test-WSMan. Prints the vendor, product version,
  * protocol version and (when authenticated) the security profiles.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { WsmanClient } from '../client/client.js';
-import type { Endpoint } from '../client/options.js';
-import type { AuthenticationMechanism } from '../transport/auth.js';
-import { promptPassword } from './connection.js';
+import { WsmanUsageError } from '../core/errors.js';
+import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeError, EXIT_ERROR } from './errors.js';
 
-interface IdentifyFlags {
+interface IdentifyFlags extends ConnectionFlags {
   unauthenticated?: boolean;
-  credential?: string;
-  authentication?: AuthenticationMechanism;
-  skipCaCheck?: boolean;
-  skipCnCheck?: boolean;
-  caFile?: string;
-  serverThumbprint?: string;
-  json?: boolean;
-}
-
-/** A URI, or a bare host name (HTTP 5985, as Test-WSMan -ComputerName). */
-function endpointOf(target: string): Endpoint {
-  return /^https?:\/\//i.test(target) ? { connectionUri: target } : { computerName: target };
 }
 
 export function register(program: Command): void {
-  program
+  addConnectionOptions(program
     .command('identify')
     .description('identify a WS-Management endpoint (Test-WSMan)')
-    .argument('<uri>', 'endpoint URI (http://host:5985/wsman) or host name')
-    .option('--unauthenticated', 'send an unauthenticated Identify (the default without --credential)')
-    .option('--credential <user>', 'authenticate as this user (password from WSMAN_PASSWORD or a prompt)')
-    .addOption(new Option('--authentication <mechanism>', 'authentication mechanism')
-      .choices(['default', 'basic', 'negotiate', 'ntlm', 'kerberos', 'credssp']).default('default'))
-    .option('--skip-ca-check', 'do not check the certificate issuer')
-    .option('--skip-cn-check', 'do not check the certificate name')
-    .option('--ca-file <file>', 'trust the CA certificate(s) in this PEM file')
-    .option('--server-thumbprint <hex>', 'trust exactly the server certificate with this SHA-1 thumbprint')
-    .option('--json', 'print JSON')
-    .action(async (target: string, flags: IdentifyFlags) => {
+    .argument('[target]', 'endpoint URI (http://host:5985/wsman) or host name (or --connection-uri / --computer-name)'))
+    .option('--unauthenticated', 'send an unauthenticated Identify (the default without --credential or a certificate)')
+    .action(async (target: string | undefined, flags: IdentifyFlags) => {
       let client: WsmanClient | undefined;
       try {
-        const unauthenticated = flags.unauthenticated === true || flags.credential === undefined;
-        const password = unauthenticated ? undefined : process.env.WSMAN_PASSWORD ?? await promptPassword(`Password for ${flags.credential}: `);
-        client = new WsmanClient({
-          endpoint: endpointOf(target),
-          ...(!unauthenticated && flags.credential !== undefined && password !== undefined ? { credential: { username: flags.credential, password } } : {}),
-          ...(flags.authentication !== undefined ? { authentication: flags.authentication } : {}),
-          ...(flags.skipCaCheck ? { skipCACheck: true } : {}),
-          ...(flags.skipCnCheck ? { skipCNCheck: true } : {}),
-          ...(flags.caFile !== undefined ? { caFile: flags.caFile } : {}),
-          ...(flags.serverThumbprint !== undefined ? { serverThumbprint: flags.serverThumbprint } : {}),
-          operationTimeout: 30_000,
-        });
+        if (target !== undefined && (flags.connectionUri !== undefined || flags.computerName !== undefined)) {
+          throw new WsmanUsageError('give the endpoint once: as TARGET, --connection-uri or --computer-name', 'ERR_BAD_OPTION');
+        }
+        // A bare host name is Test-WSMan -ComputerName: HTTP 5985.
+        const where = target === undefined ? {} : /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? { connectionUri: target } : { computerName: target };
+        const unauthenticated = flags.unauthenticated === true || (flags.credential === undefined && flags.certificateThumbprint === undefined && flags.certificate === undefined);
+        const { targets } = await clientOptionsFrom({ ...flags, ...where, ...(unauthenticated ? { credential: undefined } : {}) });
+        if (targets.length !== 1) throw new WsmanUsageError('identify one endpoint at a time', 'ERR_BAD_OPTION');
+        client = new WsmanClient({ operationTimeout: 30_000, ...targets[0]! });
         const id = await client.identify({ unauthenticated });
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({

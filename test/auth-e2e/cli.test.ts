@@ -6,7 +6,8 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, copyFileSync, writeFileSync } from 'node:fs';
+import forge from 'node-forge';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -104,6 +105,20 @@ describe('certificate authentication by thumbprint with wsman cert new', () => {
   it('wsman cert thumbprint prints the thumbprint wsman cert new printed', async () => {
     const r = await wsman(['cert', 'thumbprint', join(store, `${thumb}.pem`)]);
     expect(r.stdout.trim()).toBe(thumb);
+  });
+
+  it('wsman cert thumbprint reads a PFX with its password from WSMAN_CERT_PASSWORD, the variable the client commands read', async () => {
+    const pem = readFileSync(join(store, `${thumb}.pem`), 'utf8');
+    const block = (label: string): string => /-----BEGIN ([A-Z ]*)-----[\s\S]*?-----END \1-----/g.exec(pem.slice(pem.indexOf(`-----BEGIN ${label}`)))![0];
+    const key = forge.pki.privateKeyFromPem(block(pem.includes('BEGIN RSA PRIVATE KEY') ? 'RSA PRIVATE KEY' : 'PRIVATE KEY'));
+    const cert = forge.pki.certificateFromPem(block('CERTIFICATE'));
+    const p12 = forge.asn1.toDer(forge.pkcs12.toPkcs12Asn1(key, [cert], 'pfx-secret', { algorithm: '3des' })).getBytes();
+    const file = join(store, 'alice.pfx');
+    writeFileSync(file, Buffer.from(p12, 'binary'));
+    const r = await wsman(['cert', 'thumbprint', file], { WSMAN_CERT_PASSWORD: 'pfx-secret' });
+    expect([r.stdout.trim(), r.code]).toEqual([thumb, 0]);
+    const wrong = await wsman(['cert', 'thumbprint', file], { WSMAN_CERT_PASSWORD: 'nope' });
+    expect(wrong.code).not.toBe(0);
   });
 
   it('--certificate-thumbprint from WSMAN_CERT_STORE logs on as the mapped user', async () => {

@@ -143,6 +143,11 @@ describe('wsman identify', () => {
     expect(r.stdout).not.toMatch(/SecurityProfiles/);
     const auth = await wsman(['identify', L.httpUrl, '--credential', 'alice', '--json']);
     expect(JSON.parse(auth.stdout).SecurityProfiles.length).toBeGreaterThan(0);
+    // The shared connection options: the endpoint by --connection-uri, as every connecting command takes it.
+    const byOption = await wsman(['identify', '--connection-uri', L.httpUrl, '--json']);
+    expect(JSON.parse(byOption.stdout).ProductVendor).toBeTruthy();
+    const twice = await wsman(['identify', L.httpUrl, '--connection-uri', L.httpUrl]);
+    expect([twice.code, twice.stderr]).toEqual([255, 'wsman identify: give the endpoint once: as TARGET, --connection-uri or --computer-name\n']);
   });
 });
 
