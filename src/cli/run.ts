@@ -191,6 +191,11 @@ export function register(program: Cli): void {
     .description('run a command on one or more WinRM hosts; exits with the remote exit code')
     .argument('<command>', 'the command (use -- before it)')
     .argument('[args...]', 'its arguments');
+  // `wsman run … ls -la` makes -la an option of ours: say where the remote command's options go.
+  cmd.configureOutput({
+    outputError: (text, write) => write(/unknown option/.test(text) && !process.argv.includes('--')
+      ? `${text.trimEnd()}\n(the remote command and its options go after --: wsman run … -- ls -la)\n` : text),
+  });
   addConnectionOptions(cmd)
     .option('--in-disconnected-session', 'start the command in a new session and disconnect at once (Invoke-Command -InDisconnectedSession); prints the session')
     .option('--session-name <name>', 'with --in-disconnected-session: the new session\'s name')

@@ -104,13 +104,20 @@ export const DEFAULTS = {
 /** The endpoint URL: `http://HOST:5985/wsman` for a computer name, the URI as given otherwise. */
 export function endpointUrl(e: Endpoint): string {
   if ('connectionUri' in e) {
+    const example = 'e.g. http://HOST:5985/wsman or https://HOST:5986/wsman';
+    // `host:5985/wsman` parses as a URL of scheme `host:`: ask for the scheme before parsing.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(e.connectionUri.trim())) {
+      // Never echo what may be a password (`user:pass@host`).
+      const shown = e.connectionUri.trim().replace(/^[^@/]*@/, '…@');
+      throw new WsmanUsageError(`a connection URI starts with http:// or https:// (${example}), not '${shown}'`, 'ERR_BAD_URI');
+    }
     let u: URL;
     try {
-      u = new URL(e.connectionUri);
+      u = new URL(e.connectionUri.trim());
     } catch {
-      throw new WsmanUsageError(`not a valid connection URI: '${e.connectionUri}'`, 'ERR_BAD_URI');
+      throw new WsmanUsageError(`not a valid connection URI: '${e.connectionUri}' (${example})`, 'ERR_BAD_URI');
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WsmanUsageError(`the connection URI must be http:// or https://, not ${u.protocol}`, 'ERR_BAD_URI');
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WsmanUsageError(`the connection URI must be http:// or https:// (${example}), not ${u.protocol}`, 'ERR_BAD_URI');
     // Credentials in a URI would end up in messages and logs: they go in the credential option.
     if (u.username || u.password) throw new WsmanUsageError('put the user name in the credential option, not in the connection URI', 'ERR_BAD_URI');
     if (u.pathname === '' || u.pathname === '/') u.pathname = '/wsman';

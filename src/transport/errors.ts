@@ -1,4 +1,6 @@
 /** Turn what undici and Node throw into our typed errors with stable codes. */
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { WsmanError, WsmanNetworkError, WsmanTimeoutError, WsmanTlsError } from '../core/errors.js';
 
 const NETWORK_CODES: Record<string, [code: string, words: string]> = {
@@ -54,4 +56,31 @@ export function mapTransportError(err: unknown, url: string): unknown {
   }
   if (err instanceof Error && (err.name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR')) return err;
   return new WsmanNetworkError(`cannot talk to ${url}: ${msg}`, { cause: err });
+}
+
+/**
+ * Whether `host:port` completes a TLS handshake: asked once a plain-HTTP request was dropped
+ * without an answer, which is what a TLS port does with one (`http://` to WinRM's 5986).
+ */
+export function speaksTls(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: host.replace(/^\[|\]$/g, ''), port, rejectUnauthorized: false, ...(isIP(host.replace(/^\[|\]$/g, '')) ? {} : { servername: host }) });
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+  });
+}
+
+/** The error for `http://` sent to a port that speaks TLS, when it is that; else `mapped`. */
+export async function httpToTlsPort(mapped: unknown, url: URL): Promise<unknown> {
+  if (url.protocol !== 'http:' || !(mapped instanceof WsmanNetworkError) || mapped.code !== 'ERR_CONNECTION_RESET') return mapped;
+  const port = Number(url.port || 80);
+  if (!(await speaksTls(url.hostname, port))) return mapped;
+  return new WsmanNetworkError(`cannot talk to ${url.href}: port ${port} speaks HTTPS, not HTTP: use https:// (WinRM's HTTP port is 5985, HTTPS 5986)`, { cause: mapped }, 'ERR_HTTPS_PORT');
 }

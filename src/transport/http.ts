@@ -16,7 +16,7 @@ import type { AuthProvider, TransportOptions, TransportRequest, TransportRespons
 import { directConnector, tlsConnectOptions } from './tls.js';
 import { proxiedDispatcher, resolveProxy } from './proxy.js';
 import { offeredText, parseChallenges } from './auth.js';
-import { mapTransportError } from './errors.js';
+import { httpToTlsPort, mapTransportError } from './errors.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
 
 const SOAP_CONTENT_TYPE = 'application/soap+xml;charset=UTF-8';
@@ -175,7 +175,8 @@ export class HttpTransport {
     } catch (err) {
       if (outer?.aborted) throw outer.reason ?? err;
       if (timedOut) throw new WsmanTimeoutError(`${this.url} did not answer within ${req.timeoutMs} ms`, { cause: err });
-      throw mapTransportError(err, this.url);
+      const mapped = mapTransportError(err, this.url);
+      throw this.proxyUri === undefined ? await httpToTlsPort(mapped, this.target) : mapped;
     } finally {
       clearTimeout(timer);
       outer?.removeEventListener('abort', onOuter);

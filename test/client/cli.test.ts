@@ -127,6 +127,12 @@ describe('wsman run', () => {
     }
   });
 
+  it('a remote command\'s option without -- before it: the error says where it goes', async () => {
+    const r = await wsman(['run', '--connection-uri', L.httpUrl, 'ls', '-la']);
+    expect(r.code).toBe(255);
+    expect(r.stderr).toBe("error: unknown option '-la'\n(the remote command and its options go after --: wsman run … -- ls -la)\n");
+  });
+
   it('a missing destination is a usage error', async () => {
     const r = await wsman(['run', '--', 'true']);
     expect(r.code).toBe(255);

@@ -25,6 +25,10 @@ describe('endpoints', () => {
     const withPassword = (() => { try { endpointUrl({ connectionUri: 'http://bob:hunter2@srv/wsman' }); return undefined; } catch (e) { return e as Error; } })();
     expect(withPassword).toBeInstanceOf(WsmanUsageError);
     expect(withPassword?.message).not.toContain('hunter2');
+    // Without a scheme `srv:5985/wsman` would parse as a URL of scheme `srv:`: the error shows the form.
+    expect(() => endpointUrl({ connectionUri: 'srv:5985/wsman' })).toThrow(/starts with http:\/\/ or https:\/\/ \(e\.g\. http:\/\/HOST:5985\/wsman/);
+    expect(() => endpointUrl({ connectionUri: '127.0.0.1:5985/wsman' })).toThrow(/e\.g\. http:\/\/HOST:5985\/wsman/);
+    expect(() => endpointUrl({ connectionUri: 'bob:hunter2@srv:5985/wsman' })).toThrow(/^(?!.*hunter2)/);
     expect(() => endpointUrl({ computerName: 'a b' })).toThrow(WsmanUsageError);
     expect(() => endpointUrl({ computerName: 'srv', port: 70000 })).toThrow(WsmanUsageError);
   });

@@ -39,3 +39,24 @@ describe('mapTransportError', () => {
     expect(wrapped.code).toBe('ERR_HOST_NOT_FOUND');
   });
 });
+
+describe('http:// to a port that speaks HTTPS', () => {
+  it('is named as such (the reverse of "does not speak TLS"), with the fix', async () => {
+    const { startListener } = await import('../server/helpers.js');
+    const { WsmanClient } = await import('../../src/client/client.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const t = await startListener({ httpPort: null, httpsPort: 0, stateDir: mkdtempSync(join(tmpdir(), 'wsman-https-port-')) });
+    const client = new WsmanClient({ endpoint: { connectionUri: t.url.replace('https:', 'http:') }, operationTimeout: 10_000 });
+    try {
+      const err = await client.identify({ unauthenticated: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WsmanNetworkError);
+      expect((err as WsmanNetworkError).code).toBe('ERR_HTTPS_PORT');
+      expect((err as Error).message).toMatch(/speaks HTTPS, not HTTP: use https:\/\//);
+    } finally {
+      await client.close();
+      await t.stop();
+    }
+  }, 30_000);
+});
