@@ -26,13 +26,22 @@ describe('MD4', () => {
   }
 
   it('handles lengths around the 55/56/64-byte padding boundaries', () => {
-    // Cross-check against OpenSSL's legacy MD4 when this Node has it; otherwise check determinism.
+    // Known digests of bytes (i * 7) & 0xff for each length, from an independent implementation:
+    // OpenSSL 3's legacy provider (`openssl dgst -md4 -provider legacy -provider default`).
+    const known: Record<number, string> = {
+      55: '86b300d50df663ca848e96be34a23a92', 56: '0718561ce553a4b455bfa7c072a490f3', 57: 'e18ceccac20295e7d4880b0a604ae4a6',
+      63: '80924e6e736c1c20eb1bc497e984cce1', 64: 'e1ed811e1160fb36e26800df1c2d8696', 65: '7fc02ba696f3b5b0bba5852aa153ed84',
+      119: '0213ce8bdfa3fbea9f90f24c94ea6b82', 120: 'ffa69d9b8773b563bfe3065872ba4aca',
+    };
+    for (const [n, digest] of Object.entries(known)) {
+      const data = new Uint8Array(Number(n)).map((_, i) => (i * 7) & 0xff);
+      expect(hex(md4(data)), `${n} bytes`).toBe(digest);
+    }
+    // And where this Node still has MD4, any length agrees with it.
     const native = (() => { try { createHash('md4'); return true; } catch { return false; } })();
-    for (const n of [55, 56, 57, 63, 64, 65, 119, 120, 1000]) {
-      const data = new Uint8Array(n).map((_, i) => (i * 7) & 0xff);
-      const ours = hex(md4(data));
-      expect(ours).toHaveLength(32);
-      if (native) expect(ours).toBe(createHash('md4').update(data).digest('hex'));
+    if (native) {
+      const data = new Uint8Array(1000).map((_, i) => (i * 7) & 0xff);
+      expect(hex(md4(data))).toBe(createHash('md4').update(data).digest('hex'));
     }
   });
 
