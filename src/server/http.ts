@@ -25,6 +25,12 @@ export interface EndpointOptions {
 }
 
 const SOAP_TYPE = 'application/soap+xml;charset=UTF-8';
+/**
+ * The largest body read from a client that has not authenticated (an Identify marked
+ * `WSMANIDENTIFY: unauthenticated`; Identify requests are well under 4 KB). Larger ones get 413
+ * before a byte of the body is read or parsed, so unauthenticated clients cost next to nothing.
+ */
+export const PRE_AUTH_BODY_LIMIT = 8192;
 const connections = new WeakMap<Socket, ConnectionAuth>();
 
 function connOf(socket: Socket): ConnectionAuth {
@@ -168,9 +174,17 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
         return;
       }
-      const body = await readBody(req, allowed);
+      // Before logon only Identify is answered: a small cap, checked before reading or parsing.
+      const preAuth = user === undefined;
+      const cap = preAuth ? Math.min(allowed, PRE_AUTH_BODY_LIMIT) : allowed;
+      if (preAuth && Number.isFinite(declared) && declared > cap) {
+        reason = 'unauthenticated body over the pre-authentication limit';
+        write(res, 413, Buffer.alloc(0), { Connection: 'close' });
+        return;
+      }
+      const body = await readBody(req, cap);
       if (body === undefined) {
-        reason = 'body over MaxEnvelopeSizekb';
+        reason = preAuth ? 'unauthenticated body over the pre-authentication limit' : 'body over MaxEnvelopeSizekb';
         write(res, 413, Buffer.alloc(0), { Connection: 'close' });
         return;
       }
