@@ -1,0 +1,67 @@
+/**
+ * Leftovers (issue 15): a Create that faults leaves no hidden shell behind, and enumeration
+ * contexts are capped per user, so that one user's flood never evicts another's enumeration.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Action, ResourceURI, WsmanCode } from '../../src/core/index.js';
+import { defaultConfig } from '../../src/server/config.js';
+import { MAX_CONTEXTS_PER_USER } from '../../src/server/handlers/enumerate.js';
+import { startListener, call, faultCode, TestShell, ALICE, BOB, type TestListener } from '../server/helpers.js';
+
+let t: TestListener;
+beforeAll(async () => {
+  const config = defaultConfig();
+  config.configurations[0]!.maxShellsPerUser = 2;
+  t = await startListener({ config });
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+function enumerate(auth: string) {
+  return call(t.url, Action.Enumerate, { kind: 'Enumerate' }, {}, ResourceURI.Shell, auth);
+}
+function pull(context: string, auth: string) {
+  return call(t.url, Action.Pull, { kind: 'Pull', context, maxElements: 10 }, {}, ResourceURI.Shell, auth);
+}
+function contextOf(r: Awaited<ReturnType<typeof enumerate>>): string {
+  if (r.msg.body.kind !== 'EnumerateResponse' || !r.msg.body.context) throw new Error(`no context: ${r.raw.slice(0, 300)}`);
+  return r.msg.body.context;
+}
+
+describe('a failed Create leaves nothing', () => {
+  it('removes the shell of a Create whose answer exceeds the client\'s MaxEnvelopeSize', async () => {
+    // The environment is echoed in the CreateResponse: 10 KB of it cannot fit in 8192 bytes.
+    const environment = { BIG: 'x'.repeat(10_000) };
+    for (let i = 0; i < 3; i++) {
+      const r = await call(t.url, Action.Create, { kind: 'Shell', shell: { inputStreams: ['stdin'], outputStreams: ['stdout'], environment } }, { maxEnvelopeSize: 8192 });
+      expect(faultCode(r.msg)).toBe(WsmanCode.MaxEnvelopeSizeExceeded);
+    }
+    // No hidden shell: none listed, none in the store, and the quota of 2 is intact.
+    const listed = await call(t.url, Action.Enumerate, { kind: 'Enumerate', optimize: true, maxElements: 100 }, {}, ResourceURI.Shell);
+    expect(listed.msg.body.kind === 'EnumerateResponse' && listed.msg.body.items).toEqual([]);
+    expect(t.listener.core.store.ownedBy('alice')).toHaveLength(0);
+    const a = await TestShell.create(t.url);
+    const b = await TestShell.create(t.url);
+    await a.delete();
+    await b.delete();
+  });
+});
+
+describe('enumeration contexts per user', () => {
+  it('keeps bob\'s open enumeration while alice opens more than her cap; alice loses only her own oldest', async () => {
+    const bobs = contextOf(await enumerate(BOB));
+    const first = contextOf(await enumerate(ALICE));
+    let last = first;
+    for (let i = 0; i < MAX_CONTEXTS_PER_USER + 5; i++) last = contextOf(await enumerate(ALICE));
+    const core = t.listener.core;
+    expect([...core.enumerations.values()].filter((e) => e.owner === 'alice')).toHaveLength(MAX_CONTEXTS_PER_USER);
+    // Bob's context survives the flood.
+    const b = await pull(bobs, BOB);
+    expect(b.msg.body.kind).toBe('PullResponse');
+    // Alice's oldest is gone (the fault a Pull on an expired context gets), her newest works.
+    expect(faultCode((await pull(first, ALICE)).msg)).toBe(WsmanCode.InvalidEnumerationContext);
+    expect((await pull(last, ALICE)).msg.body.kind).toBe('PullResponse');
+    core.enumerations.clear();
+  }, 60_000);
+});
