@@ -6,7 +6,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Action, ResourceURI, WsmanCode } from '../../src/core/index.js';
 import { defaultConfig } from '../../src/server/config.js';
 import { MAX_CONTEXTS_PER_USER } from '../../src/server/handlers/enumerate.js';
-import { startListener, call, faultCode, TestShell, ALICE, BOB, type TestListener } from '../server/helpers.js';
+import { dispatch } from '../../src/server/dispatch.js';
+import { startListener, call, envelope, faultCode, TestShell, ALICE, BOB, type TestListener } from '../server/helpers.js';
 
 let t: TestListener;
 beforeAll(async () => {
@@ -45,6 +46,26 @@ describe('a failed Create leaves nothing', () => {
     const b = await TestShell.create(t.url);
     await a.delete();
     await b.delete();
+  });
+
+  it('removes the shell of a Create whose answer never reached the client', async () => {
+    const core = t.listener.core;
+    const user = core.users.get('alice')!;
+    const body = Buffer.from(envelope(Action.Create, { kind: 'Shell', shell: { inputStreams: ['stdin'], outputStreams: ['stdout'] } }));
+    const send = () => dispatch(core, {
+      body, user, clientIp: '127.0.0.1', machine: '127.0.0.1', secure: false, endpoint: t.url, closed: new AbortController().signal,
+    });
+    const lost = await send();
+    expect(lost.kind === 'soap' && lost.status).toBe(200);
+    expect(core.store.ownedBy('alice')).toHaveLength(1);
+    // The connection closed before the answer was written (what http.ts reports through onSent).
+    if (lost.kind === 'soap') lost.onSent?.(false);
+    expect(core.store.ownedBy('alice')).toHaveLength(0);
+    // A delivered answer keeps its shell.
+    const kept = await send();
+    if (kept.kind === 'soap') kept.onSent?.(true);
+    expect(core.store.ownedBy('alice')).toHaveLength(1);
+    core.store.delete(core.store.ownedBy('alice')[0]!.id);
   });
 });
 
