@@ -219,10 +219,8 @@ function decodeHeader(h: Headers, e: XmlElement, unknown: UnknownHeader[]): void
       h.compressionType = text;
       return;
     }
-    if (e.ns === NS.s && e.name === 'NotUnderstood') {
-      (h.notUnderstood ??= []).push(attrCI(e, 'qname') ?? '');
-      return;
-    }
+    // Kept among the unknown headers too (a request carrying one is judged as before).
+    if (e.ns === NS.s && e.name === 'NotUnderstood') (h.notUnderstood ??= []).push(attrCI(e, 'qname') ?? '');
     unknown.push({ ns: e.ns, name: e.name, mustUnderstand: mustUnderstandOf(e), text });
   }
 }
