@@ -138,6 +138,11 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
       return { ...faultOutcome(core, h, WsmanCode.MaxEnvelopeSizeExceeded, inc.machine), action: shortAction(action) };
     }
     const undo = req.note.undo;
+    if (undo && inc.closed.aborted) {
+      // The client went away while this was made: nobody will learn of it.
+      undo();
+      return { kind: 'none', action: shortAction(action) };
+    }
     const onSent = undo
       ? (delivered: boolean): void => {
         if (!delivered) undo();

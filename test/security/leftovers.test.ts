@@ -67,6 +67,18 @@ describe('a failed Create leaves nothing', () => {
     expect(core.store.ownedBy('alice')).toHaveLength(1);
     core.store.delete(core.store.ownedBy('alice')[0]!.id);
   });
+
+  it('removes the shell of a Create whose client went away while it was made', async () => {
+    const core = t.listener.core;
+    const gone = new AbortController();
+    gone.abort();
+    const body = Buffer.from(envelope(Action.Create, { kind: 'Shell', shell: { inputStreams: ['stdin'], outputStreams: ['stdout'] } }));
+    const r = await dispatch(core, {
+      body, user: core.users.get('alice')!, clientIp: '127.0.0.1', machine: '127.0.0.1', secure: false, endpoint: t.url, closed: gone.signal,
+    });
+    expect(r.kind).toBe('none');
+    expect(core.store.ownedBy('alice')).toHaveLength(0);
+  });
 });
 
 describe('enumeration contexts per user', () => {
