@@ -117,6 +117,12 @@ describe('slow clients', () => {
     expect(r.text).toMatch(/^HTTP\/1\.1 408 /);
   }, 5000);
 
+  it('closes a connection that never sends a byte', async () => {
+    const r = await raw(slow.port, []).done;
+    expect(r.closed).toBe(true);
+    expect(r.text).toMatch(/^HTTP\/1\.1 408 /);
+  }, 5000);
+
   it('does not cut a Receive that waits longer than the request timeout for its answer', async () => {
     const shell = await TestShell.create(slow.url);
     const id = await shell.start('sleep 1; echo late');
