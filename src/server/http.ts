@@ -64,6 +64,9 @@ function charsetOf(contentType: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** The client went away, or was cut off (REQUEST_TIMEOUT_MS), before its body was complete. */
+class BodyAborted extends Error {}
+
 /** Read a body up to `limit` bytes; resolves undefined when it is larger (the rest is not read). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -86,10 +89,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       done = true;
       if (!over) resolve(Buffer.concat(parts, size));
     });
-    req.once('error', (err) => (over ? undefined : reject(err)));
+    req.once('error', (err) => (over ? undefined : reject(new BodyAborted(`request body: ${err.message}`))));
     // A client that goes away mid-body: settle, so nothing waits forever.
     req.once('close', () => {
-      if (!done && !over) reject(new Error('request body aborted'));
+      if (!done && !over) reject(new BodyAborted('request body aborted'));
     });
   });
 }
@@ -282,6 +285,12 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         }
       }
     } catch (err) {
+      if (err instanceof BodyAborted) {
+        // A client gone mid-body, or a slow body cut off with 408: its doing, not ours.
+        core.log.log('info', 'request', { client, user: user?.name, status: res.statusCode, reason: 'body incomplete (client gone or too slow)' });
+        res.destroy();
+        return;
+      }
       reason = `internal error: ${(err as Error)?.message ?? 'unknown'}`;
       core.log.log('error', 'request failed', { client, error: (err as Error)?.message });
       if (!res.headersSent) write(res, 500, Buffer.alloc(0), { Connection: 'close' });

@@ -89,8 +89,9 @@ describe('unauthenticated body cap', () => {
 
 describe('slow clients', () => {
   let slow: TestListener;
+  const slowLines: string[] = [];
   beforeAll(async () => {
-    slow = await startListener({ headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckMs: 50 });
+    slow = await startListener({ headersTimeoutMs: 300, requestTimeoutMs: 600, timeoutCheckMs: 50, logger: createLogger('info', (l) => slowLines.push(l)) });
   });
   afterAll(async () => {
     await slow.stop();
@@ -106,6 +107,10 @@ describe('slow clients', () => {
     clearInterval(drip);
     expect(r.closed).toBe(true);
     expect(r.text).toMatch(/^HTTP\/1\.1 408 /);
+    // Logged as the client's doing, not as an internal error.
+    await new Promise((res) => setTimeout(res, 50));
+    expect(slowLines.some((l) => l.includes('body incomplete'))).toBe(true);
+    expect(slowLines.some((l) => l.includes('"error"'))).toBe(false);
   }, 5000);
 
   it('cuts off headers that never finish with 408', async () => {
