@@ -14,6 +14,7 @@ import { invokeCommand, invokeOnComputers, type FanOutResult } from '../client/i
 import type { RunOptions } from '../client/shell.js';
 import { ROBUST_RETRY } from '../client/receive.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
+import { EXIT_STDOUT_CLOSED, onStdoutClosed, stdoutClosed, writeStdout } from './stdout.js';
 import { runInDisconnectedSession, runInSession } from './session.js';
 import { describeError, describeFor, exitStatus, EXIT_ERROR } from './errors.js';
 
@@ -38,17 +39,22 @@ function robust(computer?: string): RunOptions {
   };
 }
 
-/** Abort on Ctrl-C (the command is then terminated and the shell deleted); a second Ctrl-C exits at once. */
+/**
+ * Abort on Ctrl-C (the command is then terminated and the shell deleted); a second Ctrl-C exits at
+ * once. Stdout closing under us (`| head`) aborts the same way, as ssh does on SIGPIPE.
+ */
 function interruptible(): { signal: AbortSignal; dispose: () => void } {
   const ac = new AbortController();
   let count = 0;
+  const abort = (): void => ac.abort(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
   const onSigint = (): void => {
     count++;
-    if (count === 1) ac.abort(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
+    if (count === 1) abort();
     else process.exit(130);
   };
   process.on('SIGINT', onSigint);
-  return { signal: ac.signal, dispose: () => process.off('SIGINT', onSigint) };
+  const unwatch = onStdoutClosed(abort);
+  return { signal: ac.signal, dispose: () => { process.off('SIGINT', onSigint); unwatch(); } };
 }
 
 /** Splits chunks into lines per (computer, stream) and writes them prefixed. */
@@ -91,18 +97,20 @@ async function runOne(flags: ConnectionFlags, command: string, args: string[]): 
     const res = await invokeCommand(client, {
       command, args, signal, shell: { resourceUri }, run: robust(client.computerName),
       ...(stdin ? { stdin } : {}),
-      ...(flags.json ? {} : { onData: (s: 'stdout' | 'stderr', c: Buffer) => { (s === 'stdout' ? process.stdout : process.stderr).write(c); } }),
+      ...(flags.json ? {} : { onData: (s: 'stdout' | 'stderr', c: Buffer) => { if (s === 'stdout') writeStdout(c); else process.stderr.write(c); } }),
     });
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ ComputerName: client.computerName, ExitCode: res.exitCode, Stdout: res.stdout.toString('utf8'), Stderr: res.stderr.toString('utf8') })}\n`);
+      writeStdout(`${JSON.stringify({ ComputerName: client.computerName, ExitCode: res.exitCode, Stdout: res.stdout.toString('utf8'), Stderr: res.stderr.toString('utf8') })}\n`);
     }
-    return exitStatus(res.exitCode);
+    return stdoutClosed() ? EXIT_STDOUT_CLOSED : exitStatus(res.exitCode);
   } catch (err) {
+    // Nobody reads our output any more: the remote command was terminated and its shell deleted; say nothing.
+    if (stdoutClosed()) return EXIT_STDOUT_CLOSED;
     if (signal.aborted) {
       process.stderr.write('wsman run: interrupted; the remote command was terminated\n');
       return 130;
     }
-    if (flags.json) process.stdout.write(`${JSON.stringify({ ComputerName: client.computerName, Error: describeError(err), Code: (err as WsmanError).code })}\n`);
+    if (flags.json) writeStdout(`${JSON.stringify({ ComputerName: client.computerName, Error: describeError(err), Code: (err as WsmanError).code })}\n`);
     else process.stderr.write(`wsman run: ${client.computerName}: ${describeError(err)}\n`);
     return EXIT_ERROR;
   } finally {
@@ -120,7 +128,8 @@ async function runMany(flags: ConnectionFlags, command: string, args: string[]):
   const drawProgress = (): void => { if (tty && progress) process.stderr.write(progress); };
   const out = (stream: 'stdout' | 'stderr', text: string): void => {
     clearProgress();
-    (stream === 'stdout' ? process.stdout : process.stderr).write(text);
+    if (stream === 'stdout') writeStdout(text);
+    else process.stderr.write(text);
     drawProgress();
   };
   const prefixer = new LinePrefixer(out);
@@ -166,10 +175,11 @@ async function runMany(flags: ConnectionFlags, command: string, args: string[]):
   }
   clearProgress();
   progress = '';
+  if (stdoutClosed()) return EXIT_STDOUT_CLOSED;
   if (flags.json) {
     for (const r of results) {
       const c = collected.get(r.computerName);
-      process.stdout.write(`${JSON.stringify({
+      writeStdout(`${JSON.stringify({
         ComputerName: r.computerName,
         ...(r.exitCode !== undefined ? { ExitCode: r.exitCode } : {}),
         Stdout: Buffer.concat(c?.stdout ?? []).toString('utf8'),

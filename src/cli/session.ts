@@ -20,6 +20,7 @@ import { isConnectionLost } from '../client/receive.js';
 import { sessionTable, jobTable } from '../client/sessions/format.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeError, describeFor, exitStatus, EXIT_ERROR } from './errors.js';
+import { EXIT_STDOUT_CLOSED, onStdoutClosed, stdoutClosed, writeStdout } from './stdout.js';
 
 export interface SessionFlags extends ConnectionFlags {
   name?: string;
@@ -171,6 +172,7 @@ async function cmdConnect(ctx: LocalSessions, flags: SessionFlags): Promise<numb
   return 0;
 }
 
+/** `onFirst` on Ctrl-C or when stdout's reader goes away (`| head`); a second Ctrl-C exits at once. */
 function interruptible(onFirst: () => void): () => void {
   let count = 0;
   const h = (): void => {
@@ -179,7 +181,14 @@ function interruptible(onFirst: () => void): () => void {
     else process.exit(130);
   };
   process.on('SIGINT', h);
-  return () => process.off('SIGINT', h);
+  const unwatch = onStdoutClosed(() => {
+    count++;
+    if (count === 1) onFirst();
+  });
+  return () => {
+    process.off('SIGINT', h);
+    unwatch();
+  };
 }
 
 async function cmdReceive(ctx: LocalSessions, flags: SessionFlags): Promise<number> {
@@ -209,12 +218,14 @@ async function cmdReceive(ctx: LocalSessions, flags: SessionFlags): Promise<numb
     void ctx.mgr.disconnect(s).catch(() => undefined);
   });
   try {
-    const r = await ctx.mgr.receive(s, { onData: (st, c) => { (st === 'stderr' ? process.stderr : process.stdout).write(c); } });
+    const r = await ctx.mgr.receive(s, { onData: (st, c) => { if (st === 'stderr') process.stderr.write(c); else writeStdout(c); } });
     await ctx.leave(s);
     return exitStatus(r.exitCode);
   } catch (err) {
     if (interrupted) {
       await until(() => s.state !== 'Opened');
+      // Stdout closed (`| head`): disconnected as on Ctrl-C, quietly; the commands keep running.
+      if (stdoutClosed()) return EXIT_STDOUT_CLOSED;
       process.stderr.write(`wsman session receive: interrupted; session ${s.name} is Disconnected and its commands keep running\n`);
       return 130;
     }
@@ -293,7 +304,10 @@ export async function runInSession(flags: ConnectionFlags, name: string, command
         });
       }
       const drain = async (st: 'stdout' | 'stderr'): Promise<void> => {
-        for await (const c of cmd[st]) (st === 'stdout' ? process.stdout : process.stderr).write(c as Buffer);
+        for await (const c of cmd[st]) {
+          if (st === 'stdout') writeStdout(c as Buffer);
+          else process.stderr.write(c as Buffer);
+        }
       };
       const [, , code] = await Promise.all([drain('stdout'), drain('stderr'), cmd.exitCode]);
       await ctx.leave(s);
@@ -301,6 +315,7 @@ export async function runInSession(flags: ConnectionFlags, name: string, command
     } catch (err) {
       if (interrupted) {
         await until(() => s.state !== 'Opened');
+        if (stdoutClosed()) return EXIT_STDOUT_CLOSED;
         process.stderr.write(`wsman run: interrupted; session ${s.name} is Disconnected and the command keeps running (wsman session receive --name ${s.name})\n`);
         return 130;
       }

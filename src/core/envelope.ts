@@ -66,6 +66,22 @@ export interface Headers {
   /** `rsp:CompressionType` on shell Create (e.g. `xpress`). */
   compressionType?: string;
   unknown?: UnknownHeader[];
+  /** `s:NotUnderstood` headers of a MustUnderstand fault: each `qname` as written (prefix:name). */
+  notUnderstood?: string[];
+  /** Lenient decoding only (`wsman decode`): headers whose value was invalid, kept as sent. */
+  invalid?: InvalidHeader[];
+}
+
+/** A header value a lenient decode kept instead of failing: `field` is the Headers key it would fill. */
+export interface InvalidHeader {
+  field: string;
+  text: string;
+  reason: string;
+}
+
+/** How to decode: `lenient` records invalid header values in `invalid` instead of throwing. */
+export interface DecodeOptions {
+  lenient?: boolean;
 }
 
 /** A decoded envelope: headers plus the first Body child (undefined when the Body is empty). */
@@ -122,36 +138,54 @@ function decodeInt(e: XmlElement, what: string): number {
 }
 
 /** Decode the headers of an already parsed envelope root. */
-export function decodeHeaders(root: XmlElement): Headers {
+export function decodeHeaders(root: XmlElement, opts: DecodeOptions = {}): Headers {
   const h: Headers = {};
   const header = child(root, NS.s, 'Header');
   if (!header) return h;
   const unknown: UnknownHeader[] = [];
   for (const e of header.children) {
+    if (!opts.lenient) {
+      decodeHeader(h, e, unknown);
+      continue;
+    }
+    try {
+      decodeHeader(h, e, unknown);
+    } catch (err) {
+      if (!(err instanceof WsmanProtocolError)) throw err;
+      const field = e.name === 'SelectorSet' ? 'selectors' : e.name.charAt(0).toLowerCase() + e.name.slice(1).replace(/ID$/, 'Id');
+      (h.invalid ??= []).push({ field, text: e.text.trim().slice(0, 200), reason: err.message });
+    }
+  }
+  if (unknown.length) h.unknown = unknown;
+  return h;
+}
+
+function decodeHeader(h: Headers, e: XmlElement, unknown: UnknownHeader[]): void {
+  {
     const text = e.text.trim();
     if (e.ns === NS.a) {
       switch (e.name) {
-        case 'To': h.to = text; continue;
-        case 'Action': h.action = text; continue;
-        case 'MessageID': h.messageId = text; continue;
-        case 'RelatesTo': h.relatesTo = text; continue;
-        case 'ReplyTo': h.replyTo = child(e, NS.a, 'Address')?.text.trim() ?? ''; continue;
+        case 'To': h.to = text; return;
+        case 'Action': h.action = text; return;
+        case 'MessageID': h.messageId = text; return;
+        case 'RelatesTo': h.relatesTo = text; return;
+        case 'ReplyTo': h.replyTo = child(e, NS.a, 'Address')?.text.trim() ?? ''; return;
       }
     } else if (e.ns === NS.w) {
       switch (e.name) {
-        case 'ResourceURI': h.resourceUri = text; continue;
-        case 'MaxEnvelopeSize': h.maxEnvelopeSize = decodeInt(e, 'MaxEnvelopeSize'); continue;
+        case 'ResourceURI': h.resourceUri = text; return;
+        case 'MaxEnvelopeSize': h.maxEnvelopeSize = decodeInt(e, 'MaxEnvelopeSize'); return;
         case 'OperationTimeout': {
           const ms = parseDuration(text);
           if (ms === undefined || ms < 0) throw badHeader(`OperationTimeout is not a valid duration: '${text.slice(0, 40)}'`);
           h.operationTimeout = ms;
-          continue;
+          return;
         }
         case 'Locale':
           h.locale = attr(e, 'lang', NS.xml) ?? '';
           if (mustUnderstandOf(e)) h.localeMustUnderstand = true;
-          continue;
-        case 'SelectorSet': h.selectors = decodeSelectorSet(e); continue;
+          return;
+        case 'SelectorSet': h.selectors = decodeSelectorSet(e); return;
         case 'OptionSet':
           h.options = childrenOf(e, NS.w, 'Option').map((o) => {
             const opt: WsmanOption = { name: attrCI(o, 'Name') ?? '', value: o.text };
@@ -162,37 +196,37 @@ export function decodeHeaders(root: XmlElement): Headers {
             return opt;
           });
           if (mustUnderstandOf(e)) h.optionSetMustUnderstand = true;
-          continue;
+          return;
       }
     } else if (e.ns === NS.p) {
       switch (e.name) {
         case 'DataLocale':
           h.dataLocale = attr(e, 'lang', NS.xml) ?? '';
           if (mustUnderstandOf(e)) h.dataLocaleMustUnderstand = true;
-          continue;
-        case 'SessionId': h.sessionId = text; continue;
+          return;
+        case 'SessionId': h.sessionId = text; return;
         case 'OperationID':
           h.operationId = text;
           if (mustUnderstandOf(e)) h.operationIdMustUnderstand = true;
-          continue;
+          return;
         case 'SequenceId':
         case 'SequenceID':
           h.sequenceId = decodeInt(e, 'SequenceId');
-          continue;
-        case 'ActivityId': h.activityId = text; continue;
+          return;
+        case 'ActivityId': h.activityId = text; return;
       }
     } else if (e.ns === NS.rsp && e.name === 'CompressionType') {
       h.compressionType = text;
-      continue;
+      return;
     }
+    // Kept among the unknown headers too (a request carrying one is judged as before).
+    if (e.ns === NS.s && e.name === 'NotUnderstood') (h.notUnderstood ??= []).push(attrCI(e, 'qname') ?? '');
     unknown.push({ ns: e.ns, name: e.name, mustUnderstand: mustUnderstandOf(e), text });
   }
-  if (unknown.length) h.unknown = unknown;
-  return h;
 }
 
 /** Parse envelope text (or bytes) into headers and body elements. Throws WsmanProtocolError. */
-export function parseEnvelope(input: string | Uint8Array, limits?: Partial<XmlLimits>, charset?: string): RawEnvelope {
+export function parseEnvelope(input: string | Uint8Array, limits?: Partial<XmlLimits>, charset?: string, opts?: DecodeOptions): RawEnvelope {
   const root = parseXml(input, limits, charset);
   if (!isEl(root, NS.s, 'Envelope')) {
     const soap11 = root.name === 'Envelope' && root.ns === 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -200,7 +234,7 @@ export function parseEnvelope(input: string | Uint8Array, limits?: Partial<XmlLi
       soap11 ? 'SOAP 1.1 envelopes are not WS-Management; SOAP 1.2 is required' : `the root element is {${root.ns}}${root.name}, not a SOAP 1.2 Envelope`,
       { wsmanCode: WsmanCode.SchemaValidationError });
   }
-  const headers = decodeHeaders(root);
+  const headers = decodeHeaders(root, opts);
   const bodyEl = child(root, NS.s, 'Body');
   if (!bodyEl) throw new WsmanProtocolError('ERR_NO_BODY', 'the envelope has no Body', { wsmanCode: WsmanCode.SchemaValidationError });
   return { headers, body: bodyEl.children[0], bodyElements: bodyEl.children };

@@ -51,7 +51,13 @@ export function toJson(value: unknown): Json {
   return String(value);
 }
 
-/** `{ action, headers, body }` with the body's kind and fields. */
+/**
+ * `{ action, headers, body }` with the body's kind and fields. A header a lenient decode found
+ * invalid appears under its own name as `{ invalid: "<text as sent>", reason }`.
+ */
 export function messageToJson(m: Message): Json {
-  return { action: m.headers.action ?? null, headers: toJson(m.headers), body: toJson(m.body) };
+  const { invalid, ...rest } = m.headers;
+  const headers = toJson(rest) as { [k: string]: Json };
+  for (const i of invalid ?? []) headers[i.field] = { invalid: i.text, reason: i.reason };
+  return { action: m.headers.action ?? null, headers, body: toJson(m.body) };
 }

@@ -29,8 +29,11 @@ export interface WsmanRequest {
   /** Aborted when the client's connection closes. */
   closed: AbortSignal;
   core: ListenerCore;
-  /** Fields for the request's log line (ShellId…). */
-  note: { shellId?: string; commandId?: string };
+  /**
+   * Fields for the request's log line (ShellId…), and `undo`: what a handler that created
+   * something (Create) leaves to remove it when its answer faults or never reaches the client.
+   */
+  note: { shellId?: string; commandId?: string; undo?: () => void };
 }
 
 export type Reply =

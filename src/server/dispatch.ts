@@ -134,13 +134,27 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
     const rh = responseHeaders(h, reply.action, `uuid:${core.newId()}`);
     const xml = reply.body.kind === 'ReceiveResponse' ? receiveEnvelopeXml(rh, reply.body) : encodeMessage({ headers: rh, body: reply.body }, 'response');
     if (Buffer.byteLength(xml) > envelopeLimit(req)) {
+      req.note.undo?.();
       return { ...faultOutcome(core, h, WsmanCode.MaxEnvelopeSizeExceeded, inc.machine), action: shortAction(action) };
     }
+    const undo = req.note.undo;
+    if (undo && inc.closed.aborted) {
+      // The client went away while this was made: nobody will learn of it.
+      undo();
+      return { kind: 'none', action: shortAction(action) };
+    }
+    const onSent = undo
+      ? (delivered: boolean): void => {
+        if (!delivered) undo();
+        reply.onSent?.(delivered);
+      }
+      : reply.onSent;
     return {
       kind: 'soap', status: 200, xml, action: shortAction(action),
-      ...(req.note.shellId ? { shellId: req.note.shellId } : {}), ...(reply.onSent ? { onSent: reply.onSent } : {}),
+      ...(req.note.shellId ? { shellId: req.note.shellId } : {}), ...(onSent ? { onSent } : {}),
     };
   } catch (err) {
+    req.note.undo?.();
     const base = { action: shortAction(action), ...(req.note.shellId ? { shellId: req.note.shellId } : {}) };
     if (err instanceof ClientGone) return { kind: 'none', ...base };
     if (err instanceof WsmanProtocolError) {

@@ -25,6 +25,12 @@ export interface EndpointOptions {
 }
 
 const SOAP_TYPE = 'application/soap+xml;charset=UTF-8';
+/**
+ * The largest body read from a client that has not authenticated (an Identify marked
+ * `WSMANIDENTIFY: unauthenticated`; Identify requests are well under 4 KB). Larger ones get 413
+ * before a byte of the body is read or parsed, so unauthenticated clients cost next to nothing.
+ */
+export const PRE_AUTH_BODY_LIMIT = 8192;
 const connections = new WeakMap<Socket, ConnectionAuth>();
 
 function connOf(socket: Socket): ConnectionAuth {
@@ -58,6 +64,9 @@ function charsetOf(contentType: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** The client went away, or was cut off (REQUEST_TIMEOUT_MS), before its body was complete. */
+class BodyAborted extends Error {}
+
 /** Read a body up to `limit` bytes; resolves undefined when it is larger (the rest is not read). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -80,10 +89,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       done = true;
       if (!over) resolve(Buffer.concat(parts, size));
     });
-    req.once('error', (err) => (over ? undefined : reject(err)));
+    req.once('error', (err) => (over ? undefined : reject(new BodyAborted(`request body: ${err.message}`))));
     // A client that goes away mid-body: settle, so nothing waits forever.
     req.once('close', () => {
-      if (!done && !over) reject(new Error('request body aborted'));
+      if (!done && !over) reject(new BodyAborted('request body aborted'));
     });
   });
 }
@@ -168,9 +177,17 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
         return;
       }
-      const body = await readBody(req, allowed);
+      // Before logon only Identify is answered: a small cap, checked before reading or parsing.
+      const preAuth = user === undefined;
+      const cap = preAuth ? Math.min(allowed, PRE_AUTH_BODY_LIMIT) : allowed;
+      if (preAuth && Number.isFinite(declared) && declared > cap) {
+        reason = 'unauthenticated body over the pre-authentication limit';
+        write(res, 413, Buffer.alloc(0), { Connection: 'close' });
+        return;
+      }
+      const body = await readBody(req, cap);
       if (body === undefined) {
-        reason = 'body over MaxEnvelopeSizekb';
+        reason = preAuth ? 'unauthenticated body over the pre-authentication limit' : 'body over MaxEnvelopeSizekb';
         write(res, 413, Buffer.alloc(0), { Connection: 'close' });
         return;
       }
@@ -268,6 +285,12 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         }
       }
     } catch (err) {
+      if (err instanceof BodyAborted) {
+        // A client gone mid-body, or a slow body cut off with 408: its doing, not ours.
+        core.log.log('info', 'request', { client, user: user?.name, status: res.statusCode, reason: 'body incomplete (client gone or too slow)' });
+        res.destroy();
+        return;
+      }
       reason = `internal error: ${(err as Error)?.message ?? 'unknown'}`;
       core.log.log('error', 'request failed', { client, error: (err as Error)?.message });
       if (!res.headersSent) write(res, 500, Buffer.alloc(0), { Connection: 'close' });

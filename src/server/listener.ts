@@ -15,7 +15,7 @@ import type { UserStore } from './users.js';
 import { BasicAuthenticator, negotiateAuthenticator, type Authenticator } from './auth.js';
 import { createLogger, type Logger } from './log.js';
 import { createHandler } from './http.js';
-import { stateDirCertificate, type TlsMaterial } from './tls.js';
+import { stateDirCertificate, TLS_POLICY, type TlsMaterial } from './tls.js';
 import { CertificateAuthenticator, type CertMapping } from './certauth.js';
 import { FailureThrottle } from './auth-throttle.js';
 
@@ -48,7 +48,24 @@ export interface ListenerOptions {
   hiddenEnv?: string[];
   /** Start commands from a pool of prepared shells (default true); see ListenerCore. */
   processPool?: boolean;
+  /**
+   * How long a client may take to send a request's headers, and its whole request (headers and
+   * body), in ms; defaults HEADERS_TIMEOUT_MS and REQUEST_TIMEOUT_MS. Neither bounds the answer:
+   * a Receive waiting up to its OperationTimeout has already been read whole.
+   */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** How often those two are checked (Node's connectionsCheckingInterval; default 1 s). */
+  timeoutCheckMs?: number;
 }
+
+/** Slow headers (slowloris): 408 and close after this long. */
+export const HEADERS_TIMEOUT_MS = 30_000;
+/**
+ * A whole request body must arrive within this long: MaxEnvelopeSize (500 KB) at 4 KB/s. Node
+ * stops this clock once the request is read, so it never cuts a long Receive's answer.
+ */
+export const REQUEST_TIMEOUT_MS = 120_000;
 
 export interface ListeningEndpoint {
   url: string;
@@ -111,10 +128,10 @@ export class WsmanListener {
 
   private async listen(server: Server, port: number, host: string): Promise<number> {
     server.keepAliveTimeout = 120_000;
-    server.headersTimeout = 125_000;
-    server.requestTimeout = 0;
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Slow headers or a slow body (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS): 408, as Node would.
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       else socket.destroy();
     });
     await new Promise<void>((resolve, reject) => {
@@ -135,13 +152,15 @@ export class WsmanListener {
     const host = this.opts.host ?? '127.0.0.1';
     try {
       if (this.opts.httpPort !== null) {
-        const server = createHttpServer(createHandler(this.core, { secure: false, path: this.path, ...this.handlerExtras() }));
+        const server = createHttpServer(this.serverTimeouts(), createHandler(this.core, { secure: false, path: this.path, ...this.handlerExtras() }));
         const port = await this.listen(server, this.opts.httpPort ?? 5985, host);
         this.endpoints.push({ url: `http://${urlHost(host)}:${port}${this.path}`, port, secure: false });
       }
       if (this.opts.httpsPort !== null) {
         const tls = this.opts.tls ?? stateDirCertificate(this.opts.stateDir ?? defaultStateDir());
         const server = createHttpsServer({
+          ...this.serverTimeouts(),
+          ...TLS_POLICY,
           ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}),
           ...(tls.pfx ? { pfx: tls.pfx } : {}), ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
           // Certificate authentication: ask for a client certificate, but let the mapping decide.
@@ -155,6 +174,16 @@ export class WsmanListener {
       throw err;
     }
     return this.endpoints;
+  }
+
+  /** Slow headers and slow bodies are cut off (408); see HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS. */
+  private serverTimeouts(): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+    const requestTimeout = this.opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    return {
+      requestTimeout,
+      headersTimeout: Math.min(this.opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout),
+      connectionsCheckingInterval: this.opts.timeoutCheckMs ?? 1000,
+    };
   }
 
   private handlerExtras(): { throttle?: FailureThrottle } {

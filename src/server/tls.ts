@@ -11,6 +11,24 @@ import type Forge from 'node-forge';
 import { nodeForge } from '../util/forge.js';
 import { WsmanUsageError } from '../core/errors.js';
 
+/**
+ * What the HTTPS endpoint offers (Mozilla's "intermediate" profile): TLS 1.3, and on TLS 1.2 only
+ * forward-secret AEAD suites (ECDHE with AES-GCM or ChaCha20-Poly1305). No static-RSA key
+ * exchange, no CBC, no SHA-1 MACs; TLS 1.0 and 1.1 are refused. Windows clients from 2012 R2 on
+ * offer ECDHE-GCM suites. Like `Set-TlsCipherSuite`/`Disable-TlsCipherSuite` on the listener host.
+ */
+export const TLS_POLICY = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  ecdhCurve: 'X25519:prime256v1:secp384r1',
+  honorCipherOrder: false,
+} as const;
+
 export interface TlsMaterial {
   cert?: string | Buffer;
   key?: string | Buffer;

@@ -59,6 +59,9 @@ export function loadClientCertificate(c: ClientCertificate): { cert: string; key
 /** Node connect options for the handshake itself (verification happens in verifyPeer). */
 export function tlsConnectOptions(tls: TlsOptions | undefined): ConnectionOptions {
   const opts: ConnectionOptions = {
+    // Never below TLS 1.2 whatever node's --tls-min-v1.0 says; node's default suites prefer
+    // ECDHE-GCM, which Windows offers from 2012 R2 on (older hosts may still pick a CBC suite).
+    minVersion: 'TLSv1.2',
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
   };

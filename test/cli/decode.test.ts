@@ -123,4 +123,55 @@ describe('wsman decode', () => {
     expect(a!.body.kind).toBe('Receive');
     expect(b!.body).toMatchObject({ kind: 'ReceiveResponse', streams: [{ data: { text: 'out \r\n' } }, {}, {}, {}] });
   });
+
+  it('decodes every file even when some fail: one stderr line per failure, the others on stdout, exit 2 at the end', { timeout: 20_000 }, async () => {
+    const bad1 = file('bad1.xml', '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>');
+    const good1 = file('good1.xml', shellCreate.response!);
+    const bad2 = path.join(dir, 'missing.xml');
+    const good2 = file('good2.xml', receive.response!);
+    const r = await wsman(['decode', bad1, good1, bad2, good2]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stdout).map((l) => (JSON.parse(l) as { file: string }).file)).toEqual([good1, good2]);
+    const err = lines(r.stderr);
+    expect(err).toHaveLength(2);
+    expect(err[0]).toContain('bad1.xml');
+    expect(err[1]).toContain('missing.xml');
+  });
+
+  it('decodes an OperationTimeout of PT-1S as it was on the wire, marked invalid (recorded from a real client)', { timeout: 20_000 }, async () => {
+    const ex = pypsrp('test_psrp_is_alive_other_wsman_error.yml', 3);
+    expect(ex.request).toContain('<wsman:OperationTimeout>PT-1S</wsman:OperationTimeout>');
+    const r = await wsman(['decode', file('pt-1s.xml', ex.request)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(lines(r.stdout)[0]!) as { action: string; headers: Record<string, unknown> };
+    expect(out.action).toBe('http://schemas.xmlsoap.org/ws/2004/09/transfer/Get');
+    expect(out.headers.operationTimeout).toMatchObject({ invalid: 'PT-1S' });
+    expect(out.headers).toMatchObject({ maxEnvelopeSize: 512000, selectors: { ShellId: 'AD18BFC8-67B1-45FC-998A-632796CDF812' } });
+  });
+
+  it('keeps the HTTP status of a captured response, and s:NotUnderstood\'s qname', { timeout: 20_000 }, async () => {
+    const fault = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Header>' +
+      '<s:NotUnderstood qname="w:Frob" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"/><a:Action>http://schemas.xmlsoap.org/ws/2004/08/addressing/fault</a:Action></s:Header>' +
+      '<s:Body><s:Fault><s:Code><s:Value>s:MustUnderstand</s:Value></s:Code><s:Reason><s:Text xml:lang="en-US">not understood</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>';
+    const msg = `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(fault)}\r\n\r\n${fault}`;
+    const r = await wsman(['decode', file('mu.http', msg)]);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(lines(r.stdout)[0]!) as { http: unknown; headers: Record<string, unknown>; body: { kind: string } };
+    expect(out.http).toEqual({ status: 500, reason: 'Internal Server Error', contentType: 'application/soap+xml;charset=UTF-8' });
+    expect(out.headers.notUnderstood).toEqual(['w:Frob']);
+    expect(out.body.kind).toBe('Fault');
+  });
+
+  it('reports a non-XML body (a text/plain 401) as what it is, and an empty 401 as having no body', { timeout: 20_000 }, async () => {
+    const plain = file('401.http', 'HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nWWW-Authenticate: Basic realm="x"\r\nContent-Length: 18\r\n\r\nAccess is denied.\n');
+    const empty = file('401-empty.http', 'HTTP/1.1 401 \r\nWWW-Authenticate: Negotiate\r\nContent-Length: 0\r\n\r\n');
+    const r = await wsman(['decode', plain, empty]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [a, b] = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(a).toMatchObject({ http: { status: 401, reason: 'Unauthorized', contentType: 'text/plain' }, body: { kind: 'NotXml', contentType: 'text/plain', text: 'Access is denied.\n' } });
+    expect(b).toMatchObject({ http: { status: 401 }, body: { kind: 'NoBody' } });
+  });
 });
+

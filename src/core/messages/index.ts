@@ -5,7 +5,7 @@
  */
 import { NS } from '../namespaces.js';
 import { type XmlElement, type XNode, type XmlLimits, isEl } from '../xml.js';
-import { type Headers, type RawEnvelope, parseEnvelope, encodeEnvelope } from '../envelope.js';
+import { type Headers, type RawEnvelope, type DecodeOptions, parseEnvelope, encodeEnvelope } from '../envelope.js';
 import { type IdentifyBody, type IdentifyResponseBody, isIdentifyNs, encodeIdentify, decodeIdentifyResponse, encodeIdentifyResponse } from './identify.js';
 import { type ShellBody, type CommandLineBody, type CommandResponseBody, decodeShell, encodeShell, decodeCommandLine, encodeCommandLine, decodeCommandResponse, encodeCommandResponse } from './shell.js';
 import { type SendBody, type ReceiveBody, type ReceiveResponseBody, type SignalBody, decodeSend, encodeSend, decodeReceive, encodeReceive, decodeReceiveResponse, encodeReceiveResponse, decodeSignal, encodeSignal } from './receive.js';
@@ -143,8 +143,8 @@ export interface Message<B extends Body = Body> {
 }
 
 /** Parse and decode an envelope. Throws WsmanProtocolError on any bad input. */
-export function decodeMessage(input: string | Uint8Array, limits?: Partial<XmlLimits>, charset?: string): Message {
-  const raw: RawEnvelope = parseEnvelope(input, limits, charset);
+export function decodeMessage(input: string | Uint8Array, limits?: Partial<XmlLimits>, charset?: string, opts?: DecodeOptions): Message {
+  const raw: RawEnvelope = parseEnvelope(input, limits, charset, opts);
   return { headers: raw.headers, body: decodeBody(raw.bodyElements) };
 }
 

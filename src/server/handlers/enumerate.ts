@@ -12,8 +12,12 @@ import { serializeXml } from '../../core/xml.js';
 const MAX_BATCH = 32000;
 /** Room for the envelope, headers and enumeration elements around the items. */
 const ENVELOPE_OVERHEAD = 3072;
-/** At most this many open enumeration contexts per listener (the oldest are dropped). */
-const MAX_CONTEXTS = 10_000;
+/**
+ * At most this many open enumeration contexts per user. Past it, that user's own oldest context
+ * is dropped (a later Pull on it gets InvalidEnumerationContext, as after its expiry): clients
+ * that forget to Release keep working, and one user's flood never touches another's contexts.
+ */
+export const MAX_CONTEXTS_PER_USER = 1000;
 
 function itemSize(i: EnumerationItem): number {
   if (i.kind === 'Shell') return Buffer.byteLength(serializeXml(encodeShell(i.shell)));
@@ -78,11 +82,16 @@ function start(req: WsmanRequest, items: EnumerationItem[]): Reply {
 function remember(req: WsmanRequest, items: EnumerationItem[]): string {
   const id = `uuid:${req.core.newId()}`;
   const all = req.core.enumerations;
-  if (all.size >= MAX_CONTEXTS) {
-    const oldest = all.keys().next().value;
-    if (oldest !== undefined) all.delete(oldest);
+  const owner = req.user.name.toLowerCase();
+  let oldest: string | undefined;
+  let count = 0;
+  for (const [key, e] of all) {
+    if (e.owner !== owner) continue;
+    oldest ??= key;
+    count++;
   }
-  req.core.enumerations.set(id.toUpperCase(), { items, owner: req.user.name.toLowerCase(), expires: req.core.now() + req.core.config.enumerationTimeoutMs });
+  if (count >= MAX_CONTEXTS_PER_USER && oldest !== undefined) all.delete(oldest);
+  all.set(id.toUpperCase(), { items, owner, expires: req.core.now() + req.core.config.enumerationTimeoutMs });
   return id;
 }
 

@@ -59,6 +59,11 @@ export async function createShell(req: WsmanRequest): Promise<Reply> {
   });
   core.store.add(shell);
   req.note.shellId = id;
+  // A Create that faults after this point (its answer over MaxEnvelopeSize, a lost answer) must
+  // leave no hidden shell counting against MaxShellsPerUser.
+  req.note.undo = () => {
+    if (core.store.get(id) === shell) core.store.delete(id);
+  };
   const fields = shell.toFields(core.now());
   delete fields.memoryUsed;
   delete fields.childProcesses;
