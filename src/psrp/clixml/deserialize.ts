@@ -216,9 +216,8 @@ function readObj(el: XmlElement, ctx: Ctx, depth: number): PSObject {
         if (LIST_KINDS.has(c.name)) {
           obj.listKind = c.name as ListKind;
           obj.list = c.children.map((item) => readValue(item, ctx, depth + 1));
-        } else if (c.name === 'Obj' || c.name === 'Ref') {
-          throw bad('<Obj> cannot wrap another object directly');
         } else {
+          // A primitive, or (as Windows writes for some adapted objects) another Obj or a Ref.
           obj.value = readValue(c, ctx, depth + 1);
         }
     }

@@ -142,7 +142,7 @@ export type PSValue =
 /**
  * A complex object (`<Obj>`, MS-PSRP 2.2.5.2): PowerShell's PSObject. `typeNames` most derived
  * first (empty when the Obj had none); `value` is the wrapped primitive (a DateTime for Get-Date,
- * the I32 of an enum); `list` or `dict` its collection; `adapted` the Props, `extended` the MS.
+ * the I32 of an enum) or, as Windows sometimes writes, a wrapped object; `list` or `dict` its collection; `adapted` the Props, `extended` the MS.
  * The same PSObject met twice in a graph is one instance (`<Ref>`), also when deserialized.
  */
 export class PSObject {

@@ -163,7 +163,6 @@ class Writer {
       throw psrpUsage('a PSObject holds at most one of value, list and dict', 'ERR_CLIXML_VALUE');
     }
     if (o.value !== undefined) {
-      if (o.value instanceof PSObject) throw psrpUsage('a PSObject cannot wrap another PSObject as its value', 'ERR_CLIXML_VALUE');
       this.value(o.value, undefined, depth + 1);
     }
     if (o.list) {
