@@ -14,6 +14,7 @@ import type { Serializable } from './clixml/serialize.js';
 import { PSInvocationState } from './messages/common.js';
 import { command, type Command, type CreatePipeline } from './messages/pipeline.js';
 import { noHostInfo } from './messages/pool.js';
+import type { HostCall, HostResponse } from './messages/host.js';
 
 /** PSInvocationState names (2.2.3.5). */
 export type PipelineState = (typeof PSInvocationState)[number];
@@ -73,6 +74,8 @@ export interface PipelineSpec {
   /** True when the caller will send input (PIPELINE_INPUT … END_OF_PIPELINE_INPUT). */
   input?: boolean;
   addToHistory?: boolean;
+  /** The HostInfo sent (2.2.3.14): noHostInfo() (the default) or uiHostInfo() to receive host calls. */
+  hostInfo?: PSValue;
 }
 
 /** A script as a pipeline spec. PowerShell: [powershell]::Create().AddScript(text). */
@@ -91,7 +94,7 @@ export class ClientPipeline extends Pipeline {
       apartmentState: { value: 2, name: 'Unknown' },
       remoteStreamOptions: { value: 0, name: 'None' },
       addToHistory: spec.addToHistory ?? false,
-      hostInfo: noHostInfo(),
+      hostInfo: spec.hostInfo ?? noHostInfo(),
       powerShell: { isNested: false, extraCmds: null, cmds: spec.commands, history: null, redirectShellErrorOutputPipe: false },
       isNested: false,
     };
@@ -108,6 +111,17 @@ export class ClientPipeline extends Pipeline {
   endInput(): void {
     if (this.state !== 'Running') pipelineMachine.next(this.state, 'running');
     this.host.queueMessage(this.pid, { type: 'END_OF_PIPELINE_INPUT' });
+  }
+
+  /**
+   * Answer a PIPELINE_HOST_CALL (2.2.2.30 PIPELINE_HOST_RESPONSE, on the PromptResponse stream): its
+   * return value (a Prompt answers a dictionary of field name to value) or an error record.
+   */
+  respondToHostCall(call: HostCall, answer: { returnValue: Serializable } | { error: Serializable }): void {
+    const m: HostResponse = { type: 'PIPELINE_HOST_RESPONSE', callId: call.callId, methodId: call.methodId };
+    if ('returnValue' in answer) m.returnValue = answer.returnValue as PSValue;
+    else m.error = answer.error as PSValue;
+    this.host.queueMessage(this.pid, m, { stream: 'PromptResponse' });
   }
 
   /** PowerShell: PowerShell.Stop(). The transport signals the server (WS-Man `crtl_c`, out-of-process `<Signal>`). */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutOfProcessRunspace } from '../../src/client/psrp/outofproc.js';
-import { ClientRunspacePool, scriptSpec, command, PSObject, PSPrimitive, PSDateTime, type PsrpEvent, type PSValue, type TypedMessage } from '../../src/psrp/index.js';
+import { ClientRunspacePool, scriptSpec, command, uiHostInfo, type HostCall, PSObject, PSPrimitive, PSDateTime, type PsrpEvent, type PSValue, type TypedMessage } from '../../src/psrp/index.js';
 import { NO_PWSH_REASON, PWSH } from './pwsh.js';
 
 let rs: OutOfProcessRunspace;
@@ -89,6 +89,24 @@ describe.skipIf(!PWSH)(`client pool over pwsh -s${PWSH ? '' : ` (skipped: ${NO_P
     const r = await run(scriptSpec("throw 'bad thing'"));
     expect(r.end).toMatchObject({ type: 'PipelineState', state: 'Failed' });
     expect(((r.end as { error: PSObject }).error).toStringText).toBe('bad thing');
+  }, 30_000);
+
+  it('host calls: Write-Host arrives as WriteLine2, Read-Host as a Prompt we answer', async () => {
+    const pid = randomUUID();
+    const p = rs.pool.createPipeline(pid);
+    p.invoke({ ...scriptSpec("Write-Host 'hi'; $n = Read-Host 'Name'; \"got $n\""), hostInfo: uiHostInfo() });
+    await rs.flush();
+    const calls = await rs.until((e) => e.type === 'Message' && e.message.type === 'PIPELINE_HOST_CALL' && e.message.methodId.name === 'Prompt');
+    const hostCalls = calls.flatMap((e) => (e.type === 'Message' && e.message.type === 'PIPELINE_HOST_CALL' ? [e.message] : []));
+    expect(hostCalls.map((c) => [c.methodId.name, c.callId])).toEqual([['WriteLine2', -100n], ['Prompt', 1n]]);
+    expect(hostCalls[0]!.parameters).toEqual(['hi']);
+    p.respondToHostCall(hostCalls[1] as HostCall, { returnValue: new Map([['Name', 'bob']]) });
+    await rs.flush();
+    const end = await rs.until((e) => e.type === 'PipelineState' && e.pid === pid);
+    expect(end.flatMap((e) => (e.type === 'Message' && e.message.type === 'PIPELINE_OUTPUT' ? [e.message.value] : []))).toEqual(['got bob']);
+    expect(end[end.length - 1]).toMatchObject({ state: 'Completed' });
+    p.close();
+    await rs.flush();
   }, 30_000);
 
   it('stops a running pipeline', async () => {

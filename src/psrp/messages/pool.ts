@@ -42,6 +42,14 @@ export function noHostInfo(): PSValue {
   return bag([['_isHostNull', true], ['_isHostUINull', true], ['_isHostRawUINull', true], ['_useRunspaceHost', true]]);
 }
 
+/**
+ * The HostInfo of a client whose host answers host calls (Write-Host, Read-Host, prompts) but has
+ * no raw UI (no window, cursor or key reading), so no host default data is needed.
+ */
+export function uiHostInfo(): PSValue {
+  return bag([['_isHostNull', false], ['_isHostUINull', false], ['_isHostRawUINull', true], ['_useRunspaceHost', false]]);
+}
+
 /** 2.2.2.2 INIT_RUNSPACEPOOL: `<Obj RefId="0"><MS><I32 N="MinRunspaces">1</I32><I32 N="MaxRunspaces">1</I32><Obj N="PSThreadOptions">…</Obj><Obj N="ApartmentState">…</Obj><Obj N="HostInfo">…</Obj><Nil N="ApplicationArguments" /></MS></Obj>` */
 export interface InitRunspacePool {
   type: 'INIT_RUNSPACEPOOL';
