@@ -118,11 +118,23 @@ export class RunspacePool implements PipelineHost {
     return this.outgoing.splice(0);
   }
 
-  /** Fragments from the peer (any chunking); decoded messages are dispatched to the role. */
+  /**
+   * Fragments from the peer (any chunking); decoded messages are dispatched to the role. Data that
+   * does not decode, or a message the current state does not allow, is a PsrpProtocolError and
+   * leaves the pool Broken (its PoolState event is queued first).
+   */
   receiveData(bytes: Uint8Array): void {
-    for (const m of this.defragmenter.push(bytes)) {
-      const d = decodeTyped(m.data);
-      this.handle(d.pid, d.message);
+    if (this.state === 'Broken') throw new PsrpProtocolError('ERR_PSRP_MESSAGE', 'the runspace pool is Broken');
+    try {
+      for (const m of this.defragmenter.push(bytes)) {
+        const d = decodeTyped(m.data);
+        this.handle(d.pid, d.message);
+      }
+    } catch (err) {
+      const e = err instanceof PsrpProtocolError ? err : new PsrpProtocolError('ERR_PSRP_MESSAGE', `the server's message is not valid now: ${(err as Error).message}`, { cause: err });
+      this.state = 'Broken';
+      this.emit({ type: 'PoolState', state: 'Broken' });
+      throw e;
     }
   }
 

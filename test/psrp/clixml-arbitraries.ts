@@ -104,6 +104,7 @@ export const anyValue: fc.Arbitrary<PSValue> = fc.letrec((tie) => ({
     content: fc.oneof(
       fc.constant({}),
       faithfulPrimitive.map((value) => ({ value })),
+      tie('obj').map((value) => ({ value })), // an Obj wrapping an Obj, as Windows writes for some adapted objects
       fc.tuple(fc.constantFrom('LST', 'IE', 'STK', 'QUE' as const), fc.array(tie('value'), { maxLength: 3 })).map(([listKind, list]) => ({ listKind, list })),
       fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((dict) => ({ dict })),
     ),

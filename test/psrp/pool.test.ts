@@ -108,12 +108,42 @@ describe('client pool (sans-IO)', () => {
   it('misuse is a usage error; a server message out of turn is a typed error', () => {
     const fresh = new ClientRunspacePool({ rpid: RPID });
     expect(() => fresh.createPipeline(PID)).toThrow(WsmanUsageError);
-    const pool = opened();
-    expect(() => pool.receiveData(fromServer({ type: 'PIPELINE_STATE', pipelineState: 4 }, PID))).toThrow(PsrpProtocolError);
+    const broken = opened();
+    expect(() => broken.receiveData(fromServer({ type: 'PIPELINE_STATE', pipelineState: 4 }, PID))).toThrow(PsrpProtocolError);
+    expect(broken.state).toBe('Broken');
+    expect(drain(broken)).toEqual([{ type: 'PoolState', state: 'Broken' }]);
+    expect(() => broken.receiveData(fromServer({ type: 'RUNSPACEPOOL_STATE', runspaceState: 2 }))).toThrow(PsrpProtocolError);
     expect(() => opened().receiveData(fromServer({ type: 'RUNSPACEPOOL_STATE', runspaceState: 0 }))).toThrow(PsrpProtocolError);
+    const early = new ClientRunspacePool({ rpid: RPID });
+    expect(() => early.receiveData(fromServer({ type: 'RUNSPACEPOOL_INIT_DATA', minRunspaces: 1, maxRunspaces: 1 }))).toThrow(PsrpProtocolError);
+    const pool = opened();
     pool.close();
     expect(pool.state).toBe('Closing');
     expect(pool.dataToSend()).toEqual([{ kind: 'close', pid: EMPTY_GUID }]);
+  });
+});
+
+describe('client pool fuzz', () => {
+  const anyMessage = fc.constantFrom<TypedMessage>(
+    { type: 'SESSION_CAPABILITY', protocolVersion: '2.3', psVersion: '2.0', serializationVersion: '1.1.0.1' },
+    { type: 'RUNSPACEPOOL_STATE', runspaceState: 2 }, { type: 'RUNSPACEPOOL_STATE', runspaceState: 3 }, { type: 'RUNSPACEPOOL_STATE', runspaceState: 7 },
+    { type: 'PIPELINE_STATE', pipelineState: 4 }, { type: 'PIPELINE_OUTPUT', value: 1 }, { type: 'RUNSPACEPOOL_INIT_DATA', minRunspaces: 1, maxRunspaces: 1 },
+    { type: 'APPLICATION_PRIVATE_DATA', applicationPrivateData: null },
+  );
+  it('any sequence of server messages gives events or a PsrpProtocolError (pool Broken), never anything else', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(anyMessage, fc.boolean()), { maxLength: 8 }), fc.boolean(), (seq, withPipeline) => {
+      const pool = withPipeline ? opened() : new ClientRunspacePool({ rpid: RPID });
+      if (withPipeline) pool.createPipeline(PID).invoke(scriptSpec('1'));
+      else pool.open();
+      for (const [m, toPipeline] of seq) {
+        try {
+          pool.receiveData(fromServer(m, toPipeline ? PID : EMPTY_GUID));
+        } catch (err) {
+          expect(err).toBeInstanceOf(PsrpProtocolError);
+          expect(pool.state).toBe('Broken');
+        }
+      }
+    }), { numRuns: 500 });
   });
 });
 
