@@ -1,7 +1,8 @@
 /**
  * Golden CLIXML vectors written by real PowerShell 7.6.10 (test/psrp/make-clixml-goldens.ps1 ->
  * fixtures/psrp/clixml/): each deserializes to the expected model and serializes back to the same
- * element structure, attributes (RefIds included: we number as PowerShell does) and text.
+ * element structure, attributes (RefIds included: we number as PowerShell does) and text, and
+ * indeed to the same bytes once PowerShell's indentation is taken out.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +36,8 @@ describe('CLIXML golden vectors from PowerShell: deserialize -> serialize keeps 
       const text = readFileSync(path.join(DIR, f), 'utf8');
       const again = serializeObjs(deserializeObjs(text));
       expect(canonical(again)).toEqual(canonical(text));
+      // Byte for byte but for PowerShell's indentation (values never hold a raw newline: it is _x000A_).
+      expect(again).toBe(text.replace(/>\s*\n\s*</g, '><').trim());
     });
   }
 });

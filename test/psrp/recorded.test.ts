@@ -13,6 +13,7 @@ import { Defragmenter } from '../../src/psrp/fragment.js';
 import { decodeMessage, messageTypeName } from '../../src/psrp/message.js';
 import { encodeTyped, typedBody, type TypedMessage, type UnknownMessage } from '../../src/psrp/messages/index.js';
 import { canonical } from './clixml-helpers.js';
+import { deserialize, serialize } from '../../src/psrp/clixml/index.js';
 
 const PAYLOADS = new Set(['creationXml', 'connectXml', 'connectResponseXml', 'Arguments', 'Stream']);
 
@@ -51,10 +52,14 @@ function conversation(file: string): { client: Decoded[]; server: Decoded[] } {
  * Where the recorded client (an older pypsrp) wrote what PowerShell does not, so that our
  * PowerShell-shaped encoding differs in bytes: attribute order `RefId="1" N="…"` (PowerShell
  * writes N first; XML does not care), the call id spelled `CI` (PowerShell writes `ci` and reads
- * it without case), a GET_COMMAND_METADATA Namespace typed Object[] (PowerShell sends String[]).
+ * it without case), an empty string as `<S />` (PowerShell writes `<S></S>`), a
+ * GET_COMMAND_METADATA Namespace typed Object[] (PowerShell sends String[]).
  */
 function pypsrpQuirks(xml: string): string {
-  return xml.replace(/<(\w+) RefId="(\d+)" N="([^"]*)"/g, '<$1 N="$3" RefId="$2"').replace(/ N="CI"/g, ' N="ci"');
+  return xml
+    .replace(/<(\w+) RefId="(\d+)" N="([^"]*)"/g, '<$1 N="$3" RefId="$2"')
+    .replace(/ N="CI"/g, ' N="ci"')
+    .replace(/<(S|ToString)( N="[^"]*")? \/>/g, '<$1$2></$1>');
 }
 
 const files = [...new Set(pypsrpExchanges().map((e) => e.file))].filter((f) => f.startsWith('test_psrp_'));
@@ -94,6 +99,18 @@ describe('recorded PSRP conversations decode into typed messages', () => {
     console.log(`client messages: ${exact} byte-exact, ${quirky} exact but for pypsrp quirks, ${typedOnly.length} typed-equal only`);
     expect(quirky).toBeGreaterThan(0);
     expect(typedOnly).toEqual(['test_psrp_get_command_metadata.yml #7 GET_COMMAND_METADATA']);
+  });
+  it('server messages (Windows PowerShell 5.1) re-serialize byte for byte', () => {
+    let n = 0;
+    for (const file of files) {
+      for (const m of conversation(file).server) {
+        const data = decodeMessage(m.bytes).data;
+        if (!data.trim()) continue;
+        expect([file, m.where, serialize(deserialize(data))]).toEqual([file, m.where, data]);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(300);
   });
   it('covers the message types a client meets', () => {
     for (const t of ['SESSION_CAPABILITY', 'INIT_RUNSPACEPOOL', 'APPLICATION_PRIVATE_DATA', 'RUNSPACEPOOL_STATE', 'CREATE_PIPELINE', 'PIPELINE_INPUT',

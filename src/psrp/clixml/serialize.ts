@@ -34,8 +34,9 @@ class Writer {
     return n === undefined ? '' : ` N="${xmlAttr(encodeString(n))}"`;
   }
 
+  /** A text element; empty text is written `<S></S>`, as PowerShell's XmlWriter does (never `<S />`). */
   private leaf(tag: string, n: string | undefined, text: string): void {
-    this.out.push(text === '' ? `<${tag}${this.name(n)} />` : `<${tag}${this.name(n)}>${text}</${tag}>`);
+    this.out.push(`<${tag}${this.name(n)}>${text}</${tag}>`);
   }
 
   value(v: Serializable, n: string | undefined, depth: number): void {
