@@ -49,14 +49,16 @@ export class OutOfProcParser {
   constructor(private readonly maxLine = 64 * 1024 * 1024) {}
 
   push(text: string): OutOfProcPacket[] {
-    this.pending += text;
+    const buf = this.pending + text;
     const out: OutOfProcPacket[] = [];
+    let at = 0;
     let nl: number;
-    while ((nl = this.pending.indexOf('\n')) !== -1) {
-      const line = this.pending.slice(0, nl).replace(/\r$/, '');
-      this.pending = this.pending.slice(nl + 1);
+    while ((nl = buf.indexOf('\n', at)) !== -1) {
+      const line = buf.slice(at, buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+      at = nl + 1;
       if (line.trim()) out.push(decodePacket(line));
     }
+    this.pending = at === 0 ? buf : buf.slice(at);
     if (this.pending.length > this.maxLine) throw new PsrpProtocolError('ERR_PSRP_LIMIT', `an out-of-process line longer than ${this.maxLine} characters`);
     return out;
   }
