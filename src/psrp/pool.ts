@@ -189,6 +189,50 @@ export class ClientRunspacePool extends RunspacePool {
     });
   }
 
+  /**
+   * Connect to a pool another client left disconnected (MS-PSRP 3.1.4.? Connect): queues
+   * SESSION_CAPABILITY and CONNECT_RUNSPACEPOOL (the WS-Man connectXml); the server answers
+   * SESSION_CAPABILITY and RUNSPACEPOOL_INIT_DATA, which open the pool. PowerShell: Connect-PSSession.
+   */
+  connect(): void {
+    this.transition('connect');
+    this.queueMessage(EMPTY_GUID, { type: 'SESSION_CAPABILITY', protocolVersion: this.options.protocolVersion ?? '2.3', psVersion: '2.0', serializationVersion: '1.1.0.1' });
+    this.queueMessage(EMPTY_GUID, {
+      type: 'CONNECT_RUNSPACEPOOL',
+      ...(this.options.minRunspaces !== undefined ? { minRunspaces: this.options.minRunspaces } : {}),
+      ...(this.options.maxRunspaces !== undefined ? { maxRunspaces: this.options.maxRunspaces } : {}),
+    });
+  }
+
+  /** The transport disconnected the pool (WS-Man Disconnect). PowerShell: Disconnect-PSSession. */
+  disconnected(): void {
+    this.transition('disconnect');
+    for (const p of this.pipelines.values()) {
+      if (p.state === 'Running') {
+        p.transition('disconnect');
+        this.emit({ type: 'PipelineState', pid: p.pid, state: p.state });
+      }
+    }
+  }
+
+  /** The same client reconnected it (WS-Man Reconnect). */
+  reconnected(): void {
+    this.transition('reconnect');
+    for (const p of this.pipelines.values()) {
+      if (p.state === 'Disconnected') {
+        p.transition('reconnect');
+        this.emit({ type: 'PipelineState', pid: p.pid, state: p.state });
+      }
+    }
+  }
+
+  /** A pipeline this client did not start, running in a pool it connected to (Receive-PSSession). */
+  adoptPipeline(pid: string): ClientPipeline {
+    const p = this.createPipeline(pid);
+    p.transition('invoke');
+    return p;
+  }
+
   /** A new pipeline in this pool (the caller supplies the id). PowerShell: [powershell]::Create() with .RunspacePool set. */
   createPipeline(pid: string): ClientPipeline {
     if (this.state !== 'Opened') throw psrpUsage(`a pipeline needs an Opened pool, not ${this.state}`, 'ERR_PSRP_STATE');

@@ -11,6 +11,17 @@ import {
 } from '../../src/psrp/index.js';
 import { WsmanStateError } from '../../src/core/state/errors.js';
 import { WsmanUsageError } from '../../src/core/errors.js';
+import { parseXml, type XmlElement } from '../../src/core/xml.js';
+import { pypsrp } from '../helpers/fixtures.js';
+
+function find(el: XmlElement, name: string): XmlElement | undefined {
+  if (el.name === name) return el;
+  for (const c of el.children) {
+    const f = find(c, name);
+    if (f) return f;
+  }
+  return undefined;
+}
 
 const RPID = '11223344-5566-7788-99aa-bbccddeeff00';
 const PID = '0c9c5a4e-1e2f-4c7a-9b1d-2f3e4d5c6b7a';
@@ -120,6 +131,43 @@ describe('client pool (sans-IO)', () => {
     pool.close();
     expect(pool.state).toBe('Closing');
     expect(pool.dataToSend()).toEqual([{ kind: 'close', pid: EMPTY_GUID }]);
+  });
+});
+
+describe('connect, disconnect, reconnect', () => {
+  it('connects to a disconnected pool as the recording did (connectXml out, connectResponseXml in)', () => {
+    const ex = pypsrp('test_psrp_disconnect_runspaces.yml', 14);
+    const request = parseXml(ex.request);
+    const connectXml = Buffer.from(find(request, 'connectXml')!.text.trim(), 'base64');
+    // The recording's pypsrp wrote the RPID in RFC byte order (the ShellId B6631D8E-65A0-49F2-…
+    // appears as 8e1d63b6-a065-f249-… when read in .NET order, as PowerShell writes it with
+    // Guid.ToByteArray()); Windows echoed it. So the pool id is taken from the header here.
+    const rpid = decodeTyped(decodeFragments(connectXml)[0]!.blob).rpid;
+    expect(find(request, 'Selector')!.text.trim()).toBe('B6631D8E-65A0-49F2-9053-A1B156C95777');
+    const pool = new ClientRunspacePool({ rpid });
+    pool.connect();
+    const out = pool.dataToSend();
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ kind: 'data', pid: EMPTY_GUID, messageTypes: ['SESSION_CAPABILITY', 'CONNECT_RUNSPACEPOOL'] });
+    const recorded = decodeFragments(connectXml).map((f) => decodeTyped(f.blob));
+    expect(decodeFragments((out[0] as { data: Uint8Array }).data).map((f) => decodeTyped(f.blob))).toEqual(recorded);
+    expect(pool.state).toBe('Connecting');
+    pool.receiveData(Buffer.from(find(parseXml(ex.response!), 'connectResponseXml')!.text.trim(), 'base64'));
+    expect(pool.state).toBe('Opened');
+    expect(drain(pool).map((e) => (e.type === 'Message' ? e.message.type : `${e.type}:${e.state}`))).toEqual(['PoolState:Connecting', 'SESSION_CAPABILITY', 'PoolState:Opened', 'RUNSPACEPOOL_INIT_DATA']);
+    const adopted = pool.adoptPipeline(PID);
+    expect(adopted.state).toBe('Running');
+  });
+  it('disconnect and reconnect carry running pipelines along', () => {
+    const pool = opened();
+    pool.createPipeline(PID).invoke(scriptSpec('sleep 60'));
+    pool.dataToSend();
+    pool.disconnected();
+    expect(drain(pool)).toEqual([{ type: 'PoolState', state: 'Disconnected' }, { type: 'PipelineState', pid: PID, state: 'Disconnected' }]);
+    expect(() => pool.createPipeline('0c9c5a4e-1e2f-4c7a-9b1d-000000000000')).toThrow(WsmanUsageError);
+    pool.reconnected();
+    expect(drain(pool)).toEqual([{ type: 'PoolState', state: 'Opened' }, { type: 'PipelineState', pid: PID, state: 'Running' }]);
+    expect(() => pool.reconnected()).toThrow(WsmanStateError);
   });
 });
 
