@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { WsmanClient } from '../client/client.js';
 import type { Endpoint } from '../client/options.js';
-import type { AuthenticationMechanism } from '../transport/auth.js';
+import { AUTHENTICATION_MECHANISMS, type AuthenticationMechanism } from '../auth/policy.js';
 import { promptPassword } from './connection.js';
 import { describeError, EXIT_ERROR } from './run.js';
 
@@ -13,6 +13,7 @@ interface IdentifyFlags {
   unauthenticated?: boolean;
   credential?: string;
   authentication?: AuthenticationMechanism;
+  allowUnencrypted?: boolean;
   skipCaCheck?: boolean;
   skipCnCheck?: boolean;
   caFile?: string;
@@ -33,7 +34,8 @@ export function register(program: Command): void {
     .option('--unauthenticated', 'send an unauthenticated Identify (the default without --credential)')
     .option('--credential <user>', 'authenticate as this user (password from WSMAN_PASSWORD or a prompt)')
     .addOption(new Option('--authentication <mechanism>', 'authentication mechanism')
-      .choices(['default', 'basic', 'negotiate', 'ntlm', 'kerberos', 'credssp']).default('default'))
+      .choices(AUTHENTICATION_MECHANISMS.filter((m) => m !== 'certificate')).default('default'))
+    .option('--allow-unencrypted', 'allow Basic (with --authentication basic) over plain HTTP (the client\'s AllowUnencrypted)')
     .option('--skip-ca-check', 'do not check the certificate issuer')
     .option('--skip-cn-check', 'do not check the certificate name')
     .option('--ca-file <file>', 'trust the CA certificate(s) in this PEM file')
@@ -48,6 +50,7 @@ export function register(program: Command): void {
           endpoint: endpointOf(target),
           ...(!unauthenticated && flags.credential !== undefined && password !== undefined ? { credential: { username: flags.credential, password } } : {}),
           ...(flags.authentication !== undefined ? { authentication: flags.authentication } : {}),
+          ...(flags.allowUnencrypted ? { allowUnencrypted: true } : {}),
           ...(flags.skipCaCheck ? { skipCACheck: true } : {}),
           ...(flags.skipCnCheck ? { skipCNCheck: true } : {}),
           ...(flags.caFile !== undefined ? { caFile: flags.caFile } : {}),

@@ -4,7 +4,8 @@
  * `src/auth/` supplies through `registerClientMechanism`.
  */
 import type { ClientAuthContext, Mechanism } from '../auth/types.js';
-import { FeatureMissingError, WsmanAuthError, WsmanUsageError } from '../core/errors.js';
+import { FeatureMissingError, WsmanUsageError } from '../core/errors.js';
+import { chooseDefault, type AuthenticationMechanism } from '../auth/policy.js';
 import { SecurityProfile } from '../core/namespaces.js';
 import type { AuthProvider, BodySealer } from './types.js';
 import { negotiateClientMechanism, ntlmClientMechanism, kerberosClientMechanism } from '../auth/plug.js';
@@ -15,8 +16,7 @@ export interface Credential {
   password: string;
 }
 
-/** `-Authentication` values (AuthenticationMechanism). */
-export type AuthenticationMechanism = 'default' | 'basic' | 'negotiate' | 'ntlm' | 'kerberos' | 'credssp' | 'certificate';
+export { type AuthenticationMechanism } from '../auth/policy.js';
 
 /** Builds a connection-bound context for a credential. Registered by `src/auth/`. */
 export interface ClientMechanismFactory {
@@ -101,18 +101,16 @@ export function selectAuth(sel: AuthSelection): AuthProvider {
 }
 
 /**
- * `-Authentication Default`: Negotiate when the server offers it (sealing over HTTP), else Basic
- * when it offers that (a listener started with --allow-unencrypted, or HTTPS).
+ * `-Authentication Default`: Negotiate when the server offers it (sealing over HTTP). Never Basic
+ * (src/auth/policy.ts): a server offering only Basic gets an error naming what it offers.
  */
 function defaultAuth(sel: AuthSelection): AuthProvider {
   return {
     kind: 'select',
-    choose(offered) {
-      if (offered.includes('negotiate') && hasClientMechanism('negotiate')) return selectAuth({ ...sel, authentication: 'negotiate' });
-      if (offered.includes('basic')) return selectAuth({ ...sel, authentication: 'basic' });
-      const list = offered.length ? offered.join(', ') : 'no scheme';
-      throw new WsmanAuthError(`${sel.host} offers ${list}; default authentication needs Negotiate or Basic (choose one with --authentication)`,
-        'ERR_AUTH_NO_COMMON_SCHEME');
+    choose(offered, url) {
+      const mech = chooseDefault(offered, { url, https: sel.https });
+      if (!hasClientMechanism(mech)) throw new FeatureMissingError(`${mech} authentication`, 'no client mechanism is registered for it');
+      return selectAuth({ ...sel, authentication: mech });
     },
   };
 }

@@ -23,7 +23,7 @@ afterAll(async () => {
   await L?.stop();
 });
 
-function negotiate(username: string, password: string, extra: { noEncryption?: boolean } = {}, url = L.http!): WsmanClient {
+function negotiate(username: string, password: string, extra: { noEncryption?: boolean; allowUnencrypted?: boolean } = {}, url = L.http!): WsmanClient {
   return new WsmanClient({ endpoint: { connectionUri: url }, credential: { username, password }, authentication: 'negotiate', ...extra });
 }
 
@@ -87,13 +87,15 @@ describe('Negotiate refusals through our client', () => {
   });
 
   it('refuses unsealed NTLM on plain HTTP by default (AccessDenied), accepts it with --allow-unencrypted', async () => {
-    const err = await attempt(negotiate('alice', 'secret', { noEncryption: true }));
+    // The client refuses first (its own AllowUnencrypted); allowed there, the listener refuses.
+    expect(await attempt(negotiate('alice', 'secret', { noEncryption: true, allowUnencrypted: false }))).toMatchObject({ code: 'ERR_AUTH_UNENCRYPTED' });
+    const err = await attempt(negotiate('alice', 'secret', { noEncryption: true, allowUnencrypted: true }));
     expect(err).toBeInstanceOf(WsmanFaultError);
     expect((err as WsmanFaultError).wsmanCode).toBe(5);
     expect((err as Error).message).toMatch(/unencrypted/i);
     const open = await startE2e({ httpsPort: null, allowUnencrypted: true, authThrottle: false });
     try {
-      const r = await attempt(negotiate('alice', 'secret', { noEncryption: true }, open.http!));
+      const r = await attempt(negotiate('alice', 'secret', { noEncryption: true, allowUnencrypted: true }, open.http!));
       expect((r as { stdout: Buffer }).stdout.toString()).toBe('in\n');
     } finally {
       await open.stop();
