@@ -15,6 +15,7 @@ import { isSealedContentType, unsealBody, sealBody } from './sealing.js';
 import { dispatch, quickIdentify, type Outcome } from './dispatch.js';
 import type { FailureThrottle } from './auth-throttle.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
+import { loggableScheme } from '../auth/http.js';
 
 export interface EndpointOptions {
   secure: boolean;
@@ -146,7 +147,9 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         const scheme = core.authenticators.find((a) => a.scheme.toLowerCase() === authz.scheme.toLowerCase() &&
           (ep.secure || a.profiles.http !== ''));
         if (!scheme) {
-          reason = `unsupported auth scheme ${authz.scheme.slice(0, 20)}`;
+          // The scheme name only, and only when it looks like one: never a piece of a credential.
+          const shown = loggableScheme(req.headers.authorization);
+          reason = shown === undefined ? 'unsupported auth scheme (not shown)' : `unsupported auth scheme ${shown}`;
           write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
           return;
         }
