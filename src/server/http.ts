@@ -16,6 +16,7 @@ import { dispatch, quickIdentify, type Outcome } from './dispatch.js';
 import type { FailureThrottle } from './auth-throttle.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
 import { loggableScheme } from '../auth/http.js';
+import { claimedUser } from '../auth/claimed.js';
 
 export interface EndpointOptions {
   secure: boolean;
@@ -153,17 +154,29 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
           write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
           return;
         }
-        // Repeated failures from this address: wait before looking at the attempt.
-        await ep.throttle?.wait(client);
-        const outcome = await scheme.authenticate(authz.token, conn);
-        if (outcome.kind === 'challenge') {
-          if (outcome.failed) ep.throttle?.failed(client);
-          reason = outcome.reason;
+        // Repeated failures by this (address, user name): answer at once, saying when to come back,
+        // without looking at the attempt. A leg that names nobody yet (NTLM NEGOTIATE) is no attempt.
+        const claimed = claimedUser(authz.scheme, Buffer.from(authz.token, 'base64'));
+        const retry = claimed === undefined ? undefined : ep.throttle?.retryAfter(client, claimed);
+        if (retry !== undefined) {
+          reason = 'too many failed logons: retry later';
           user = undefined;
-          write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': outcome.header ? [outcome.header] : challenges() });
+          delete conn.context;
+          write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges(), 'Retry-After': String(retry) });
           return;
         }
-        ep.throttle?.succeeded(client);
+        const outcome = await scheme.authenticate(authz.token, conn);
+        if (outcome.kind === 'challenge') {
+          if (outcome.failed) ep.throttle?.failed(client, claimed ?? '');
+          reason = outcome.reason;
+          user = undefined;
+          const wait = outcome.failed ? ep.throttle?.retryAfter(client, claimed ?? '') : undefined;
+          write(res, 401, Buffer.alloc(0), {
+            'WWW-Authenticate': outcome.header ? [outcome.header] : challenges(), ...(wait !== undefined ? { 'Retry-After': String(wait) } : {}),
+          });
+          return;
+        }
+        ep.throttle?.succeeded(client, claimed || outcome.user.name);
         user = outcome.user;
         mutualHeader = outcome.responseHeader;
       } else if (!user && !identifyOnly) {
@@ -192,7 +205,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         } catch {
           // Tampered, replayed or badly framed: the connection's security context is unusable.
           reason = 'sealed body rejected (framing, integrity or replay)';
-          ep.throttle?.failed(client);
+          ep.throttle?.failed(client, user?.name ?? '');
           delete conn.context;
           delete conn.user;
           write(res, 400, Buffer.alloc(0), { Connection: 'close' });
