@@ -75,9 +75,19 @@ export interface UnencryptedQuestion {
 }
 
 /**
+ * Whether authenticated traffic may go unprotected: over HTTPS always; over plain HTTP only when
+ * sealed or when AllowUnencrypted is set. The same rule on both sides: the client (its
+ * AllowUnencrypted, `checkUnencrypted`) and the listener (WinRM service's AllowUnencrypted, which
+ * answers an unsealed authenticated HTTP body with Access denied).
+ */
+export function clearTrafficAllowed(https: boolean, sealed: boolean, allowUnencrypted: boolean): boolean {
+  return https || sealed || allowUnencrypted;
+}
+
+/**
  * Throws WsmanUsageError (code ERR_AUTH_UNENCRYPTED) when a request would send a password, or an
  * authenticated conversation, in clear without AllowUnencrypted; returns otherwise. Call it before
- * anything with credentials is sent.
+ * anything with credentials is sent. Basic is refused even when "sealed" is claimed: it cannot seal.
  */
 export function checkUnencrypted(q: UnencryptedQuestion): void {
   if (q.https || q.allowUnencrypted) return;
@@ -85,7 +95,7 @@ export function checkUnencrypted(q: UnencryptedQuestion): void {
     throw new WsmanUsageError(`Basic authentication to ${q.url} would send the password in clear over http://; refused: ${HOW}`,
       UNENCRYPTED_REFUSED);
   }
-  if (q.sealed) return;
+  if (clearTrafficAllowed(q.https, q.sealed, q.allowUnencrypted)) return;
   const why = q.unsealedBecause ? ` (${q.unsealedBecause})` : '';
   throw new WsmanUsageError(`${q.mechanism} authentication to ${q.url} without message encryption${why} would send every message in clear ` +
     `over http://; refused: ${HOW}`, UNENCRYPTED_REFUSED);

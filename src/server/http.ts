@@ -9,14 +9,15 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { WsmanCode, encodeMessage, responseHeaders, faultFromCode, faultAction } from '../core/index.js';
 import type { ListenerCore } from './core.js';
-import { parseAuthorization, type ConnectionAuth } from './auth.js';
+import type { ConnectionAuth } from './auth.js';
 import type { ListenerUser } from './users.js';
 import { isSealedContentType, unsealBody, sealBody } from './sealing.js';
 import { dispatch, quickIdentify, type Outcome } from './dispatch.js';
 import type { FailureThrottle } from './auth-throttle.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
-import { loggableScheme } from '../auth/http.js';
+import { loggableScheme, parseAuthHeader } from '../auth/http.js';
 import { claimedUser } from '../auth/claimed.js';
+import { clearTrafficAllowed } from '../auth/policy.js';
 
 export interface EndpointOptions {
   secure: boolean;
@@ -143,7 +144,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
       user = conn.user;
       const identifyOnly = String(req.headers['wsmanidentify'] ?? '').toLowerCase() === 'unauthenticated';
       let mutualHeader: string | undefined;
-      const authz = parseAuthorization(req.headers.authorization);
+      const authz = req.headers.authorization === undefined ? undefined : parseAuthHeader(req.headers.authorization);
       if (authz) {
         const scheme = core.authenticators.find((a) => a.scheme.toLowerCase() === authz.scheme.toLowerCase() &&
           (ep.secure || a.profiles.http !== ''));
@@ -156,7 +157,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         }
         // Repeated failures by this (address, user name): answer at once, saying when to come back,
         // without looking at the attempt. A leg that names nobody yet (NTLM NEGOTIATE) is no attempt.
-        const claimed = claimedUser(authz.scheme, Buffer.from(authz.token, 'base64'));
+        const claimed = claimedUser(authz.scheme, authz.token ?? new Uint8Array(0));
         const retry = claimed === undefined ? undefined : ep.throttle?.retryAfter(client, claimed);
         if (retry !== undefined) {
           reason = 'too many failed logons: retry later';
@@ -211,7 +212,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
           write(res, 400, Buffer.alloc(0), { Connection: 'close' });
           return;
         }
-      } else if (user && !ep.secure && !core.allowUnencrypted && body.length > 0) {
+      } else if (user && !clearTrafficAllowed(ep.secure, false, core.allowUnencrypted) && body.length > 0) {
         reason = 'unencrypted traffic refused (use HTTPS, message encryption, or --allow-unencrypted)';
         const f = faultFromCode(WsmanCode.AccessDenied, machine,
           'The WinRM service refuses unencrypted traffic on HTTP. Use HTTPS, a sealing authentication (Negotiate), or start the listener with --allow-unencrypted. ');

@@ -15,7 +15,8 @@ import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError,
 import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 import { directConnector, tlsConnectOptions } from './tls.js';
 import { proxiedDispatcher, resolveProxy } from './proxy.js';
-import { offeredText, parseChallenges } from './auth.js';
+import { offeredText } from './auth.js';
+import { parseWwwAuthenticate, sameScheme } from '../auth/http.js';
 import { mapTransportError } from './errors.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
 import { checkUnencrypted } from '../auth/policy.js';
@@ -193,7 +194,7 @@ export class HttpTransport {
       // Ask without credentials; the 401 says which schemes the server takes.
       const probe = await this.raw(ch, base, body, signal);
       if (probe.status !== 401) return this.finish(probe);
-      const offered = parseChallenges(probe.headers['www-authenticate']).map((c) => c.scheme.toLowerCase());
+      const offered = parseWwwAuthenticate(probe.headers['www-authenticate']).map((c) => c.scheme.toLowerCase());
       provider = provider.choose(offered, this.url);
       this.chosen = provider;
     }
@@ -259,15 +260,15 @@ export class HttpTransport {
       if (leg > 0 && ch.connection !== connectionBefore) {
         throw new WsmanAuthError(`${this.url} closed the connection during the ${ctx.scheme} handshake`, 'ERR_AUTH_CONNECTION');
       }
-      const challenge = parseChallenges(res.headers['www-authenticate']).find((c) => c.scheme.toLowerCase() === ctx.scheme.toLowerCase());
+      const challenge = parseWwwAuthenticate(res.headers['www-authenticate']).find((c) => sameScheme(c.scheme, ctx.scheme));
       if (res.status === 401) {
         if (!challenge?.token || step.done) throw this.refused(res, provider.mechanism);
-        inToken = Buffer.from(challenge.token, 'base64');
+        inToken = challenge.token;
         continue;
       }
       // The final answer may carry the server's last token (SPNEGO accept-completed with its
       // mechListMIC, Kerberos mutual authentication): the context must see it before sealing.
-      if (challenge?.token) await stepOf(ctx, Buffer.from(challenge.token, 'base64'));
+      if (challenge?.token) await stepOf(ctx, challenge.token);
       ch.ctx = ctx;
       ch.authedConnection = ch.connection;
       return res;
