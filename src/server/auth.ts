@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { ServerAuthContext, StepResult } from '../auth/types.js';
 import { serverAuth } from '../auth/entry.js';
 import type { UserStore, ListenerUser } from './users.js';
+import { BasicVerifyCache } from './basic-cache.js';
 
 /** What one connection knows about its authentication. */
 export interface ConnectionAuth {
@@ -59,7 +60,11 @@ export class BasicAuthenticator implements Authenticator {
     http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic',
     https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/basic',
   };
-  constructor(private readonly users: UserStore) {}
+  /** Successful verifications, so that scrypt runs once per credential and not per request. */
+  readonly cache: BasicVerifyCache;
+  constructor(private readonly users: UserStore, cache?: BasicVerifyCache) {
+    this.cache = cache ?? new BasicVerifyCache();
+  }
 
   async authenticate(token: Uint8Array | undefined, conn: ConnectionAuth): Promise<AuthOutcome> {
     if (!token?.length) return { kind: 'challenge', reason: 'malformed Basic credentials', failed: true };
@@ -71,7 +76,10 @@ export class BasicAuthenticator implements Authenticator {
         // Accept DOMAIN\user for local users, as clients often send it.
         const bs = given.lastIndexOf('\\');
         const name = bs >= 0 && !this.users.get(given) ? given.slice(bs + 1) : given;
-        user = await this.users.verify(name, password);
+        const hashOf = (n: string): string | undefined => this.users.get(n)?.hash;
+        const known = this.cache.lookup(name, password, hashOf);
+        user = known === undefined ? await this.users.verify(name, password) : this.users.get(known);
+        if (user && known === undefined) this.cache.remember(name, password, user.name, user.hash);
         return user !== undefined;
       },
     });
