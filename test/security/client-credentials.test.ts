@@ -140,6 +140,13 @@ describe('a plain-HTTP server offering only Basic', () => {
     expect(trap.requests).toBe(0);
   });
 
+  it('Kerberos over HTTP (it cannot seal here) needs allowUnencrypted too, refused before anything is sent', async () => {
+    const err = await identify({ authentication: 'kerberos' });
+    expect(err).toMatchObject({ code: 'ERR_AUTH_UNENCRYPTED' });
+    expect((err as Error).message).toMatch(/cannot seal/);
+    expect(trap.requests).toBe(0);
+  });
+
   it('fan-out: every computer gets the same refusal, none gets a password', async () => {
     const results = await invokeOnComputers([
       { endpoint: { connectionUri: trap.url }, credential: CRED },
