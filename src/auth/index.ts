@@ -50,7 +50,7 @@ export {
   clientAuth, clientAuthSync, serverAuth, offeredSchemes, negotiateServerContext, type ClientAuthOptions, type ServerAuthConfig,
 } from './entry.js';
 export {
-  AUTHENTICATION_MECHANISMS, UNENCRYPTED_REFUSED, chooseDefault, checkUnencrypted, isDowngrade, isAuthenticationMechanism, clearTrafficAllowed,
+  AUTHENTICATION_MECHANISMS, UNENCRYPTED_REFUSED, chooseDefault, checkUnencrypted, isDowngrade, isAuthenticationMechanism, clearTrafficAllowed, mechanismSeals,
   type AuthenticationMechanism, type UnencryptedQuestion,
 } from './policy.js';
 export { claimedUser } from './claimed.js';

@@ -58,6 +58,14 @@ export function chooseDefault(offered: readonly string[], where: { url: string; 
     'ERR_AUTH_NO_COMMON_SCHEME');
 }
 
+/**
+ * True when the mechanism's contexts seal HTTP bodies here (NTLM, and Negotiate around it). Basic
+ * and certificate cannot; Kerberos through the native package cannot split header and ciphertext.
+ */
+export function mechanismSeals(mechanism: string): boolean {
+  return mechanism === 'negotiate' || mechanism === 'ntlm';
+}
+
 /** What `checkUnencrypted` looks at, for one request about to carry credentials. */
 export interface UnencryptedQuestion {
   /** The mechanism in use (`basic`, `negotiate`, `ntlm`, `kerberos`, `certificate`...). */

@@ -4,7 +4,7 @@
  * src/auth's one entry point (`clientAuth`); the choices follow src/auth/policy.ts.
  */
 import { FeatureMissingError, WsmanUsageError } from '../core/errors.js';
-import { chooseDefault, type AuthenticationMechanism } from '../auth/policy.js';
+import { chooseDefault, mechanismSeals, type AuthenticationMechanism } from '../auth/policy.js';
 import { SecurityProfile } from '../core/namespaces.js';
 import type { AuthProvider } from './types.js';
 import { clientAuth } from '../auth/entry.js';
@@ -43,8 +43,8 @@ export interface AuthSelection {
 }
 
 /**
- * The provider for `-Authentication`. `default` picks Negotiate or Basic from the server's
- * challenge (with a client certificate and no credential: certificate; with neither: none).
+ * The provider for `-Authentication`. `default` picks Negotiate from the server's challenge, never
+ * Basic (with a client certificate and no credential: certificate; with neither: none).
  */
 export function selectAuth(sel: AuthSelection): AuthProvider {
   let mech = sel.authentication ?? 'default';
@@ -64,7 +64,7 @@ export function selectAuth(sel: AuthSelection): AuthProvider {
   if (mech === 'basic') return basicAuth(credential);
   if (mech === 'credssp') throw new FeatureMissingError('credssp authentication', 'this client does not offer it yet; use negotiate, ntlm, or basic over HTTPS');
   const mechanism = mech;
-  const seals = mechanism === 'negotiate' || mechanism === 'ntlm';
+  const seals = mechanismSeals(mechanism);
   const provider: AuthProvider = {
     kind: 'context',
     mechanism,
@@ -95,7 +95,7 @@ function defaultAuth(sel: AuthSelection): AuthProvider {
 
 /** `; it offers A, B` for the schemes a 401's `WWW-Authenticate` names (each once), or '' when none. */
 export function offeredText(values: string | string[] | undefined): string {
-  const schemes = [...new Set(parseChallenges(values).map((c) => c.scheme))];
+  const schemes = [...new Set(parseWwwAuthenticate(values).map((c) => c.scheme))];
   return schemes.length ? `; it offers ${schemes.join(', ')}` : '';
 }
 
