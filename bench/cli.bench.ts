@@ -49,7 +49,7 @@ export async function run(): Promise<BenchResult[]> {
     const cases: Record<string, string[]> = {
       node: ['-e', '0'],
       version: [CLI, '--version'],
-      run: [CLI, 'run', '--connection-uri', listener.urls[0]!, '--credential', 'alice', '--authentication', 'basic', '--', 'true'],
+      run: [CLI, 'run', '--connection-uri', listener.urls[0]!, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--', 'true'],
       identify: [CLI, 'identify', listener.urls[0]!, '--unauthenticated'],
     };
     const times: Record<string, number[]> = {};

@@ -35,7 +35,7 @@ async function listener(): Promise<{ l: WsmanListener; options: ClientOptions }>
   config.configurations[0]!.outputBufferBytes = BIG + 8 * MIB;
   const l = new WsmanListener({ users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent') });
   const [ep] = await l.start();
-  return { l, options: { endpoint: { connectionUri: ep!.url }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic' } };
+  return { l, options: { endpoint: { connectionUri: ep!.url }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true } };
 }
 
 function gc(): boolean {

@@ -64,3 +64,22 @@ export function formatAuthHeader(scheme: string, token?: Uint8Array): string {
 export function sameScheme(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
+
+/** Scheme words from the IANA HTTP Authentication Scheme Registry and WinRM's own. */
+const KNOWN_SCHEMES = new Set(['basic', 'bearer', 'digest', 'hoba', 'mutual', 'negotiate', 'ntlm', 'kerberos', 'credssp',
+  'oauth', 'scram-sha-1', 'scram-sha-256', 'vapid', 'concealed', 'dpop', 'privatetoken', 'aws4-hmac-sha256']);
+
+/**
+ * The scheme of an `Authorization` value in a form safe to log, or undefined when it cannot be
+ * shown. A scheme is shown only when it is a known scheme word, or a short token (letters, digits,
+ * `-._`, at most 32) followed by credentials; a bare word could be a pasted password and is not.
+ * Nothing after the scheme is ever returned.
+ */
+export function loggableScheme(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const m = /^\s*(\S+)(\s+\S)?/.exec(value);
+  const word = m?.[1];
+  if (word === undefined) return undefined;
+  if (KNOWN_SCHEMES.has(word.toLowerCase())) return word;
+  return m?.[2] !== undefined && /^[A-Za-z][A-Za-z0-9._-]{0,31}$/.test(word) ? word : undefined;
+}

@@ -5,7 +5,10 @@
  * Secrets (passwords, hashes, session keys) never appear in errors, logs or `toString()`.
  */
 
-export type Mechanism = 'basic' | 'ntlm' | 'negotiate' | 'kerberos' | 'credssp' | 'certificate';
+import type { AuthenticationMechanism } from './policy.js';
+
+/** A mechanism a context runs: every `-Authentication` value but `default` (policy.ts's one list). */
+export type Mechanism = Exclude<AuthenticationMechanism, 'default'>;
 
 /** One leg of a handshake. `token` is what to send (absent when there is nothing to send). */
 export interface StepResult {

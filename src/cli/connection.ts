@@ -7,7 +7,8 @@ import { Option, type Command } from 'commander';
 import { WsmanUsageError } from '../core/errors.js';
 import type { ClientOptions, Endpoint } from '../client/options.js';
 import { configurationUri } from '../client/shell.js';
-import type { AuthenticationMechanism, Credential } from '../transport/auth.js';
+import type { Credential } from '../transport/auth.js';
+import { AUTHENTICATION_MECHANISMS, type AuthenticationMechanism } from '../auth/policy.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { findCertificateByThumbprint, defaultCertStoreDir, loadCertificateFile } from '../auth/certstore.js';
@@ -32,10 +33,10 @@ export interface ConnectionFlags {
   operationTimeout?: string;
   throttleLimit?: string;
   noEncryption?: boolean;
+  allowUnencrypted?: boolean;
   json?: boolean;
 }
 
-const AUTH = ['default', 'basic', 'negotiate', 'ntlm', 'kerberos', 'credssp', 'certificate'];
 
 /** Add the connection options to a command. */
 export function addConnectionOptions(cmd: Command): Command {
@@ -46,7 +47,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--use-ssl', 'use HTTPS')
     .option('--application-name <name>', 'application name (URL path), default wsman')
     .option('--credential <user>', 'user name (DOMAIN\\user, user@domain); password from WSMAN_PASSWORD or a prompt')
-    .addOption(new Option('--authentication <mechanism>', 'authentication mechanism').choices(AUTH).default('default'))
+    .addOption(new Option('--authentication <mechanism>', 'authentication mechanism').choices([...AUTHENTICATION_MECHANISMS]).default('default'))
     .option('--certificate-thumbprint <hex>', 'client certificate by SHA-1 thumbprint, from WSMAN_CERT_STORE (PFX password: WSMAN_CERT_PASSWORD)')
     .option('--certificate <file>', 'client certificate file: PEM with its private key, or PFX (password: WSMAN_CERT_PASSWORD)')
     .option('--configuration-name <name>', 'session configuration (default: the cmd shell)')
@@ -57,7 +58,8 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('--ca-file <file>', 'trust the CA certificate(s) in this PEM file')
     .option('--server-thumbprint <hex>', 'trust exactly the server certificate with this SHA-1 thumbprint')
     .option('--operation-timeout <sec>', 'operation timeout in seconds (default 180)')
-    .option('--no-encryption', 'do not seal messages over HTTP (NoEncryption)')
+    .option('--no-encryption', 'do not seal messages over HTTP (NoEncryption; over HTTP needs --allow-unencrypted)')
+    .option('--allow-unencrypted', 'allow Basic (with --authentication basic) and unsealed traffic over plain HTTP (the client\'s AllowUnencrypted)')
     .option('--throttle-limit <n>', 'most computers at once (default 32)')
     .option('--json', 'print results as JSON');
 }
@@ -165,6 +167,7 @@ export async function clientOptionsFrom(flags: ConnectionFlags): Promise<{ targe
     ...(opTimeout !== undefined ? { operationTimeout: opTimeout * 1000 } : {}),
     // commander turns --no-encryption into encryption=false
     ...((flags as { encryption?: boolean }).encryption === false ? { noEncryption: true } : {}),
+    ...(flags.allowUnencrypted ? { allowUnencrypted: true } : {}),
   };
   return {
     targets: endpoints.map((endpoint) => ({ ...base, endpoint })),

@@ -42,7 +42,7 @@ export async function runDemo(): Promise<number> {
     users, config: defaultConfig(), httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent'), sweepIntervalMs: 200,
   });
   const [ep] = await listener.start();
-  const options: ClientOptions = { endpoint: { connectionUri: ep!.url }, credential: { username: user, password }, authentication: 'basic' };
+  const options: ClientOptions = { endpoint: { connectionUri: ep!.url }, credential: { username: user, password }, authentication: 'basic', allowUnencrypted: true }; // loopback only
   const a = new SessionManager();
   const b = new SessionManager();
   try {

@@ -65,6 +65,7 @@ async function resolveRecord(r: SessionRecord): Promise<ClientOptions> {
     connectionUri: r.ConnectionUri,
     ...(r.UserName !== undefined ? { credential: r.UserName } : {}),
     ...(r.Authentication !== undefined ? { authentication: r.Authentication as ConnectionFlags['authentication'] } : {}),
+    ...(r.AllowUnencrypted ? { allowUnencrypted: true } : {}),
   });
   return targets[0]!;
 }
@@ -129,7 +130,7 @@ async function cmdList(ctx: LocalSessions, flags: SessionFlags): Promise<number>
   if (flags.configurationName !== undefined) filter.configurationName = flags.configurationName;
   if (!hasConnection(flags)) {
     const rows = ctx.createdHere(filter)
-      .map(({ ConnectionUri: _u, ResourceUri: _r, UserName: _n, Authentication: _a, CreatedHere: _c, UpdatedOn: _d, ...json }) => json);
+      .map(({ ConnectionUri: _u, ResourceUri: _r, UserName: _n, Authentication: _a, AllowUnencrypted: _u2, CreatedHere: _c, UpdatedOn: _d, ...json }) => json);
     printSessions(rows, flags.json);
     return 0;
   }

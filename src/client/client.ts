@@ -15,6 +15,7 @@ import { configNumber } from '../core/messages/transfer.js';
 import type { EnumerationItem, IdentifyResponseBody } from '../core/messages/index.js';
 import { HttpTransport } from '../transport/http.js';
 import { selectAuth, offeredText } from '../transport/auth.js';
+import { isDowngrade } from '../auth/policy.js';
 import type { TransportResponse } from '../transport/types.js';
 import { type ClientOptions, DEFAULTS, endpointUrl, computerNameOf } from './options.js';
 
@@ -88,15 +89,19 @@ export class WsmanClient {
       proxy: options.proxy ?? 'environment',
       connectTimeoutMs: Math.min(options.openTimeout ?? DEFAULTS.openTimeout, 60_000),
       userAgent: options.userAgent ?? DEFAULTS.userAgent,
+      allowUnencrypted: options.allowUnencrypted === true,
       ...(options.env !== undefined ? { env: options.env } : {}),
     });
     const mes = options.maxEnvelopeSize;
     this.envelopeSize = typeof mes === 'number' ? mes : DEFAULTS.maxEnvelopeSize;
   }
 
-  /** A client for another URL with the same options and credentials (redirects). */
+  /**
+   * A client for another URL with the same options and credentials (redirects). From https:// to
+   * http:// AllowUnencrypted is dropped: no password or unsealed traffic follows a downgrade.
+   */
   withUrl(url: string): WsmanClient {
-    return new WsmanClient(this.options, url);
+    return new WsmanClient(isDowngrade(this.url, url) ? { ...this.options, allowUnencrypted: false } : this.options, url);
   }
 
   /** The MaxEnvelopeSize we send, in bytes. */

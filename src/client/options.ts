@@ -52,8 +52,15 @@ export interface SessionOptions {
    * (needs administrator rights; falls back to 153600 when refused).
    */
   maxEnvelopeSize?: number | 'auto';
-  /** `-NoEncryption`: do not seal messages over HTTP even when the mechanism can. */
+  /** `-NoEncryption`: do not seal messages over HTTP even when the mechanism can (needs allowUnencrypted over HTTP). */
   noEncryption?: boolean;
+  /**
+   * Allow Basic (the password in clear) with `authentication: 'basic'`, and unsealed authenticated
+   * traffic, over plain HTTP. Default false; `default`/`negotiate` never fall back to Basic
+   * whatever this says. Not kept across a redirect from https:// to http://. PowerShell: the WinRM
+   * client's AllowUnencrypted (`winrm set winrm/config/client @{AllowUnencrypted="true"}`).
+   */
+  allowUnencrypted?: boolean;
   /** `-NoMachineProfile`: WINRS_NOPROFILE on shell Create. */
   noMachineProfile?: boolean;
   /** `-ProxyAccessType` / `-ProxyCredential`: 'environment' (default), 'none', or an explicit proxy. */
@@ -67,7 +74,7 @@ export interface ClientOptions extends SessionOptions {
   endpoint: Endpoint;
   /** `-Credential`. */
   credential?: Credential;
-  /** `-Authentication` (default: Negotiate when available, else Basic). */
+  /** `-Authentication` (default: Negotiate; Basic only when asked for by name). */
   authentication?: AuthenticationMechanism;
   /** `-CertificateThumbprint` resolved to a certificate (see resolveCertificateByThumbprint). */
   clientCertificate?: ClientCertificate;

@@ -4,14 +4,16 @@
  * security context belongs to the TCP connection, protocol.md §8.2) can run their 401 loop across
  * requests of one connection, and later unseal bodies with the context they established.
  *
- * Basic is implemented here; any `ServerAuthContext` mechanism (src/auth/) plugs in through
- * `ContextAuthenticator`. Secrets never reach a log line or an error message.
+ * Every context comes from src/auth's one entry point (`serverAuth`): Basic (verified against the
+ * users file), Negotiate and Kerberos, driven through `ContextAuthenticator`; the Authorization
+ * header is parsed by src/auth's one parser (`parseAuthHeader`). Secrets never reach a log line
+ * or an error message.
  */
 import { createHash } from 'node:crypto';
 import type { ServerAuthContext, StepResult } from '../auth/types.js';
-import { KerberosServerContext } from '../auth/kerberos.js';
-import { negotiateServerContext } from '../auth/plug.js';
+import { serverAuth } from '../auth/entry.js';
 import type { UserStore, ListenerUser } from './users.js';
+import { BasicVerifyCache } from './basic-cache.js';
 
 /** What one connection knows about its authentication. */
 export interface ConnectionAuth {
@@ -45,7 +47,8 @@ export interface Authenticator {
   readonly canSeal: boolean;
   /** The Identify security profile names this scheme stands for. */
   readonly profiles: { http: string; https: string };
-  authenticate(token: string, conn: ConnectionAuth): Promise<AuthOutcome>;
+  /** `token` is the decoded token of the Authorization header (undefined when absent or not base64). */
+  authenticate(token: Uint8Array | undefined, conn: ConnectionAuth): Promise<AuthOutcome>;
 }
 
 /** Basic over the user store (RFC 7617). Verified headers are remembered per connection as a digest. */
@@ -57,24 +60,35 @@ export class BasicAuthenticator implements Authenticator {
     http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic',
     https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/basic',
   };
-  constructor(private readonly users: UserStore) {}
+  /** Successful verifications, so that scrypt runs once per credential and not per request. */
+  readonly cache: BasicVerifyCache;
+  constructor(private readonly users: UserStore, cache?: BasicVerifyCache) {
+    this.cache = cache ?? new BasicVerifyCache();
+  }
 
-  async authenticate(token: string, conn: ConnectionAuth): Promise<AuthOutcome> {
+  async authenticate(token: Uint8Array | undefined, conn: ConnectionAuth): Promise<AuthOutcome> {
+    if (!token?.length) return { kind: 'challenge', reason: 'malformed Basic credentials', failed: true };
     const digest = createHash('sha256').update(token).digest('base64');
     if (conn.basicDigest === digest && conn.basicUser) return { kind: 'ok', user: conn.basicUser };
-    let decoded: string;
+    let user: ListenerUser | undefined;
+    const ctx = serverAuth('Basic', {
+      basic: async (given, password) => {
+        // Accept DOMAIN\user for local users, as clients often send it.
+        const bs = given.lastIndexOf('\\');
+        const name = bs >= 0 && !this.users.get(given) ? given.slice(bs + 1) : given;
+        const hashOf = (n: string): string | undefined => this.users.get(n)?.hash;
+        const known = this.cache.lookup(name, password, hashOf);
+        user = known === undefined ? await this.users.verify(name, password) : this.users.get(known);
+        if (user && known === undefined) this.cache.remember(name, password, user.name, user.hash);
+        return user !== undefined;
+      },
+    });
     try {
-      decoded = Buffer.from(token, 'base64').toString('utf8');
-    } catch {
-      return { kind: 'challenge', reason: 'malformed Basic credentials', failed: true };
+      await ctx!.stepAsync(token);
+    } catch (e) {
+      const malformed = /malformed/.test((e as Error).message);
+      return { kind: 'challenge', reason: malformed ? 'malformed Basic credentials' : 'bad user name or password', failed: true };
     }
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) return { kind: 'challenge', reason: 'malformed Basic credentials', failed: true };
-    let name = decoded.slice(0, colon);
-    // Accept DOMAIN\user and user@domain forms for local users, as clients often send them.
-    const bs = name.lastIndexOf('\\');
-    if (bs >= 0 && !this.users.get(name)) name = name.slice(bs + 1);
-    const user = await this.users.verify(name, decoded.slice(colon + 1));
     if (!user) return { kind: 'challenge', reason: 'bad user name or password', failed: true };
     conn.basicDigest = digest;
     conn.basicUser = user;
@@ -99,13 +113,9 @@ export class ContextAuthenticator implements Authenticator {
     this.challenge = scheme;
   }
 
-  async authenticate(token: string, conn: ConnectionAuth): Promise<AuthOutcome> {
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(token, 'base64');
-    } catch {
-      return { kind: 'challenge', reason: `malformed ${this.scheme} token` };
-    }
+  async authenticate(token: Uint8Array | undefined, conn: ConnectionAuth): Promise<AuthOutcome> {
+    if (!token?.length) return { kind: 'challenge', reason: `malformed ${this.scheme} token` };
+    const bytes = token;
     const ctx = conn.context && !conn.context.complete ? conn.context : this.newContext(conn);
     conn.context = ctx;
     let step;
@@ -133,11 +143,13 @@ export class ContextAuthenticator implements Authenticator {
 export function negotiateAuthenticator(users: UserStore, options: { netbiosComputer?: string; netbiosDomain?: string } = {}): Authenticator {
   // Over HTTPS the context checks the client's channel bindings against our certificate when the
   // client sends them (CbtHardeningLevel Relaxed, Windows' default).
-  return new ContextAuthenticator('Negotiate', (conn) => negotiateServerContext({
-    lookup: (user) => users.get(user)?.ntHash,
-    ...options,
-    ...(conn.channelBinding ? { channelBinding: conn.channelBinding } : {}),
-  }), users, true, {
+  return new ContextAuthenticator('Negotiate', (conn) => serverAuth('Negotiate', {
+    ntlm: {
+      lookup: (user) => users.get(user)?.ntHash,
+      ...options,
+      ...(conn.channelBinding ? { channelBinding: conn.channelBinding } : {}),
+    },
+  })!, users, true, {
     http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/spnego-kerberos',
     https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/spnego-kerberos',
   });
@@ -149,19 +161,8 @@ export function negotiateAuthenticator(users: UserStore, options: { netbiosCompu
  * user. Does not seal: use HTTPS, or allow unencrypted traffic.
  */
 export function kerberosAuthenticator(users: UserStore, service = 'HTTP'): Authenticator {
-  return new ContextAuthenticator('Kerberos', () => new KerberosServerContext(service), users, false, {
+  return new ContextAuthenticator('Kerberos', () => serverAuth('Kerberos', { kerberos: { service } })!, users, false, {
     http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/spnego-kerberos',
     https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/spnego-kerberos',
   });
-}
-
-/** Split `Authorization: Scheme token` (scheme compared case-insensitively). */
-export function parseAuthorization(header: string | undefined): { scheme: string; token: string } | undefined {
-  if (!header) return undefined;
-  // Certificate authentication sends a URI, not a scheme and a token (protocol.md §9).
-  const uri = header.trim();
-  if (/^https?:\/\//i.test(uri)) return { scheme: uri, token: '' };
-  const m = /^\s*([A-Za-z0-9._-]+)\s*(.*)$/s.exec(header);
-  if (!m) return undefined;
-  return { scheme: m[1]!, token: m[2]!.trim() };
 }

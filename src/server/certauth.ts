@@ -52,7 +52,7 @@ export class CertificateAuthenticator implements Authenticator {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async authenticate(_token: string, conn: ConnectionAuth): Promise<AuthOutcome> {
+  async authenticate(_token: Uint8Array | undefined, conn: ConnectionAuth): Promise<AuthOutcome> {
     if (conn.certUser) return { kind: 'ok', user: conn.certUser };
     const peer = conn.peer;
     if (!peer) return { kind: 'challenge', reason: 'certificate authentication without a client certificate', failed: true };

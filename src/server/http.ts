@@ -9,12 +9,15 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { WsmanCode, encodeMessage, responseHeaders, faultFromCode, faultAction } from '../core/index.js';
 import type { ListenerCore } from './core.js';
-import { parseAuthorization, type ConnectionAuth } from './auth.js';
+import type { ConnectionAuth } from './auth.js';
 import type { ListenerUser } from './users.js';
 import { isSealedContentType, unsealBody, sealBody } from './sealing.js';
 import { dispatch, quickIdentify, type Outcome } from './dispatch.js';
 import type { FailureThrottle } from './auth-throttle.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
+import { loggableScheme, parseAuthHeader } from '../auth/http.js';
+import { claimedUser } from '../auth/claimed.js';
+import { clearTrafficAllowed } from '../auth/policy.js';
 
 export interface EndpointOptions {
   secure: boolean;
@@ -150,26 +153,40 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
       user = conn.user;
       const identifyOnly = String(req.headers['wsmanidentify'] ?? '').toLowerCase() === 'unauthenticated';
       let mutualHeader: string | undefined;
-      const authz = parseAuthorization(req.headers.authorization);
+      const authz = req.headers.authorization === undefined ? undefined : parseAuthHeader(req.headers.authorization);
       if (authz) {
         const scheme = core.authenticators.find((a) => a.scheme.toLowerCase() === authz.scheme.toLowerCase() &&
           (ep.secure || a.profiles.http !== ''));
         if (!scheme) {
-          reason = `unsupported auth scheme ${authz.scheme.slice(0, 20)}`;
+          // The scheme name only, and only when it looks like one: never a piece of a credential.
+          const shown = loggableScheme(req.headers.authorization);
+          reason = shown === undefined ? 'unsupported auth scheme (not shown)' : `unsupported auth scheme ${shown}`;
           write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
           return;
         }
-        // Repeated failures from this address: wait before looking at the attempt.
-        await ep.throttle?.wait(client);
-        const outcome = await scheme.authenticate(authz.token, conn);
-        if (outcome.kind === 'challenge') {
-          if (outcome.failed) ep.throttle?.failed(client);
-          reason = outcome.reason;
+        // Repeated failures by this (address, user name): answer at once, saying when to come back,
+        // without looking at the attempt. A leg that names nobody yet (NTLM NEGOTIATE) is no attempt.
+        const claimed = claimedUser(authz.scheme, authz.token ?? new Uint8Array(0));
+        const retry = claimed === undefined ? undefined : ep.throttle?.retryAfter(client, claimed);
+        if (retry !== undefined) {
+          reason = 'too many failed logons: retry later';
           user = undefined;
-          write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': outcome.header ? [outcome.header] : challenges() });
+          delete conn.context;
+          write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges(), 'Retry-After': String(retry) });
           return;
         }
-        ep.throttle?.succeeded(client);
+        const outcome = await scheme.authenticate(authz.token, conn);
+        if (outcome.kind === 'challenge') {
+          if (outcome.failed) ep.throttle?.failed(client, claimed ?? '');
+          reason = outcome.reason;
+          user = undefined;
+          const wait = outcome.failed ? ep.throttle?.retryAfter(client, claimed ?? '') : undefined;
+          write(res, 401, Buffer.alloc(0), {
+            'WWW-Authenticate': outcome.header ? [outcome.header] : challenges(), ...(wait !== undefined ? { 'Retry-After': String(wait) } : {}),
+          });
+          return;
+        }
+        ep.throttle?.succeeded(client, claimed || outcome.user.name);
         user = outcome.user;
         mutualHeader = outcome.responseHeader;
       } else if (!user && !identifyOnly) {
@@ -206,13 +223,13 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         } catch {
           // Tampered, replayed or badly framed: the connection's security context is unusable.
           reason = 'sealed body rejected (framing, integrity or replay)';
-          ep.throttle?.failed(client);
+          ep.throttle?.failed(client, user?.name ?? '');
           delete conn.context;
           delete conn.user;
           write(res, 400, Buffer.alloc(0), { Connection: 'close' });
           return;
         }
-      } else if (user && !ep.secure && !core.allowUnencrypted && body.length > 0) {
+      } else if (user && !clearTrafficAllowed(ep.secure, false, core.allowUnencrypted) && body.length > 0) {
         reason = 'unencrypted traffic refused (use HTTPS, message encryption, or --allow-unencrypted)';
         const f = faultFromCode(WsmanCode.AccessDenied, machine,
           'The WinRM service refuses unencrypted traffic on HTTP. Use HTTPS, a sealing authentication (Negotiate), or start the listener with --allow-unencrypted. ');

@@ -1,13 +1,15 @@
 /**
  * Authentication providers for the transport (protocol.md §8.2, §9). Basic and certificate are
- * per-request headers; NTLM, Negotiate, Kerberos and CredSSP are connection-bound contexts that
- * `src/auth/` supplies through `registerClientMechanism`.
+ * per-request headers; NTLM, Negotiate and Kerberos are connection-bound contexts built through
+ * src/auth's one entry point (`clientAuth`); the choices follow src/auth/policy.ts.
  */
-import type { ClientAuthContext, Mechanism } from '../auth/types.js';
-import { FeatureMissingError, WsmanAuthError, WsmanUsageError } from '../core/errors.js';
+import { FeatureMissingError, WsmanUsageError } from '../core/errors.js';
+import { chooseDefault, mechanismSeals, type AuthenticationMechanism } from '../auth/policy.js';
 import { SecurityProfile } from '../core/namespaces.js';
-import type { AuthProvider, BodySealer } from './types.js';
-import { negotiateClientMechanism, ntlmClientMechanism, kerberosClientMechanism } from '../auth/plug.js';
+import type { AuthProvider } from './types.js';
+import { clientAuth } from '../auth/entry.js';
+import { httpBodySealer } from '../auth/plug.js';
+import { parseWwwAuthenticate } from '../auth/http.js';
 
 /** A user name and password (PowerShell's PSCredential). The password never appears in errors. */
 export interface Credential {
@@ -15,32 +17,7 @@ export interface Credential {
   password: string;
 }
 
-/** `-Authentication` values (AuthenticationMechanism). */
-export type AuthenticationMechanism = 'default' | 'basic' | 'negotiate' | 'ntlm' | 'kerberos' | 'credssp' | 'certificate';
-
-/** Builds a connection-bound context for a credential. Registered by `src/auth/`. */
-export interface ClientMechanismFactory {
-  createContext(credential: Credential, target: { host: string; service: string; https: boolean; channelBinding?: Uint8Array }): ClientAuthContext | Promise<ClientAuthContext>;
-  sealer?: BodySealer;
-}
-
-const mechanisms = new Map<Mechanism, ClientMechanismFactory>();
-
-/** Make a connection-bound mechanism (NTLM, Negotiate, Kerberos, CredSSP) available to clients. */
-export function registerClientMechanism(mechanism: Mechanism, factory: ClientMechanismFactory): void {
-  mechanisms.set(mechanism, factory);
-}
-
-// NTLM and Negotiate (SPNEGO around NTLM) with HTTP message encryption, from src/auth.
-registerClientMechanism('negotiate', negotiateClientMechanism);
-registerClientMechanism('ntlm', ntlmClientMechanism);
-// Kerberos through the optional native `kerberos` package (FeatureMissingError at connect time without it).
-registerClientMechanism('kerberos', kerberosClientMechanism);
-
-/** True when a mechanism has been registered. */
-export function hasClientMechanism(mechanism: Mechanism): boolean {
-  return mechanisms.has(mechanism);
-}
+export { type AuthenticationMechanism } from '../auth/policy.js';
 
 /** `Authorization: Basic …` on every request. */
 export function basicAuth(credential: Credential): AuthProvider {
@@ -66,8 +43,8 @@ export interface AuthSelection {
 }
 
 /**
- * The provider for `-Authentication`. `default` picks Negotiate or Basic from the server's
- * challenge (with a client certificate and no credential: certificate; with neither: none).
+ * The provider for `-Authentication`. `default` picks Negotiate from the server's challenge, never
+ * Basic (with a client certificate and no credential: certificate; with neither: none).
  */
 export function selectAuth(sel: AuthSelection): AuthProvider {
   let mech = sel.authentication ?? 'default';
@@ -85,58 +62,44 @@ export function selectAuth(sel: AuthSelection): AuthProvider {
   const credential = sel.credential ?? (mech === 'kerberos' ? { username: '', password: '' } : undefined);
   if (!credential) throw new WsmanUsageError(`${mech} authentication needs a credential (--credential USER)`, 'ERR_AUTH_NO_CREDENTIAL');
   if (mech === 'basic') return basicAuth(credential);
-  const factory = mechanisms.get(mech);
-  if (!factory) {
-    throw new FeatureMissingError(`${mech} authentication`, 'this client does not offer it yet; use negotiate, ntlm, or basic over HTTPS');
-  }
-  const target = { host: sel.host, service: 'WSMAN', https: sel.https };
+  if (mech === 'credssp') throw new FeatureMissingError('credssp authentication', 'this client does not offer it yet; use negotiate, ntlm, or basic over HTTPS');
+  const mechanism = mech;
+  const seals = mechanismSeals(mechanism);
   const provider: AuthProvider = {
     kind: 'context',
-    mechanism: mech,
-    createContext: (conn) => factory.createContext(credential, { ...target, ...(conn.channelBinding ? { channelBinding: conn.channelBinding } : {}) }),
+    mechanism,
+    // ntlm: bare NTLMSSP in the Negotiate scheme; negotiate: SPNEGO around NTLM; kerberos: the ticket cache.
+    createContext: (conn) => clientAuth({
+      mechanism, username: credential.username, password: credential.password, host: sel.host,
+      ...(conn.channelBinding ? { channelBinding: conn.channelBinding } : {}),
+    }),
     encryption: sel.noEncryption ? 'never' : 'auto',
   };
-  if (factory.sealer) provider.sealer = factory.sealer;
+  if (seals) provider.sealer = httpBodySealer;
   return provider;
 }
 
 /**
- * `-Authentication Default`: Negotiate when the server offers it (sealing over HTTP), else Basic
- * when it offers that (a listener started with --allow-unencrypted, or HTTPS).
+ * `-Authentication Default`: Negotiate when the server offers it (sealing over HTTP). Never Basic
+ * (src/auth/policy.ts): a server offering only Basic gets an error naming what it offers.
  */
 function defaultAuth(sel: AuthSelection): AuthProvider {
   return {
     kind: 'select',
-    choose(offered) {
-      if (offered.includes('negotiate') && hasClientMechanism('negotiate')) return selectAuth({ ...sel, authentication: 'negotiate' });
-      if (offered.includes('basic')) return selectAuth({ ...sel, authentication: 'basic' });
-      const list = offered.length ? offered.join(', ') : 'no scheme';
-      throw new WsmanAuthError(`${sel.host} offers ${list}; default authentication needs Negotiate or Basic (choose one with --authentication)`,
-        'ERR_AUTH_NO_COMMON_SCHEME');
+    choose(offered, url) {
+      const mech = chooseDefault(offered, { url, https: sel.https });
+      return selectAuth({ ...sel, authentication: mech });
     },
   };
 }
 
 /** `; it offers A, B` for the schemes a 401's `WWW-Authenticate` names (each once), or '' when none. */
 export function offeredText(values: string | string[] | undefined): string {
-  const schemes = [...new Set(parseChallenges(values).map((c) => c.scheme))];
+  const schemes = [...new Set(parseWwwAuthenticate(values).map((c) => c.scheme))];
   return schemes.length ? `; it offers ${schemes.join(', ')}` : '';
 }
 
-/** Parse `WWW-Authenticate` values into (scheme, token) pairs. */
+/** `WWW-Authenticate` values as (scheme, base64 token) pairs, through src/auth's one header parser. */
 export function parseChallenges(values: string | string[] | undefined): { scheme: string; token?: string }[] {
-  if (values === undefined) return [];
-  const out: { scheme: string; token?: string }[] = [];
-  for (const v of Array.isArray(values) ? values : [values]) {
-    // Several challenges may share one header, separated by commas (Basic realm="x", Negotiate).
-    for (const part of v.split(/,(?=\s*[A-Za-z][\w-]*(?:\s|$))/)) {
-      const m = /^\s*([A-Za-z][\w-]*)(?:\s+(.*))?$/.exec(part);
-      if (!m || m[1] === undefined) continue;
-      const rest = m[2]?.trim();
-      const c: { scheme: string; token?: string } = { scheme: m[1] };
-      if (rest && /^[A-Za-z0-9+/]+=*$/.test(rest)) c.token = rest;
-      out.push(c);
-    }
-  }
-  return out;
+  return parseWwwAuthenticate(values).map((h) => (h.token ? { scheme: h.scheme, token: Buffer.from(h.token).toString('base64') } : { scheme: h.scheme }));
 }

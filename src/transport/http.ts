@@ -15,9 +15,11 @@ import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError,
 import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 import { directConnector, tlsConnectOptions } from './tls.js';
 import { proxiedDispatcher, resolveProxy } from './proxy.js';
-import { offeredText, parseChallenges } from './auth.js';
+import { offeredText } from './auth.js';
+import { parseWwwAuthenticate, sameScheme } from '../auth/http.js';
 import { httpToTlsPort, mapTransportError } from './errors.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
+import { checkUnencrypted } from '../auth/policy.js';
 
 const SOAP_CONTENT_TYPE = 'application/soap+xml;charset=UTF-8';
 /** Largest response body we read (a MaxEnvelopeSize of 500 KiB is the usual ceiling). */
@@ -193,19 +195,21 @@ export class HttpTransport {
       // Ask without credentials; the 401 says which schemes the server takes.
       const probe = await this.raw(ch, base, body, signal);
       if (probe.status !== 401) return this.finish(probe);
-      const offered = parseChallenges(probe.headers['www-authenticate']).map((c) => c.scheme.toLowerCase());
-      provider = provider.choose(offered);
+      const offered = parseWwwAuthenticate(probe.headers['www-authenticate']).map((c) => c.scheme.toLowerCase());
+      provider = provider.choose(offered, this.url);
       this.chosen = provider;
     }
     if (provider.kind === 'select') throw new WsmanAuthError('no authentication mechanism was chosen', 'ERR_AUTH_NO_COMMON_SCHEME');
     if (provider.kind === 'none') return this.finish(await this.raw(ch, base, body, signal));
     if (provider.kind === 'header') {
+      this.checkClear(provider.mechanism, false);
       const res = await this.raw(ch, { ...base, authorization: provider.header() }, body, signal);
       if (res.status === 401) throw this.refused(res, provider.mechanism);
       return this.finish(res);
     }
     const sealing = provider.sealer !== undefined &&
       (provider.encryption === 'always' || ((provider.encryption ?? 'auto') === 'auto' && !this.https));
+    this.checkClear(provider.mechanism, sealing, provider.sealer === undefined ? 'the mechanism cannot seal' : '--no-encryption');
     for (let attempt = 0; attempt < 2; attempt++) {
       if (!ch.ctx || ch.authedConnection !== ch.connection) {
         const first = await this.handshake(ch, provider, base, sealing ? Buffer.alloc(0) : body, signal);
@@ -257,20 +261,28 @@ export class HttpTransport {
       if (leg > 0 && ch.connection !== connectionBefore) {
         throw new WsmanAuthError(`${this.url} closed the connection during the ${ctx.scheme} handshake`, 'ERR_AUTH_CONNECTION');
       }
-      const challenge = parseChallenges(res.headers['www-authenticate']).find((c) => c.scheme.toLowerCase() === ctx.scheme.toLowerCase());
+      const challenge = parseWwwAuthenticate(res.headers['www-authenticate']).find((c) => sameScheme(c.scheme, ctx.scheme));
       if (res.status === 401) {
         if (!challenge?.token || step.done) throw this.refused(res, provider.mechanism);
-        inToken = Buffer.from(challenge.token, 'base64');
+        inToken = challenge.token;
         continue;
       }
       // The final answer may carry the server's last token (SPNEGO accept-completed with its
       // mechListMIC, Kerberos mutual authentication): the context must see it before sealing.
-      if (challenge?.token) await stepOf(ctx, Buffer.from(challenge.token, 'base64'));
+      if (challenge?.token) await stepOf(ctx, challenge.token);
       ch.ctx = ctx;
       ch.authedConnection = ch.connection;
       return res;
     }
     throw new WsmanAuthError(`the ${ctx.scheme} handshake with ${this.url} did not finish in ${MAX_AUTH_LEGS} legs`, 'ERR_AUTH_INCOMPLETE');
+  }
+
+  /** Refuse, before anything is sent, a password or unsealed authenticated traffic over plain HTTP (policy.ts). */
+  private checkClear(mechanism: string, sealed: boolean, unsealedBecause?: string): void {
+    checkUnencrypted({
+      mechanism, https: this.https, sealed, allowUnencrypted: this.opts.allowUnencrypted === true, url: this.url,
+      ...(unsealedBecause !== undefined ? { unsealedBecause } : {}),
+    });
   }
 
   private refused(res: RawResult, mechanism: string): WsmanAuthError {

@@ -60,7 +60,7 @@ export type AuthProvider =
    * Pick a mechanism from the server's first 401 challenge (`-Authentication Default`): the
    * first request goes out without credentials, `choose` gets the offered schemes (lower case).
    */
-  | { kind: 'select'; choose: (offered: string[]) => AuthProvider }
+  | { kind: 'select'; choose: (offered: string[], url: string) => AuthProvider }
   | { kind: 'header'; mechanism: Mechanism; header: () => string }
   | {
     kind: 'context';
@@ -120,6 +120,11 @@ export interface TransportOptions {
   maxConnections?: number;
   /** `User-Agent` header. */
   userAgent?: string;
+  /**
+   * Allow a password (Basic) or unsealed authenticated traffic over plain HTTP (src/auth/policy.ts).
+   * Default false. PowerShell: the WinRM client's AllowUnencrypted.
+   */
+  allowUnencrypted?: boolean;
   /** Environment for proxy variables (tests). Defaults to process.env. */
   env?: Record<string, string | undefined>;
 }

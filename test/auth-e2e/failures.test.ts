@@ -2,7 +2,7 @@
  * Authentication failures over loopback: wrong password and wrong domain refused through our client
  * with Negotiate; every refusal is the same bare 401; a tampered or replayed sealed message is
  * rejected and its connection closed; unsealed NTLM on plain HTTP refused unless allowed; repeated
- * failures from one address are slowed down (FailureThrottle, with a recording sleep: no timing).
+ * failures per (address, user) are answered with Retry-After (FailureThrottle, with an injected clock: no timing).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Agent } from 'node:http';
@@ -23,7 +23,7 @@ afterAll(async () => {
   await L?.stop();
 });
 
-function negotiate(username: string, password: string, extra: { noEncryption?: boolean } = {}, url = L.http!): WsmanClient {
+function negotiate(username: string, password: string, extra: { noEncryption?: boolean; allowUnencrypted?: boolean } = {}, url = L.http!): WsmanClient {
   return new WsmanClient({ endpoint: { connectionUri: url }, credential: { username, password }, authentication: 'negotiate', ...extra });
 }
 
@@ -87,13 +87,15 @@ describe('Negotiate refusals through our client', () => {
   });
 
   it('refuses unsealed NTLM on plain HTTP by default (AccessDenied), accepts it with --allow-unencrypted', async () => {
-    const err = await attempt(negotiate('alice', 'secret', { noEncryption: true }));
+    // The client refuses first (its own AllowUnencrypted); allowed there, the listener refuses.
+    expect(await attempt(negotiate('alice', 'secret', { noEncryption: true, allowUnencrypted: false }))).toMatchObject({ code: 'ERR_AUTH_UNENCRYPTED' });
+    const err = await attempt(negotiate('alice', 'secret', { noEncryption: true, allowUnencrypted: true }));
     expect(err).toBeInstanceOf(WsmanFaultError);
     expect((err as WsmanFaultError).wsmanCode).toBe(5);
     expect((err as Error).message).toMatch(/unencrypted/i);
     const open = await startE2e({ httpsPort: null, allowUnencrypted: true, authThrottle: false });
     try {
-      const r = await attempt(negotiate('alice', 'secret', { noEncryption: true }, open.http!));
+      const r = await attempt(negotiate('alice', 'secret', { noEncryption: true, allowUnencrypted: true }, open.http!));
       expect((r as { stdout: Buffer }).stdout.toString()).toBe('in\n');
     } finally {
       await open.stop();
@@ -161,37 +163,44 @@ describe('sealed messages', () => {
   });
 });
 
-describe('per-address backoff of failed logons', () => {
-  it('lets a few failures through, then waits longer per failure; a success starts over', async () => {
-    const waits: number[] = [];
-    const throttle = new FailureThrottle({ free: 2, baseMs: 100, maxMs: 1000, sleep: async (ms) => { waits.push(ms); } });
+describe('backoff of failed logons per (address, user)', () => {
+  it('lets a few failures through, then answers 401 with Retry-After at once; a success starts over', async () => {
+    let now = 1_000_000;
+    const throttle = new FailureThrottle({ free: 2, baseMs: 1000, maxMs: 8000, now: () => now });
     const T = await startE2e({ httpsPort: null, allowUnencrypted: true, authThrottle: throttle });
     const bad = 'Basic ' + Buffer.from('alice:wrong').toString('base64');
     const good = 'Basic ' + Buffer.from('alice:secret').toString('base64');
     try {
-      for (let i = 0; i < 6; i++) expect((await post(T.http!, IDENTIFY, { Authorization: bad })).status).toBe(401);
-      expect(waits).toEqual([100, 200, 400, 800]);
+      const retries: (string | undefined)[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await post(T.http!, IDENTIFY, { Authorization: bad });
+        expect(r.status).toBe(401);
+        retries.push(r.headers['retry-after'] as string | undefined);
+      }
+      expect(retries).toEqual([undefined, '1', '1']); // the second failure blocks 1 s, and says so; the third is not looked at
+      // Blocked: even the right password is not looked at, and the client is told when to come back.
+      const blocked = await post(T.http!, IDENTIFY, { Authorization: good });
+      expect([blocked.status, blocked.headers['retry-after']]).toEqual([401, '1']);
+      now += 1000;
+      expect((await post(T.http!, IDENTIFY, { Authorization: bad })).headers['retry-after']).toBe('2'); // failure 4: 2 s
+      now += 2000;
       expect((await post(T.http!, IDENTIFY, { Authorization: good })).status).toBe(200);
-      expect(waits.at(-1)).toBe(1000); // the correct password still waited its turn
-      waits.length = 0;
-      expect((await post(T.http!, IDENTIFY, { Authorization: bad })).status).toBe(401);
-      expect(waits).toEqual([]);
+      expect((await post(T.http!, IDENTIFY, { Authorization: bad })).headers['retry-after']).toBeUndefined(); // started over
       // Requests without credentials are not failures.
-      for (let i = 0; i < 3; i++) expect((await post(T.http!, IDENTIFY, {})).status).toBe(401);
-      expect(waits).toEqual([]);
+      for (let i = 0; i < 3; i++) expect((await post(T.http!, IDENTIFY, {})).headers['retry-after']).toBeUndefined();
     } finally {
       await T.stop();
     }
   });
 
-  it('keeps memory bounded and forgets quiet addresses', () => {
+  it('keeps memory bounded and forgets quiet keys', () => {
     let now = 0;
-    const t = new FailureThrottle({ free: 0, baseMs: 10, maxEntries: 3, forgetAfterMs: 1000, now: () => now });
-    for (let i = 0; i < 10; i++) t.failed(`10.0.0.${i}`);
+    const t = new FailureThrottle({ free: 1, baseMs: 10, maxEntries: 3, forgetAfterMs: 1000, now: () => now });
+    for (let i = 0; i < 10; i++) t.failed(`10.0.0.${i}`, 'u');
     expect(t.size).toBe(3);
-    expect(t.delayFor('10.0.0.0')).toBe(0); // evicted
-    expect(t.delayFor('10.0.0.9')).toBe(10);
+    expect(t.delayFor('10.0.0.0', 'u')).toBe(0); // evicted
+    expect(t.delayFor('10.0.0.9', 'u')).toBe(10);
     now = 2000;
-    expect(t.delayFor('10.0.0.9')).toBe(0);
+    expect(t.delayFor('10.0.0.9', 'u')).toBe(0);
   });
 });

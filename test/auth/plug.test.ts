@@ -1,19 +1,19 @@
-/** The adapters for the transport's registerClientMechanism and the listener's ContextAuthenticator. */
+/** The transport and the listener build their contexts through src/auth's one entry point, and they fit. */
 import { describe, expect, it } from 'vitest';
-import { httpBodySealer, negotiateClientMechanism, negotiateServerContext, ntlmClientMechanism, ntHash } from '../../src/auth/index.js';
-import type { ClientMechanismFactory } from '../../src/transport/auth.js';
+import { httpBodySealer, serverAuth, ntHash } from '../../src/auth/index.js';
+import { selectAuth } from '../../src/transport/auth.js';
 import type { BodySealer } from '../../src/transport/types.js';
 
-// Compile-time: the adapters fit the transport's shapes.
-const factories: ClientMechanismFactory[] = [negotiateClientMechanism, ntlmClientMechanism];
-const sealer: BodySealer = httpBodySealer;
+const sealer: BodySealer = httpBodySealer; // compile-time: the sealer fits the transport's shape
 
-describe('plug adapters', () => {
-  it('a transport-made context authenticates against a listener-made context and seals both ways', async () => {
-    expect(factories).toHaveLength(2);
-    for (const f of factories) {
-      const client = await f.createContext({ username: 'alice', password: 'pw' }, { host: 'h', service: 'WSMAN', https: false });
-      const server = negotiateServerContext({ lookup: (u) => (u === 'alice' ? ntHash('pw') : undefined) });
+describe('transport-made and listener-made contexts', () => {
+  it('a transport context authenticates against a serverAuth context and seals both ways', async () => {
+    for (const authentication of ['negotiate', 'ntlm'] as const) {
+      const p = selectAuth({ authentication, credential: { username: 'alice', password: 'pw' }, https: false, host: 'h' });
+      if (p.kind !== 'context') throw new Error('expected a context provider');
+      expect(p.sealer).toBe(httpBodySealer);
+      const client = await p.createContext({});
+      const server = serverAuth('Negotiate', { ntlm: { lookup: (u) => (u === 'alice' ? ntHash('pw') : undefined) } })!;
       let r = client.step();
       for (;;) {
         const s = server.step(r.token ?? new Uint8Array());

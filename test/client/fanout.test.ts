@@ -35,7 +35,7 @@ describe('fan-out', () => {
     const good = await startFake();
     fakes.push(bad, good);
     const results = await invokeOnComputers([
-      { endpoint: { connectionUri: bad.url }, credential: { username: 'a', password: 'b' }, authentication: 'basic' },
+      { endpoint: { connectionUri: bad.url }, credential: { username: 'a', password: 'b' }, authentication: 'basic', allowUnencrypted: true },
       { endpoint: { connectionUri: good.url } },
     ], { command: 'x' }, { throttleLimit: 32 });
     expect(results[0]?.error).toBeInstanceOf(WsmanAuthError);

@@ -15,7 +15,7 @@ beforeAll(async () => { L = await startListener(); });
 afterAll(async () => { await L?.stop(); });
 
 function client(extra: Partial<ClientOptions> = {}, url = L.httpUrl): WsmanClient {
-  return new WsmanClient({ endpoint: { connectionUri: url }, credential: USER, authentication: 'basic', ...extra });
+  return new WsmanClient({ endpoint: { connectionUri: url }, credential: USER, authentication: 'basic', allowUnencrypted: true, ...extra });
 }
 
 async function sh(command: string, extra: Partial<ClientOptions> = {}, stdin?: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {

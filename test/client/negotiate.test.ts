@@ -24,8 +24,8 @@ beforeAll(async () => {
 });
 afterAll(async () => { await listener?.stop(); });
 
-function client(authentication: AuthenticationMechanism, password = 'secret'): WsmanClient {
-  return new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'alice', password }, authentication });
+function client(authentication: AuthenticationMechanism, password = 'secret', allowUnencrypted = false): WsmanClient {
+  return new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'alice', password }, authentication, allowUnencrypted });
 }
 
 describe('sealed Negotiate/NTLM over HTTP', () => {
@@ -42,8 +42,15 @@ describe('sealed Negotiate/NTLM over HTTP', () => {
     });
   }
 
-  it('Basic over plain HTTP is refused by this listener (AllowUnencrypted off): sealing is what made the above work', async () => {
+  it('Basic over plain HTTP is refused by this client without allowUnencrypted, before sending', async () => {
     const c = client('basic');
+    const err = await invokeCommand(c, { command: 'true' }).catch((e: unknown) => e);
+    await c.close();
+    expect(err).toMatchObject({ code: 'ERR_AUTH_UNENCRYPTED' });
+  });
+
+  it('Basic over plain HTTP is refused by this listener (AllowUnencrypted off): sealing is what made the above work', async () => {
+    const c = client('basic', 'secret', true);
     const err = await invokeCommand(c, { command: 'true' }).catch((e: unknown) => e);
     await c.close();
     expect(err).toBeInstanceOf(WsmanFaultError);

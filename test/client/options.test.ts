@@ -55,12 +55,12 @@ describe('authentication selection', () => {
     expect(() => selectAuth({ https: false, host: 'h', authentication: 'certificate', hasClientCertificate: true })).toThrow(/HTTPS/);
   });
 
-  it('default chooses Negotiate when offered, else Basic, else explains', () => {
+  it('default chooses Negotiate when offered, never Basic, and explains', () => {
     const p = selectAuth({ https: false, host: 'h', credential: { username: 'u', password: 'p' } });
     if (p.kind !== 'select') throw new Error('expected select');
-    expect(p.choose(['negotiate', 'basic']).kind).toBe('context');
-    expect(p.choose(['basic']).kind).toBe('header');
-    expect(() => p.choose(['kerberos'])).toThrow(/offers kerberos/);
+    expect(p.choose(['negotiate', 'basic'], 'http://h/wsman').kind).toBe('context');
+    expect(() => p.choose(['basic'], 'http://h/wsman')).toThrow(expect.objectContaining({ code: 'ERR_AUTH_UNENCRYPTED', message: expect.stringMatching(/offers basic.*--authentication basic --allow-unencrypted/) }));
+    expect(() => p.choose(['kerberos'], 'http://h/wsman')).toThrow(/offers kerberos/);
   });
 
   it('parses several challenges in one header and in several', () => {

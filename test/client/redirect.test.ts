@@ -28,7 +28,7 @@ async function chain(n: number): Promise<{ first: string; final: Fake }> {
 }
 
 function client(url: string, extra: Partial<ClientOptions> = {}): WsmanClient {
-  return new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic', ...extra });
+  return new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true, ...extra });
 }
 
 describe('redirects of shell creation', () => {

@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 async function run(url: string, extra: Partial<ClientOptions> = {}): Promise<string> {
-  const c = new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'u', password: 'p' }, authentication: 'basic', ...extra });
+  const c = new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'u', password: 'p' }, authentication: 'basic', allowUnencrypted: true, ...extra });
   try {
     return (await invokeCommand(c, { command: 'x' })).stdout.toString();
   } finally {

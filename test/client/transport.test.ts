@@ -29,7 +29,7 @@ function listen(server: Server): Promise<number> {
 describe('transport', () => {
   it('sends Basic on every request and keeps one connection alive for a whole command', async () => {
     const f = await fake({ authorization: BASIC });
-    const c = new WsmanClient({ endpoint: { connectionUri: f.url }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic' });
+    const c = new WsmanClient({ endpoint: { connectionUri: f.url }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true });
     await invokeCommand(c, { command: 'x' });
     await c.close();
     expect(f.headers).toHaveLength(4); // Create, Command, Receive, Delete: a Done command needs no Signal before Delete
@@ -39,7 +39,7 @@ describe('transport', () => {
 
   it('a refused credential is WsmanAuthError ERR_AUTH_REJECTED naming the offered schemes, without the password', async () => {
     const f = await fake({ authorization: BASIC });
-    const c = new WsmanClient({ endpoint: { connectionUri: f.url }, credential: { username: 'alice', password: 'wrong-pw' }, authentication: 'basic' });
+    const c = new WsmanClient({ endpoint: { connectionUri: f.url }, credential: { username: 'alice', password: 'wrong-pw' }, authentication: 'basic', allowUnencrypted: true });
     const err = await invokeCommand(c, { command: 'x' }).catch((e: unknown) => e);
     await c.close();
     expect(err).toBeInstanceOf(WsmanAuthError);
@@ -183,7 +183,7 @@ describe('transport', () => {
         unwrap: () => { throw new Error('no'); },
       };
     };
-    const t = new HttpTransport({ url: `http://127.0.0.1:${port}/wsman`, auth: { kind: 'context', mechanism: 'ntlm', createContext: ctx } });
+    const t = new HttpTransport({ url: `http://127.0.0.1:${port}/wsman`, auth: { kind: 'context', mechanism: 'ntlm', createContext: ctx }, allowUnencrypted: true });
     const r1 = await t.send({ body: '<x/>', timeoutMs: 5000 });
     const r2 = await t.send({ body: '<x/>', timeoutMs: 5000 });
     await t.close();

@@ -44,7 +44,7 @@ afterEach(async () => {
 async function setup(name: string, relax?: string[]): Promise<{ ex: Exchange[]; r: Replay; c: WsmanClient }> {
   const ex = load(name);
   replay = await startReplay(ex, relax ? { relax } : {});
-  client = new WsmanClient({ endpoint: { connectionUri: replay.url }, credential: { username: 'vagrant', password: 'vagrant' }, authentication: 'basic' });
+  client = new WsmanClient({ endpoint: { connectionUri: replay.url }, credential: { username: 'vagrant', password: 'vagrant' }, authentication: 'basic', allowUnencrypted: true });
   return { ex, r: replay, c: client };
 }
 

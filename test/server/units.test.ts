@@ -134,8 +134,8 @@ describe('users', () => {
     const basic = new BasicAuthenticator(store);
     const conn = {};
     const token = Buffer.from('erin:pw').toString('base64');
-    expect((await basic.authenticate(token, conn)).kind).toBe('ok');
-    expect((await basic.authenticate(Buffer.from('erin:no').toString('base64'), conn)).kind).toBe('challenge');
+    expect((await basic.authenticate(Buffer.from('erin:pw'), conn)).kind).toBe('ok');
+    expect((await basic.authenticate(Buffer.from('erin:no'), conn)).kind).toBe('challenge');
     expect(JSON.stringify(conn)).not.toContain(token);
   });
 });

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await L?.stop(); });
 
-const conn = (): string[] => ['--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic'];
+const conn = (): string[] => ['--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted'];
 
 describe('wsman session (separate processes)', () => {
   it('the help-page example: ITTask started disconnected, listed and received by a second process while the first sees Busy', async () => {

@@ -16,7 +16,7 @@ describe('Ctrl-C while receiving', () => {
     const a = new SessionManager();
     const s = await a.invokeInDisconnectedSession(optionsFor(L.url), 'echo one; sleep 1.5; echo two', [], { name: 'ctrl-c' });
     await a.closeConnections();
-    const child = spawnWsman(['session', 'receive', '--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic', '--name', 'ctrl-c'],
+    const child = spawnWsman(['session', 'receive', '--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--name', 'ctrl-c'],
       { WSMAN_STATE_DIR: stateDir() });
     let out = '';
     let err = '';
@@ -48,7 +48,7 @@ describe('a client process that exits (SessionManager.close, PowerShell\'s rule)
     const { ROOT } = await import('./helpers.js');
     const script = `
       import { SessionManager } from ${JSON.stringify(path.join(ROOT, 'src/client/sessions/index.ts'))};
-      const o = { endpoint: { connectionUri: ${JSON.stringify(L.url)} }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic' };
+      const o = { endpoint: { connectionUri: ${JSON.stringify(L.url)} }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true };
       const m = new SessionManager();
       await m.newSession(o, { name: 'exit-idle' });
       const busy = await m.newSession(o, { name: 'exit-busy' });

@@ -25,10 +25,10 @@ afterEach(async () => {
   replay = undefined;
 });
 
-async function setup(file: string): Promise<{ ex: Exchange[]; r: Replay; options: { endpoint: { connectionUri: string }; credential: { username: string; password: string }; authentication: 'basic' } }> {
+async function setup(file: string): Promise<{ ex: Exchange[]; r: Replay; options: { endpoint: { connectionUri: string }; credential: { username: string; password: string }; authentication: 'basic'; allowUnencrypted: true } }> {
   const ex = loadConversation(path.join(DIR, file));
   replay = await startReplay(ex);
-  return { ex, r: replay, options: { endpoint: { connectionUri: replay.url }, credential: { username: 'vagrant', password: 'vagrant' }, authentication: 'basic' } };
+  return { ex, r: replay, options: { endpoint: { connectionUri: replay.url }, credential: { username: 'vagrant', password: 'vagrant' }, authentication: 'basic', allowUnencrypted: true } };
 }
 
 /** The recorded request's opaque PSRP field. */

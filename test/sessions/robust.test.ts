@@ -151,7 +151,7 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
 
   it('wsman run --session: stdin lost with a dropped Send is said on stderr; the session\'s command is left running', async () => {
     const env = { WSMAN_STATE_DIR: stateDir() };
-    const made = await wsman(['session', 'new', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--name', 'stdin-s'], env);
+    const made = await wsman(['session', 'new', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--name', 'stdin-s'], env);
     expect(made.code).toBe(0);
     let sends = 0;
     P.dropWhen = (r) => r.action === 'Send' && ++sends === 2;
@@ -171,7 +171,7 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
       expect(err).toMatch(/^wsman run: stdin could not be delivered \(.*\); the rest of it is not sent\n$/);
       child.kill('SIGINT'); // disconnects; the command keeps running in the session
       expect(await closed).toBe(130);
-      const listed = await wsman(['session', 'list', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--name', 'stdin-s', '--json'], env);
+      const listed = await wsman(['session', 'list', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--name', 'stdin-s', '--json'], env);
       expect(JSON.parse(listed.stdout)).toMatchObject([{ Name: 'stdin-s', State: 'Disconnected' }]);
     } finally {
       P.dropWhen = () => false;
@@ -181,7 +181,7 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
   }, 40_000);
 
   it('wsman run keeps PowerShell\'s 4-minute robust connection: a 1.5 s outage loses and repeats nothing', async () => {
-    const child = spawnWsman(['run', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--',
+    const child = spawnWsman(['run', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--',
       'for i in $(seq 1 12); do echo "line $i"; sleep 0.25; done']);
     let out = '';
     let err = '';
@@ -247,7 +247,7 @@ describe('a client killed in the middle of a Receive', () => {
     const s = await starter.invokeInDisconnectedSession(optionsFor(L.url),
       'for i in 1 2 3 4 5; do echo "line $i"; done; sleep 2; for i in 6 7 8 9 10; do echo "line $i"; done', [], { name: 'killed' });
     await starter.closeConnections();
-    const child = spawnWsman(['session', 'receive', '--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic', '--name', 'killed'],
+    const child = spawnWsman(['session', 'receive', '--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--name', 'killed'],
       { WSMAN_STATE_DIR: stateDir() });
     let first = '';
     child.stdout!.on('data', (c: Buffer) => { first += c.toString(); });

@@ -44,6 +44,7 @@ export class LocalSessions {
       connectionUri: s.client.url, resourceUri: s.resourceUri, createdHere,
       ...(o?.credential ? { userName: o.credential.username } : {}),
       ...(o?.authentication ? { authentication: o.authentication } : {}),
+      ...(o?.allowUnencrypted ? { allowUnencrypted: true } : {}),
     }));
   }
 

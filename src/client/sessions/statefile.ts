@@ -19,6 +19,8 @@ export interface SessionRecord extends PSSessionJson {
   /** The user name it was created with (the password is never stored). */
   UserName?: string;
   Authentication?: string;
+  /** The client allowed unencrypted traffic when it created the session (src/auth/policy.ts). */
+  AllowUnencrypted?: boolean;
   /** Created by this user from this machine (else only seen in a listing). */
   CreatedHere: boolean;
   /** When this record was last updated (ISO). */
@@ -112,13 +114,14 @@ export class SessionStateFile {
 }
 
 /** The record of a session, for the state file. */
-export function recordOf(json: PSSessionJson, where: { connectionUri: string; resourceUri: string; userName?: string; authentication?: string; createdHere: boolean }): Omit<SessionRecord, 'UpdatedOn'> {
+export function recordOf(json: PSSessionJson, where: { connectionUri: string; resourceUri: string; userName?: string; authentication?: string; allowUnencrypted?: boolean; createdHere: boolean }): Omit<SessionRecord, 'UpdatedOn'> {
   return {
     ...json,
     ConnectionUri: where.connectionUri,
     ResourceUri: where.resourceUri,
     ...(where.userName !== undefined ? { UserName: where.userName } : {}),
     ...(where.authentication !== undefined ? { Authentication: where.authentication } : {}),
+    ...(where.allowUnencrypted ? { AllowUnencrypted: true } : {}),
     CreatedHere: where.createdHere,
   };
 }

@@ -14,7 +14,13 @@ export function identifyBody(core: ListenerCore, authenticated: boolean, secure:
     productVersion: authenticated ? 'OS: 10.0.17763 SP: 0.0 Stack: 3.0' : 'OS: 0.0.0 SP: 0.0 Stack: 3.0',
   };
   // A scheme offered on one transport only (certificate: HTTPS) has an empty profile on the other.
-  if (authenticated) b.securityProfiles = [...new Set(core.authenticators.map((a) => (secure ? a.profiles.https : a.profiles.http)))].filter((p) => p !== '');
+  // spnego-kerberos promises Kerberos: our Negotiate is NTLM only, so it is listed only when the
+  // Kerberos scheme is offered too (`wsman listen --kerberos`); DSP0226 has no NTLM profile.
+  const kerberos = core.authenticators.some((a) => a.scheme.toLowerCase() === 'kerberos');
+  if (authenticated) {
+    b.securityProfiles = [...new Set(core.authenticators.map((a) => (secure ? a.profiles.https : a.profiles.http)))]
+      .filter((p) => p !== '' && (kerberos || !p.endsWith('/spnego-kerberos')));
+  }
   return b;
 }
 

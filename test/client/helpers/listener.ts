@@ -1,5 +1,6 @@
 /** Our own listener (src/server) on 127.0.0.1 port 0, HTTP and HTTPS, with user alice:secret. */
 import { WsmanListener, UserStore, hashPassword, selfSigned, thumbprintOfPem, createLogger } from '../../../src/server/index.js';
+import { ntHash } from '../../../src/auth/ntlm/compute.js';
 
 export interface TestListener {
   listener: WsmanListener;
@@ -13,7 +14,8 @@ export const USER = { username: 'alice', password: 'secret' };
 
 export async function startListener(extra: { redirect?: string } = {}): Promise<TestListener> {
   const users = new UserStore();
-  users.add({ name: USER.username, hash: await hashPassword(USER.password, 1024) });
+  // With an NT hash, as `wsman listen --user` makes it: default authentication (Negotiate) works.
+  users.add({ name: USER.username, hash: await hashPassword(USER.password, 1024), ntHash: ntHash(USER.password) });
   const { cert, key } = selfSigned(['localhost', '127.0.0.1']);
   const thumbprint = thumbprintOfPem(cert);
   const listener = new WsmanListener({
