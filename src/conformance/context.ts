@@ -22,7 +22,7 @@ export interface ConformanceOptions {
   url: string;
   /** Credential, authentication mechanism, TLS trust: what `wsman run` takes (the shared connection options). */
   connection?: ConnectionSettings;
-  /** Shorthand for `connection: { credential, authentication: 'basic' }`. */
+  /** Shorthand for `connection: { credential }` (authentication as `connection` says, default Negotiate). */
   username?: string;
   password?: string;
   /** Run checks that create shells and run commands. */
@@ -117,10 +117,7 @@ export class ConformanceContext {
   constructor(options: ConformanceOptions) {
     this.options = { destructive: false, command: 'echo', timeoutMs: 60_000, ...options };
     const c: ConnectionSettings = { ...options.connection };
-    if (options.username !== undefined && c.credential === undefined) {
-      c.credential = { username: options.username, password: options.password ?? '' };
-      c.authentication ??= 'basic';
-    }
+    if (options.username !== undefined && c.credential === undefined) c.credential = { username: options.username, password: options.password ?? '' };
     if (options.skipCACheck) c.skipCACheck = true;
     this.connection = c;
     this.authenticated = c.credential !== undefined || c.clientCertificate !== undefined;

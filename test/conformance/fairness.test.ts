@@ -15,7 +15,8 @@ import { startListener, type TestListener } from '../server/helpers.js';
 import { brokenServer, type Defect } from './helpers.js';
 
 let listener: TestListener;
-const alice = { username: 'alice', password: 'secret' };
+/** Basic over plain HTTP, asked for explicitly (the test listener allows unencrypted traffic on purpose). */
+const alice = { connection: { credential: { username: 'alice', password: 'secret' }, authentication: 'basic' as const, allowUnencrypted: true } };
 
 beforeAll(async () => {
   listener = await startListener();
@@ -54,7 +55,7 @@ describe('the user\'s setup stops the run before any check', () => {
   });
 
   it('a wrong password: the logon is refused', async () => {
-    const err = await runConformance({ url: listener.url, username: 'alice', password: 'nope' }).catch((e: unknown) => e);
+    const err = await runConformance({ url: listener.url, connection: { ...alice.connection, credential: { username: 'alice', password: 'nope' } } }).catch((e: unknown) => e);
     expect((err as WsmanError).code).toBe('ERR_AUTH_REJECTED');
   });
 
@@ -64,7 +65,7 @@ describe('the user\'s setup stops the run before any check', () => {
       const err = await runConformance({ url: tls.url, ...alice, only: ['identify'] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WsmanError);
       expect((err as WsmanError).message).toMatch(/certificate/i);
-      const r = await runConformance({ url: tls.url, ...alice, skipCACheck: true, only: ['identify'] });
+      const r = await runConformance({ url: tls.url, connection: { ...alice.connection, skipCACheck: true }, only: ['identify'] });
       expect(status(r, 'ID-001').status).toBe('pass');
     } finally {
       await tls.stop();
@@ -73,7 +74,7 @@ describe('the user\'s setup stops the run before any check', () => {
 
   it('the CLI prints one line and exits 255, as wsman run does', async () => {
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'conformance', 'http://127.0.0.1:1/wsman', '--credential', 'alice'], {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'conformance', 'http://127.0.0.1:1/wsman', '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted'], {
         cwd: join(import.meta.dirname, '../..'), env: { ...process.env, WSMAN_PASSWORD: 'secret' },
       });
       let stdout = '';

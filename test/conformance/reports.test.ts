@@ -18,7 +18,7 @@ beforeAll(async () => {
   listener = await startListener();
   // Drops RelatesTo: a must-check fails, so reports have a failure to show.
   broken = await brokenServer(listener.url, (a) => ({ ...a, body: a.body.replace(/<a:RelatesTo>[^<]*<\/a:RelatesTo>/, '') }));
-  report = await runConformance({ url: broken.url, username: 'alice', password: 'secret', only: ['envelope', 'identify', 'faults'] });
+  report = await runConformance({ url: broken.url, connection: { credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true }, only: ['envelope', 'identify', 'faults'] });
 }, 60_000);
 
 afterAll(async () => {
@@ -87,7 +87,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 describe('wsman conformance', () => {
   it('exits 0 against our listener and writes the JSON, JUnit and HTML reports', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'wsman-conf-'));
-    const r = await cli(['conformance', listener.url, '--credential', 'alice', '--only', 'envelope', 'faults', '--json',
+    const r = await cli(['conformance', listener.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--only', 'envelope', 'faults', '--json',
       '--junit', path.join(dir, 'r.xml'), '--html', path.join(dir, 'r.html')]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as { checks: { status: string }[] };
@@ -97,7 +97,7 @@ describe('wsman conformance', () => {
   }, 60_000);
 
   it('exits 1 and names the defect against a broken server', async () => {
-    const r = await cli(['conformance', broken.url, '--credential', 'alice', '--only', 'envelope']);
+    const r = await cli(['conformance', broken.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--only', 'envelope']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL\s+ENV-001/);
   }, 60_000);

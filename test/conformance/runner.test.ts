@@ -25,7 +25,7 @@ function failed(r: Report): string[] {
 }
 
 function run(url: string, destructive = false): Promise<Report> {
-  return runConformance({ url, username: 'alice', password: 'secret', destructive, validate });
+  return runConformance({ url, connection: { credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true }, destructive, validate });
 }
 
 describe('against our listener', () => {
@@ -60,7 +60,7 @@ describe('against our listener', () => {
   it('passes the redirect check when the listener redirects shell Create', async () => {
     const redirecting = await startListener({ redirect: 'http://127.0.0.1:1/wsman' });
     try {
-      const r = await runConformance({ url: redirecting.url, username: 'alice', password: 'secret', destructive: true, only: ['redirect'] });
+      const r = await runConformance({ url: redirecting.url, connection: { credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true }, destructive: true, only: ['redirect'] });
       expect(r.checks.find((c) => c.id === 'RED-001')?.status).toBe('pass');
     } finally {
       await redirecting.stop();
@@ -68,7 +68,7 @@ describe('against our listener', () => {
   }, 60_000);
 
   it('skips destructive checks without --destructive', async () => {
-    const r = await runConformance({ url: listener.url, username: 'alice', password: 'secret', only: ['shell'] });
+    const r = await runConformance({ url: listener.url, connection: { credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true }, only: ['shell'] });
     const shell = r.checks.filter((c) => c.category === 'shell');
     expect(shell.length).toBeGreaterThan(5);
     expect(shell.every((c) => c.status === 'skip' && /--destructive/.test(c.reason))).toBe(true);
