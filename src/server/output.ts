@@ -1,11 +1,17 @@
 /**
  * A command's undelivered output, in arrival order across streams, with the configured buffering
  * mode (OutputBufferingMode, protocol.md §4.1):
- * - Block: when more than `limit` bytes wait, `onFull` pauses the process's pipes (backpressure:
- *   the child blocks in write, nothing is lost); `onDrained` resumes them below half the limit.
- * - Drop: the oldest bytes are discarded so at most `limit` wait; the process keeps running.
+ * - Block: when more than `limit` bytes wait, or the shared budget (the shell's and its user's,
+ *   budget.ts) is full, `onFull` pauses the process's pipes (backpressure: the child blocks in
+ *   write, nothing is lost, the command does not fail); `onDrained` resumes them once the buffer
+ *   is below half its limit and the budget has room again.
+ * - Drop: the oldest bytes are discarded so that at most `limit` wait and the budget is kept;
+ *   the process keeps running.
+ * Every buffer may hold OUTPUT_RESERVE bytes whatever the shared budget says, so that a command
+ * whose output is being read goes on while other commands of the same user fill the budget.
  */
 import type { BufferMode } from '../core/index.js';
+import type { MemoryBudget } from './budget.js';
 
 export interface OutputChunk {
   stream: string;
@@ -14,11 +20,16 @@ export interface OutputChunk {
 
 const MERGE_BELOW = 32 * 1024;
 
+/** Bytes a command may always hold beyond the shared budgets. */
+export const OUTPUT_RESERVE = 64 * 1024;
+
 export class OutputBuffer {
   private chunks: OutputChunk[] = [];
   private head = 0;
   private bytes = 0;
   private paused = false;
+  private closed = false;
+  private stopWaiting: (() => void) | undefined;
   /** Bytes discarded by Drop mode. */
   dropped = 0;
 
@@ -27,6 +38,7 @@ export class OutputBuffer {
     public limit: number,
     private readonly onFull: () => void,
     private readonly onDrained: () => void,
+    private readonly shared?: MemoryBudget,
   ) {}
 
   get size(): number {
@@ -38,33 +50,65 @@ export class OutputBuffer {
   }
 
   push(stream: string, data: Buffer): void {
-    if (data.length === 0) return;
+    if (data.length === 0 || this.closed) return;
     this.chunks.push({ stream, data });
     this.bytes += data.length;
-    if (this.bytes <= this.limit) return;
-    if (this.mode === 'Drop') this.dropOldest(this.bytes - this.limit);
-    else if (!this.paused) {
-      this.paused = true;
-      this.onFull();
-    }
+    this.shared?.charge(data.length);
+    if (this.mode === 'Drop') this.dropOver();
+    else if (!this.paused && this.overBudget()) this.pause();
+  }
+
+  /** Own limit passed, or the shared budget full while this buffer holds more than its reserve. */
+  private overBudget(): boolean {
+    return this.bytes > this.limit || (this.bytes > OUTPUT_RESERVE && this.shared?.full === true);
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.stopWaiting = this.shared?.onRoom(() => this.maybeResume());
+    this.onFull();
+  }
+
+  /** Drop mode: discard the oldest bytes beyond the own limit and, down to the reserve, the budget's excess. */
+  private dropOver(): void {
+    let excess = this.bytes - this.limit;
+    if (this.shared && this.bytes > OUTPUT_RESERVE) excess = Math.max(excess, Math.min(this.shared.excess, this.bytes - OUTPUT_RESERVE));
+    if (excess > 0) this.dropOldest(excess);
   }
 
   private dropOldest(excess: number): void {
+    let gone = 0;
     while (excess > 0 && this.head < this.chunks.length) {
       const c = this.chunks[this.head]!;
       if (c.data.length <= excess) {
         excess -= c.data.length;
-        this.bytes -= c.data.length;
-        this.dropped += c.data.length;
+        gone += c.data.length;
         this.head++;
       } else {
         c.data = c.data.subarray(excess);
-        this.bytes -= excess;
-        this.dropped += excess;
+        gone += excess;
         excess = 0;
       }
     }
+    this.dropped += gone;
     this.compact();
+    this.release(gone);
+  }
+
+  private release(n: number): void {
+    if (n <= 0) return;
+    this.bytes -= n;
+    this.shared?.release(n);
+  }
+
+  /** Forget everything (the command is gone): the bytes leave the shared budget at once. */
+  clear(): void {
+    this.closed = true;
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+    this.chunks = [];
+    this.head = 0;
+    this.release(this.bytes);
   }
 
   private compact(): void {
@@ -78,15 +122,19 @@ export class OutputBuffer {
   configure(mode: BufferMode, limit = this.limit): void {
     this.mode = mode;
     this.limit = limit;
-    if (mode === 'Drop' && this.bytes > limit) this.dropOldest(this.bytes - limit);
+    if (mode === 'Drop') this.dropOver();
     this.maybeResume();
   }
 
   private maybeResume(): void {
-    if (this.paused && (this.mode === 'Drop' || this.bytes <= this.limit / 2)) {
-      this.paused = false;
-      this.onDrained();
-    }
+    if (!this.paused || this.closed) return;
+    const room = this.mode === 'Drop' ||
+      (this.bytes <= this.limit / 2 && (this.bytes <= OUTPUT_RESERVE || this.shared?.full !== true));
+    if (!room) return;
+    this.paused = false;
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+    this.onDrained();
   }
 
   /**
@@ -99,6 +147,7 @@ export class OutputBuffer {
     let chars = maxChars;
     let i = this.head;
     const keep: OutputChunk[] = [];
+    let taken = 0;
     while (i < this.chunks.length) {
       const c = this.chunks[i]!;
       if (wanted && !wanted.has(c.stream)) {
@@ -120,7 +169,7 @@ export class OutputBuffer {
       last.parts.push(piece);
       last.bytes += piece.length;
       chars -= Math.ceil((piece.length * 4) / 3);
-      this.bytes -= piece.length;
+      taken += piece.length;
       if (piece.length === c.data.length) i++;
       else {
         c.data = c.data.subarray(piece.length);
@@ -130,6 +179,7 @@ export class OutputBuffer {
     // Chunks of streams not asked for stay, in order, before the rest.
     this.chunks = keep.concat(this.chunks.slice(i));
     this.head = 0;
+    this.release(taken);
     this.maybeResume();
     return groups.filter((g) => g.parts.length > 0)
       .map((g) => ({ stream: g.stream, data: g.parts.length === 1 ? g.parts[0]! : Buffer.concat(g.parts) }));

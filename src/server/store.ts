@@ -5,6 +5,7 @@
  */
 import type { ServerShell } from './shell.js';
 import type { SessionConfiguration } from './config.js';
+import { MemoryBudget } from './budget.js';
 
 export interface SweepResult {
   expired: ServerShell[];
@@ -13,6 +14,11 @@ export interface SweepResult {
 
 export class ShellStore {
   private readonly shells = new Map<string, ServerShell>();
+  /** Per-user output budgets (MaxMemoryPerUserMB), by lowercase user name, while the user has shells. */
+  private readonly budgets = new Map<string, MemoryBudget>();
+
+  /** `maxMemoryPerUser`: bytes of output one user's shells may hold together (0: no limit). */
+  constructor(public maxMemoryPerUser = 0) {}
 
   get size(): number {
     return this.shells.size;
@@ -28,6 +34,15 @@ export class ShellStore {
 
   add(shell: ServerShell): void {
     this.shells.set(shell.id.toUpperCase(), shell);
+    shell.budget.attach(this.budgetOf(shell.owner.name));
+  }
+
+  /** The output budget of a user's shells together. */
+  budgetOf(userName: string): MemoryBudget {
+    const key = userName.toLowerCase();
+    let b = this.budgets.get(key);
+    if (!b) this.budgets.set(key, (b = new MemoryBudget(this.maxMemoryPerUser)));
+    return b;
   }
 
   /** Remove and dispose (kills the shell's processes). */
@@ -35,9 +50,15 @@ export class ShellStore {
     const s = this.shells.get(id.toUpperCase());
     if (!s) return undefined;
     this.shells.delete(id.toUpperCase());
+    this.retire(s);
+    return s;
+  }
+
+  private retire(s: ServerShell): void {
     s.dispose();
     if (s.state !== 'Closed') s.state = 'Closed';
-    return s;
+    const key = s.owner.name.toLowerCase();
+    if (this.budgets.get(key)?.used === 0 && this.ownedBy(key).length === 0) this.budgets.delete(key);
   }
 
   all(): ServerShell[] {
@@ -77,8 +98,7 @@ export class ShellStore {
     }
     for (const s of result.expired) {
       this.shells.delete(s.id.toUpperCase());
-      s.dispose();
-      s.state = 'Closed';
+      this.retire(s);
     }
     return result;
   }
@@ -87,5 +107,6 @@ export class ShellStore {
   clear(): void {
     for (const s of this.shells.values()) s.dispose();
     this.shells.clear();
+    this.budgets.clear();
   }
 }

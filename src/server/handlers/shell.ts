@@ -11,6 +11,7 @@ import { ServerCommand, type SpawnSpec } from '../command.js';
 import { lookupAccount, canSwitchUsers, asAccount, accountEnv } from '../accounts.js';
 import { fault, badBody, boolOption, useShell, guid } from './common.js';
 import { clientIdOf } from '../core.js';
+import { ClientGone } from './receive.js';
 
 export async function createShell(req: WsmanRequest): Promise<Reply> {
   const { core, headers: h } = req;
@@ -126,13 +127,17 @@ export async function command(req: WsmanRequest): Promise<Reply> {
     if (shell.command(g)) throw fault(WsmanCode.ShellIdConflict, 'a command with this CommandId exists');
     id = g;
   } else id = req.core.newId();
+  const max = shell.config.maxProcessesPerShell;
+  if (max > 0 && shell.running >= max) {
+    throw fault(WsmanCode.QuotaMaxCommandsPerShell, `MaxProcessesPerShell (${max}) reached`);
+  }
   const skipShell = boolOption(req.headers, 'WINRS_SKIP_CMD_SHELL');
   const text = b.command.trim();
   if (skipShell && text === '') throw badBody('Command is empty');
   const line = [b.command, ...b.arguments].join(' ');
   const argv = skipShell ? [text, ...b.arguments] : ['/bin/sh', '-c', line];
   const spec = spawnSpec(req, shell, argv);
-  const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams, req.core.launcher);
+  const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams, req.core.launcher, shell.budget);
   shell.commands.set(id, cmd);
   req.note.commandId = id;
   try {
@@ -147,16 +152,26 @@ export async function command(req: WsmanRequest): Promise<Reply> {
   return { kind: 'soap', action: Action.CommandResponse, body: { kind: 'CommandResponse', commandId: id } };
 }
 
+/**
+ * Send: input for a command (MS-WSMV §3.1.4.15). Answered once the bytes are handed to the
+ * process's pipe (command.ts: at most STDIN_QUEUE_BYTES wait in the listener). A command that
+ * does not read makes the Send wait, up to its OperationTimeout (capped by MaxTimeoutms), and then
+ * answer w:TimedOut with none of its bytes written: the client may send them again.
+ */
 export async function send(req: WsmanRequest): Promise<Reply> {
   const shell = useShell(req, 'Send');
   if (req.body.kind !== 'Send') throw badBody('Send needs an rsp:Send body');
+  const cap = req.core.config.maxTimeoutMs;
+  const ms = Math.min(req.headers.operationTimeout ?? cap, cap);
   for (const st of req.body.streams) {
     if (st.commandId === undefined) throw fault(WsmanCode.UnexpectedSelectors, 'a Send stream names no CommandId');
     const cmd = shell.command(guid(st.commandId) ?? st.commandId);
     if (!cmd) throw fault(WsmanCode.UnexpectedSelectors, 'the request contained a command identifier that does not exist');
     req.note.commandId = cmd.id;
     cmd.transition('Send');
-    cmd.writeStdin(st.data, st.end === true);
+    const r = await cmd.writeStdin(st.data, st.end === true, ms, req.closed);
+    if (r === 'aborted') throw new ClientGone();
+    if (r === 'timeout') throw fault(WsmanCode.TimedOut, 'the command did not read its input within OperationTimeout');
   }
   return { kind: 'soap', action: Action.SendResponse, body: { kind: 'SendResponse' } };
 }
