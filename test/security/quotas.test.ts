@@ -1,0 +1,179 @@
+/**
+ * Issue 15, output memory: one user cannot make the listener hold unbounded command output.
+ * MaxProcessesPerShell refuses the command past the quota with Windows' QuotaLimit fault;
+ * MaxMemoryPerShellMB and MaxMemoryPerUserMB pause producers (Block) without losing a byte and
+ * without failing the command, or discard the oldest output (Drop); Delete gives the memory back.
+ * Driven over loopback as a client would; buffered bytes are read from the listener's state.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Action, ResourceURI, type BufferMode } from '../../src/core/index.js';
+import { parseConfig, defaultConfig } from '../../src/server/config.js';
+import { OUTPUT_RESERVE } from '../../src/server/output.js';
+import { startListener, call, faultCode, TestShell, BOB, type TestListener } from '../server/helpers.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const KB = 1024;
+const MB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `seq 1 N` as the process prints it: deterministic, and order or loss shows in a comparison. */
+const N = 300_000;
+const SEQ = Buffer.from(Array.from({ length: N }, (_, i) => `${i + 1}\n`).join(''));
+
+const listeners: TestListener[] = [];
+afterAll(async () => {
+  await Promise.all(listeners.map((l) => l.stop()));
+});
+
+async function listen(config: Record<string, unknown>): Promise<TestListener> {
+  const l = await startListener({ config: parseConfig({ ClientKeepAliveMs: 0, ...config }) });
+  listeners.push(l);
+  return l;
+}
+
+/** Bytes of output the listener holds for these shells' commands. */
+function held(l: TestListener, shells: TestShell[]): number {
+  let n = 0;
+  for (const sh of shells) for (const c of l.listener.core.store.get(sh.id)!.commands.values()) n += c.output.size;
+  return n;
+}
+
+/** Wait until the held output stops growing (producers paused or finished); returns it. */
+async function settled(l: TestListener, shells: TestShell[]): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 100; i++) {
+    await sleep(150);
+    const now = held(l, shells);
+    if (now === last && now > 0) return now;
+    last = now;
+  }
+  throw new Error('output never settled');
+}
+
+function create(l: TestListener, auth?: string, bufferMode?: BufferMode): Promise<TestShell> {
+  return TestShell.create(l.url, bufferMode ? { bufferMode } : {}, {}, auth);
+}
+
+describe('MaxProcessesPerShell', () => {
+  it('refuses a command past the quota with w:QuotaLimit 0x803381E9, and takes one again when a command ends', async () => {
+    const l = await listen({ SessionConfigurations: [{ Name: 'cmd', MaxProcessesPerShell: 2 }] });
+    const sh = await create(l);
+    const a = await sh.start('sleep 30');
+    await sh.start('sleep 30');
+    const r = await sh.run('sleep 30');
+    expect(r.status).toBe(500);
+    expect(faultCode(r.msg)).toBe(0x803381e9);
+    expect(r.msg.body.kind === 'Fault' && r.msg.body.fault.subcode).toBe('w:QuotaLimit');
+    expect(l.listener.core.store.get(sh.id)!.commands.size).toBe(2);
+    expect((await sh.signal(a, 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate')).status).toBe(200);
+    expect((await sh.run('sleep 30')).msg.body.kind).toBe('CommandResponse');
+    await sh.delete();
+  });
+
+  it('has Windows defaults, is read from --config and reported by winrm/config', async () => {
+    const d = defaultConfig();
+    expect(d.configurations[0]!.maxProcessesPerShell).toBe(25);
+    expect(d.configurations[0]!.maxMemoryPerShellMB).toBe(1024);
+    expect(d.maxMemoryPerUserMB).toBe(128);
+    const l = await listen({ MaxMemoryPerUserMB: 64, SessionConfigurations: [{ Name: 'cmd', MaxProcessesPerShell: 7, MaxMemoryPerShellMB: 300 }] });
+    const r = await call(l.url, Action.Get, { kind: 'Empty' }, {}, ResourceURI.Config);
+    if (r.msg.body.kind !== 'Config') throw new Error(r.raw);
+    expect(r.msg.body.config.Winrs).toMatchObject({ MaxProcessesPerShell: '7', MaxMemoryPerShellMB: '300', MaxMemoryPerUserMB: '64' });
+  });
+});
+
+describe('memory budgets, Block mode', () => {
+  it('MaxMemoryPerShellMB pauses the producers, loses no byte and fails no command', async () => {
+    const l = await listen({ MaxMemoryPerUserMB: 0, SessionConfigurations: [{ Name: 'cmd', MaxMemoryPerShellMB: 1 }] });
+    const sh = await create(l);
+    const ids = [await sh.start(`seq 1 ${N}`), await sh.start(`seq 1 ${N}`), await sh.start(`seq 1 ${N}`)];
+    const total = await settled(l, [sh]);
+    // 5.7 MB produced; held: the budget, plus per command its reserve and the chunk that filled it.
+    expect(total).toBeLessThanOrEqual(1 * MB + ids.length * (OUTPUT_RESERVE + 128 * KB));
+    const cmds = [...l.listener.core.store.get(sh.id)!.commands.values()];
+    expect(cmds.some((c) => !c.isDone)).toBe(true); // waiting for the client, not finished
+    for (const id of ids) {
+      const out = await sh.collect(id);
+      expect(out.exitCode).toBe(0);
+      expect(out.stdout.equals(SEQ)).toBe(true);
+    }
+    await sh.delete();
+  });
+
+  it("MaxMemoryPerUserMB bounds all of one user's shells, and another user's commands go on", async () => {
+    const l = await listen({ MaxMemoryPerUserMB: 1 });
+    const shells = [await create(l), await create(l)];
+    const ids = await Promise.all(shells.flatMap((sh) => [sh.start(`seq 1 ${N}`), sh.start(`seq 1 ${N}`)]));
+    const total = await settled(l, shells);
+    expect(total).toBeLessThanOrEqual(1 * MB + ids.length * (OUTPUT_RESERVE + 128 * KB));
+    expect(l.listener.core.store.budgetOf('alice').used).toBe(total);
+    // Bob has his own budget: his command runs to the end while alice's budget is full.
+    const bob = await create(l, BOB);
+    const b = await bob.collect(await bob.start(`seq 1 ${N}`));
+    expect(b.stdout.equals(SEQ)).toBe(true);
+    expect(held(l, shells)).toBe(total);
+    for (const [i, id] of ids.entries()) {
+      const out = await shells[i >> 1]!.collect(id);
+      expect(out.exitCode).toBe(0);
+      expect(out.stdout.equals(SEQ)).toBe(true);
+    }
+    expect(l.listener.core.store.budgetOf('alice').used).toBe(0);
+    for (const sh of [...shells, bob]) await sh.delete();
+  });
+
+  it('a command being read goes on while another command of the user holds the budget', async () => {
+    const l = await listen({ MaxMemoryPerUserMB: 1 });
+    const sh = await create(l);
+    await sh.start('yes');
+    await settled(l, [sh]);
+    const out = await sh.collect(await sh.start(`seq 1 ${N}`));
+    expect(out.stdout.equals(SEQ)).toBe(true);
+    await sh.delete();
+  });
+});
+
+describe('memory budgets, Drop mode', () => {
+  it('keeps the shell within its budget by discarding the oldest output; the processes finish', async () => {
+    const l = await listen({ MaxMemoryPerUserMB: 0, SessionConfigurations: [{ Name: 'cmd', MaxMemoryPerShellMB: 1 }] });
+    const sh = await create(l, undefined, 'Drop');
+    const ids = [await sh.start(`seq 1 ${N}`), await sh.start(`seq 1 ${N}`)];
+    const shell = l.listener.core.store.get(sh.id)!;
+    for (let i = 0; i < 100 && [...shell.commands.values()].some((c) => !c.isDone); i++) await sleep(100);
+    expect([...shell.commands.values()].every((c) => c.isDone)).toBe(true);
+    expect(held(l, [sh])).toBeLessThanOrEqual(1 * MB + ids.length * (OUTPUT_RESERVE + 128 * KB));
+    const out = await sh.collect(ids[0]!);
+    expect(out.stdout.length).toBeLessThan(SEQ.length);
+    expect(SEQ.subarray(SEQ.length - out.stdout.length).equals(out.stdout)).toBe(true); // the newest output, whole
+    await sh.delete();
+  });
+});
+
+describe('memory after Delete', () => {
+  it('holds at most the user budget while 20 producers run, and gives it back on Delete', async () => {
+    const l = await listen({ MaxMemoryPerUserMB: 16 });
+    gc();
+    const base = process.memoryUsage().arrayBuffers;
+    const sh = await create(l);
+    for (let i = 0; i < 20; i++) await sh.start('yes');
+    const total = await settled(l, [sh]);
+    expect(total).toBeLessThanOrEqual(16 * MB + 20 * (OUTPUT_RESERVE + 128 * KB));
+    gc();
+    const peak = process.memoryUsage().arrayBuffers - base;
+    expect(peak).toBeGreaterThan(8 * MB);
+    expect(peak).toBeLessThan(40 * MB); // 20 commands x 8 MiB (160 MB) without the budget
+    await sh.delete();
+    expect(l.listener.core.store.budgetOf('alice').used).toBe(0);
+    // Backing stores are freed by a GC, some on a background thread just after it.
+    let after = Infinity;
+    for (let i = 0; i < 20 && after >= 4 * MB; i++) {
+      gc();
+      await sleep(100);
+      after = process.memoryUsage().arrayBuffers - base;
+    }
+    expect(after).toBeLessThan(4 * MB);
+  });
+});
