@@ -3,7 +3,7 @@
  * endpoints, like `Get-PSSessionConfiguration` / `winrm get winrm/config/winrs`), with Windows'
  * defaults. A config file is JSON:
  *
- *   { "MaxEnvelopeSizekb": 500, "MaxTimeoutms": 60000, "MaxMemoryPerUserMB": 128,
+ *   { "MaxEnvelopeSizekb": 500, "MaxTimeoutms": 60000, "MaxMemoryPerUserMB": 64,
  *     "SessionConfigurations": [ { "Name": "Ops", "ResourceUri": "http://example/ops",
  *        "IdleTimeoutMs": 600000, "MaxShellsPerUser": 5, "OutputBufferingMode": "Drop",
  *        "MaxProcessesPerShell": 25, "MaxMemoryPerShellMB": 1024 } ] }
@@ -71,7 +71,7 @@ export function defaultConfig(): ListenerConfig {
     maxTimeoutMs: 60_000,
     enumerationTimeoutMs: 60_000,
     clientKeepAliveMs: 120_000,
-    maxMemoryPerUserMB: 128,
+    maxMemoryPerUserMB: 64,
     configurations: [{ ...CMD_CONFIGURATION }],
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { ServerShell } from './shell.js';
 import type { SessionConfiguration } from './config.js';
+import { getHeapStatistics } from 'node:v8';
 import { MemoryBudget } from './budget.js';
 
 export interface SweepResult {
@@ -16,6 +17,11 @@ export class ShellStore {
   private readonly shells = new Map<string, ServerShell>();
   /** Per-user output budgets (MaxMemoryPerUserMB), by lowercase user name, while the user has shells. */
   private readonly budgets = new Map<string, MemoryBudget>();
+  /**
+   * Above every user: held output lives in the JavaScript heap (output.ts), so all users together
+   * may hold at most a quarter of the heap's limit, whatever the per-user quota says.
+   */
+  private readonly everyone = new MemoryBudget(Math.floor(getHeapStatistics().heap_size_limit / 4));
 
   /** `maxMemoryPerUser`: bytes of output one user's shells may hold together (0: no limit). */
   constructor(public maxMemoryPerUser = 0) {}
@@ -41,7 +47,7 @@ export class ShellStore {
   budgetOf(userName: string): MemoryBudget {
     const key = userName.toLowerCase();
     let b = this.budgets.get(key);
-    if (!b) this.budgets.set(key, (b = new MemoryBudget(this.maxMemoryPerUser)));
+    if (!b) this.budgets.set(key, (b = new MemoryBudget(this.maxMemoryPerUser, this.everyone)));
     return b;
   }
 
@@ -58,7 +64,11 @@ export class ShellStore {
     s.dispose();
     if (s.state !== 'Closed') s.state = 'Closed';
     const key = s.owner.name.toLowerCase();
-    if (this.budgets.get(key)?.used === 0 && this.ownedBy(key).length === 0) this.budgets.delete(key);
+    const b = this.budgets.get(key);
+    if (b?.used === 0 && this.ownedBy(key).length === 0) {
+      b.detach();
+      this.budgets.delete(key);
+    }
   }
 
   all(): ServerShell[] {
@@ -107,6 +117,7 @@ export class ShellStore {
   clear(): void {
     for (const s of this.shells.values()) s.dispose();
     this.shells.clear();
+    for (const b of this.budgets.values()) b.detach();
     this.budgets.clear();
   }
 }
