@@ -6,7 +6,11 @@
 import type { ServerShell } from './shell.js';
 import type { SessionConfiguration } from './config.js';
 import { getHeapStatistics } from 'node:v8';
+import { measureMemory } from 'node:vm';
 import { MemoryBudget } from './budget.js';
+
+/** Held output freed by one Delete from which the store asks for a collection (see `collectSoon`). */
+const COLLECT_FROM = 16 * 1024 * 1024;
 
 export interface SweepResult {
   expired: ServerShell[];
@@ -61,7 +65,9 @@ export class ShellStore {
   }
 
   private retire(s: ServerShell): void {
+    const freed = s.budget.used;
     s.dispose();
+    if (freed >= COLLECT_FROM) this.collectSoon();
     if (s.state !== 'Closed') s.state = 'Closed';
     const key = s.owner.name.toLowerCase();
     const b = this.budgets.get(key);
@@ -113,8 +119,27 @@ export class ShellStore {
     return result;
   }
 
+  private collecting: NodeJS.Timeout | undefined;
+
+  /**
+   * A deleted shell's output is garbage in the JavaScript heap, which an idle listener might not
+   * collect for minutes: ask for a full collection a second later (once for a burst of Deletes),
+   * so that the memory goes back to the system. `vm.measureMemory` with eager execution is the
+   * public way to have one.
+   */
+  private collectSoon(): void {
+    if (this.collecting) return;
+    this.collecting = setTimeout(() => {
+      this.collecting = undefined;
+      measureMemory({ mode: 'summary', execution: 'eager' }).catch(() => undefined);
+    }, 1000);
+    this.collecting.unref();
+  }
+
   /** Dispose everything (listener shutdown). */
   clear(): void {
+    if (this.collecting) clearTimeout(this.collecting);
+    this.collecting = undefined;
     for (const s of this.shells.values()) s.dispose();
     this.shells.clear();
     for (const b of this.budgets.values()) b.detach();
