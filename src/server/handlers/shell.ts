@@ -153,10 +153,12 @@ export async function command(req: WsmanRequest): Promise<Reply> {
 }
 
 /**
- * Send: input for a command (MS-WSMV §3.1.4.15). Answered once the bytes are handed to the
+ * Send: input for a command (protocol.md §3.3). Answered once the bytes are handed to the
  * process's pipe (command.ts: at most STDIN_QUEUE_BYTES wait in the listener). A command that
  * does not read makes the Send wait, up to its OperationTimeout (capped by MaxTimeoutms), and then
- * answer w:TimedOut with none of its bytes written: the client may send them again.
+ * answer w:TimedOut with none of its bytes written: the client may send them again. A waiting
+ * Send holds one of the user's MaxConcurrentOperationsPerUser. A Send naming several streams is
+ * written stream by stream: a timeout on a later stream leaves the earlier ones written.
  */
 export async function send(req: WsmanRequest): Promise<Reply> {
   const shell = useShell(req, 'Send');
