@@ -1,6 +1,6 @@
 /**
  * Memory budgets shared by several output buffers: one per shell (MaxMemoryPerShellMB) whose
- * parent is one per user (MaxMemoryPerUserMB). A buffer charges the bytes it holds to its shell's
+ * parent is one per user (MaxMemoryPerUserMB), under one for the whole listener. A buffer charges the bytes it holds to its shell's
  * budget, which charges them up the chain; a budget is full when it or any parent holds more than
  * its limit. Buffers paused because a budget was full wait on it and are told when bytes leave
  * any budget of the chain.
@@ -8,12 +8,13 @@
 
 export class MemoryBudget {
   private held = 0;
-  private readonly waiters = new Set<() => void>();
-  private readonly children = new Set<MemoryBudget>();
+  // Made when first needed: a budget exists for every shell, most never wait.
+  private waiters: Set<() => void> | undefined;
+  private children: Set<MemoryBudget> | undefined;
 
   /** `limit` in bytes; 0 means no limit. */
   constructor(public limit: number, private parent?: MemoryBudget) {
-    parent?.children.add(this);
+    if (parent) (parent.children ??= new Set()).add(this);
   }
 
   /** Bytes held under this budget (its own buffers and every child budget's). */
@@ -24,16 +25,16 @@ export class MemoryBudget {
   /** Attach to a parent (a shell's budget to its user's), moving the bytes already held. */
   attach(parent: MemoryBudget): void {
     if (this.parent === parent) return;
-    this.parent?.release(this.held);
+    this.detach();
     this.parent = parent;
-    parent.children.add(this);
+    (parent.children ??= new Set()).add(this);
     parent.charge(this.held);
   }
 
   /** Leave the parent (the shell is gone); what it still held is given back. */
   detach(): void {
     this.parent?.release(this.held);
-    this.parent?.children.delete(this);
+    this.parent?.children?.delete(this);
     this.parent = undefined;
   }
 
@@ -67,12 +68,13 @@ export class MemoryBudget {
 
   /** Wait for room: `fn` is called whenever bytes leave a budget of this chain. Returns the cancel. */
   onRoom(fn: () => void): () => void {
-    this.waiters.add(fn);
-    return () => this.waiters.delete(fn);
+    const waiters = (this.waiters ??= new Set());
+    waiters.add(fn);
+    return () => waiters.delete(fn);
   }
 
   private notify(): void {
-    for (const w of [...this.waiters]) w();
-    for (const c of this.children) c.notify();
+    if (this.waiters?.size) for (const w of [...this.waiters]) w();
+    if (this.children) for (const c of this.children) c.notify();
   }
 }
