@@ -10,7 +10,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Action, ResourceURI, type BufferMode } from '../../src/core/index.js';
 import { parseConfig, defaultConfig } from '../../src/server/config.js';
-import { OUTPUT_RESERVE } from '../../src/server/output.js';
+import { OUTPUT_RESERVE, OutputBuffer } from '../../src/server/output.js';
+import { MemoryBudget } from '../../src/server/budget.js';
 import { startListener, call, faultCode, TestShell, BOB, type TestListener } from '../server/helpers.js';
 
 setFlagsFromString('--expose-gc');
@@ -57,6 +58,53 @@ async function settled(l: TestListener, shells: TestShell[]): Promise<number> {
 function create(l: TestListener, auth?: string, bufferMode?: BufferMode): Promise<TestShell> {
   return TestShell.create(l.url, bufferMode ? { bufferMode } : {}, {}, auth);
 }
+
+describe('budget rules (OutputBuffer with a shell budget under a user budget)', () => {
+  function setup(mode: BufferMode = 'Block') {
+    const user = new MemoryBudget(300 * KB);
+    const shell = new MemoryBudget(0, user);
+    const events: string[] = [];
+    const buf = (name: string) => new OutputBuffer(mode, 8 * MB, () => events.push(`${name} paused`), () => events.push(`${name} resumed`), shell);
+    return { user, shell, events, a: buf('a'), b: buf('b') };
+  }
+  const data = (n: number) => Buffer.alloc(n, 0x61);
+
+  it('Block: pauses a producer past its reserve while the user budget is full, resumes it as output is taken', () => {
+    const { user, events, a, b } = setup();
+    for (let i = 0; i < 5; i++) a.push('stdout', data(64 * KB));
+    expect(events).toEqual(['a paused']);
+    expect(user.used).toBe(320 * KB);
+    b.push('stdout', data(32 * KB)); // within b's reserve: b goes on
+    expect(events).toEqual(['a paused']);
+    b.push('stdout', data(64 * KB));
+    expect(events).toEqual(['a paused', 'b paused']);
+    const taken = a.take(200 * KB, 100).reduce((n, c) => n + c.data.length, 0);
+    expect(taken).toBeGreaterThan(100 * KB);
+    expect(user.used).toBe(320 * KB + 96 * KB - taken);
+    expect(events.slice(2).sort()).toEqual(['a resumed', 'b resumed']);
+  });
+
+  it('Drop: keeps the budget by discarding the oldest bytes of the producer, down to its reserve', () => {
+    const { user, events, a } = setup('Drop');
+    for (let i = 0; i < 10; i++) a.push('stdout', Buffer.alloc(64 * KB, 0x30 + i));
+    expect(events).toEqual([]);
+    expect(user.used).toBeLessThanOrEqual(300 * KB);
+    expect(a.dropped).toBe(640 * KB - a.size);
+    const out = Buffer.concat(a.take(1024 * KB, 100).map((c) => c.data));
+    expect(out.at(-1)).toBe(0x39); // the newest bytes are kept
+  });
+
+  it('clear (Delete) gives every byte back and resumes nobody', () => {
+    const { user, shell, events, a } = setup();
+    for (let i = 0; i < 6; i++) a.push('stdout', data(64 * KB));
+    a.clear();
+    expect(shell.used).toBe(0);
+    expect(user.used).toBe(0);
+    a.push('stdout', data(64 * KB));
+    expect(user.used).toBe(0);
+    expect(events).toEqual(['a paused']);
+  });
+});
 
 describe('MaxProcessesPerShell', () => {
   it('refuses a command past the quota with w:QuotaLimit 0x803381E9, and takes one again when a command ends', async () => {
