@@ -43,13 +43,18 @@ function held(l: TestListener, shells: TestShell[]): number {
   return n;
 }
 
-/** Wait until the held output stops growing (producers paused or finished); returns it. */
-async function settled(l: TestListener, shells: TestShell[]): Promise<number> {
+/**
+ * Wait until the held output is at least `min` and has not changed for 3 samples 150 ms apart
+ * (producers paused or finished); returns it.
+ */
+async function settled(l: TestListener, shells: TestShell[], min = 1): Promise<number> {
   let last = -1;
-  for (let i = 0; i < 100; i++) {
+  let same = 0;
+  for (let i = 0; i < 200; i++) {
     await sleep(150);
     const now = held(l, shells);
-    if (now === last && now > 0) return now;
+    same = now === last ? same + 1 : 0;
+    if (same >= 3 && now >= min) return now;
     last = now;
   }
   throw new Error('output never settled');
@@ -139,7 +144,7 @@ describe('memory budgets, Block mode', () => {
     const l = await listen({ MaxMemoryPerUserMB: 0, SessionConfigurations: [{ Name: 'cmd', MaxMemoryPerShellMB: 1 }] });
     const sh = await create(l);
     const ids = [await sh.start(`seq 1 ${N}`), await sh.start(`seq 1 ${N}`), await sh.start(`seq 1 ${N}`)];
-    const total = await settled(l, [sh]);
+    const total = await settled(l, [sh], 1 * MB);
     // 5.7 MB produced; held: the budget, plus per command its reserve and the chunk that filled it.
     expect(total).toBeLessThanOrEqual(1 * MB + ids.length * (OUTPUT_RESERVE + 128 * KB));
     const cmds = [...l.listener.core.store.get(sh.id)!.commands.values()];
@@ -156,7 +161,7 @@ describe('memory budgets, Block mode', () => {
     const l = await listen({ MaxMemoryPerUserMB: 1 });
     const shells = [await create(l), await create(l)];
     const ids = await Promise.all(shells.flatMap((sh) => [sh.start(`seq 1 ${N}`), sh.start(`seq 1 ${N}`)]));
-    const total = await settled(l, shells);
+    const total = await settled(l, shells, 1 * MB);
     expect(total).toBeLessThanOrEqual(1 * MB + ids.length * (OUTPUT_RESERVE + 128 * KB));
     expect(l.listener.core.store.budgetOf('alice').used).toBe(total);
     // Bob has his own budget: his command runs to the end while alice's budget is full.
@@ -177,7 +182,7 @@ describe('memory budgets, Block mode', () => {
     const l = await listen({ MaxMemoryPerUserMB: 1 });
     const sh = await create(l);
     await sh.start('yes');
-    await settled(l, [sh]);
+    await settled(l, [sh], 1 * MB);
     const out = await sh.collect(await sh.start(`seq 1 ${N}`));
     expect(out.stdout.equals(SEQ)).toBe(true);
     await sh.delete();
@@ -213,7 +218,7 @@ describe('memory after Delete', () => {
     const base = memory();
     const sh = await create(l);
     for (let i = 0; i < 20; i++) await sh.start('yes');
-    const total = await settled(l, [sh]);
+    const total = await settled(l, [sh], 16 * MB);
     expect(total).toBeLessThanOrEqual(16 * MB + 20 * (OUTPUT_RESERVE + 128 * KB));
     gc();
     const peak = memory() - base;
