@@ -66,8 +66,8 @@ describe('Send backpressure', () => {
 
   it('writes nothing of a Send that timed out, and loses nothing of those it accepted', async () => {
     const sh = await TestShell.create(t.url);
-    // Reads nothing for 2 s, then counts every byte until end of input.
-    const id = await sh.start('sleep 2; wc -c');
+    // Reads nothing for 3 s, then counts every byte until end of input.
+    const id = await sh.start('sleep 3; wc -c');
     const done = sh.collect(id);
     let sent = 0;
     let timedOut = 0;
