@@ -235,4 +235,20 @@ describe('memory after Delete', () => {
     }
     expect(after).toBeLessThan(6 * MB);
   });
+
+  it('has the heap collected within seconds of a Delete that frees much output, without a forced collection', async () => {
+    const l = await listen({ MaxMemoryPerUserMB: 32 });
+    const sh = await create(l);
+    for (let i = 0; i < 20; i++) await sh.start('yes');
+    await settled(l, [sh], 32 * MB);
+    gc();
+    const full = process.memoryUsage().heapUsed;
+    await sh.delete();
+    let now = full;
+    for (let i = 0; i < 40 && now > full - 24 * MB; i++) {
+      await sleep(250);
+      now = process.memoryUsage().heapUsed;
+    }
+    expect(now).toBeLessThan(full - 24 * MB);
+  }, 20_000);
 });
