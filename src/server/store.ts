@@ -67,7 +67,7 @@ export class ShellStore {
   private retire(s: ServerShell): void {
     const freed = s.budget.used;
     s.dispose();
-    if (freed >= COLLECT_FROM) this.collectSoon();
+    this.freed(freed);
     if (s.state !== 'Closed') s.state = 'Closed';
     const key = s.owner.name.toLowerCase();
     const b = this.budgets.get(key);
@@ -120,6 +120,11 @@ export class ShellStore {
   }
 
   private collecting: NodeJS.Timeout | undefined;
+
+  /** Held output was just dropped (a shell deleted, a command terminated): collect when it was much. */
+  freed(bytes: number): void {
+    if (bytes >= COLLECT_FROM) this.collectSoon();
+  }
 
   /**
    * A deleted shell's output is garbage in the JavaScript heap, which an idle listener might not

@@ -195,8 +195,10 @@ export async function signal(req: WsmanRequest): Promise<Reply> {
     cmd.transition('Signal');
     if (tail === 'terminate') {
       cmd.transition('Terminate');
+      const held = cmd.output.size;
       cmd.dispose();
       shell.commands.delete(cmd.id);
+      req.core.store.freed(held);
     } else if (tail === 'ctrl_c' || tail === 'crtl_c') cmd.signal('ctrl_c');
     else if (tail === 'ctrl_break') cmd.signal('ctrl_break');
     else throw fault(WsmanCode.InvalidSoapBody, `unknown signal code`);
