@@ -62,7 +62,12 @@ async function startListener(maxShells = 30, bufferBytes?: number): Promise<{ li
   users.add({ name: 'bench', hash: await hashPassword('bench', 1024) });
   const config = defaultConfig();
   config.configurations[0]!.maxShellsPerUser = maxShells;
-  if (bufferBytes) config.configurations[0]!.outputBufferBytes = bufferBytes;
+  if (bufferBytes) {
+    // One command buffers this much while disconnected: lift the shell and user memory quotas too.
+    config.configurations[0]!.outputBufferBytes = bufferBytes;
+    config.configurations[0]!.maxMemoryPerShellMB = 0;
+    config.maxMemoryPerUserMB = 0;
+  }
   config.clientKeepAliveMs = 0;
   const listener = new WsmanListener({ users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent') });
   const [ep] = await listener.start();

@@ -159,6 +159,11 @@ export const FAULT_CODES: ReadonlyMap<number, FaultInfo> = new Map<number, Fault
   [2150859223, { soapCode: 'Sender', subcode: ['w', 'AlreadyExists'], name: 'ERROR_WINRS_SHELL_CLIENTID_RESOURCE_CONFLICT',
     reason: 'A shell with the specified ShellId already exists. ',
     explanation: 'The client-chosen ShellId is already in use.' }],
+  // wsmerror.h has no code naming MaxProcessesPerShell (Windows enforces it with a job object inside
+  // the shell); this is its code for a shell that may start no more commands.
+  [2150859241, { soapCode: 'Sender', subcode: ['w', 'QuotaLimit'], name: 'ERROR_WSMAN_QUOTA_MAX_COMMANDS_PER_SHELL_PPQ',
+    reason: 'The WS-Management service cannot process the request. The maximum number of concurrent commands per shell has been exceeded. Retry the request later or raise the Maximum Commands per Shell quota. ',
+    explanation: 'The shell already runs MaxProcessesPerShell commands; wait for one to finish or raise the quota.' }],
   [2150859250, { soapCode: 'Sender', subcode: ['w', 'InvalidParameter'], name: 'ERROR_WINRS_IDLETIMEOUT_OUTOFBOUNDS',
     reason: 'The IdleTimeout value is outside the allowed range (above MaxIdleTimeout). ',
     explanation: 'IdleTimeout must be positive and at most the configuration\'s MaxIdleTimeout.' }],
@@ -201,6 +206,7 @@ export const WsmanCode = {
   ReconnectNotValid: 2150859216,
   ShellIdNotValid: 2150859221,
   ShellIdConflict: 2150859223,
+  QuotaMaxCommandsPerShell: 2150859241,
   IdleTimeoutOutOfBounds: 2150859250,
   PsrpVersionMismatch: 2152991685,
 } as const;

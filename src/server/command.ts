@@ -3,10 +3,16 @@
  * tree), its stdin, its buffered output and its state (src/core/state/command.ts). Receive
  * waiters are woken on output and on exit; nothing is taken from the buffer until a response is
  * actually sent.
+ *
+ * Stdin has backpressure: a Send's bytes are handed to the pipe at once while fewer than
+ * STDIN_QUEUE_BYTES wait in the listener for the process to read them; otherwise the Send waits
+ * (in order, behind earlier Sends) until the process has read what was queued, or gives up after
+ * its timeout having written nothing.
  */
 import { commandMachine, type CommandStateKind, type CommandEvent } from '../core/state/index.js';
 import type { BufferMode, ReceiveResponseBody } from '../core/index.js';
 import { OutputBuffer } from './output.js';
+import type { MemoryBudget } from './budget.js';
 import { directLauncher, type Launcher, type LaunchedProcess, type SpawnSpec } from './launcher.js';
 
 export type { SpawnSpec } from './launcher.js';
@@ -20,6 +26,18 @@ export interface CachedReceive {
   body: ReceiveResponseBody;
   /** The answer was handed to the connection (false until known, and when the write failed). */
   delivered: boolean;
+}
+
+/** Stdin bytes a command may have waiting in the listener before a Send must wait. */
+export const STDIN_QUEUE_BYTES = 256 * 1024;
+
+/** How a Send ended: handed to the pipe, given up after its timeout or its client left (nothing written), or the process no longer reads (discarded). */
+export type StdinResult = 'written' | 'timeout' | 'aborted' | 'closed';
+
+interface PendingInput {
+  data: Buffer;
+  end: boolean;
+  settle: (r: StdinResult) => void;
 }
 
 const SIGNALS: Record<string, NodeJS.Signals> = { ctrl_c: 'SIGINT', ctrl_break: 'SIGQUIT', terminate: 'SIGKILL' };
@@ -38,6 +56,7 @@ export class ServerCommand {
   private streamsOpen = 0;
   private exited = false;
   private closed = false;
+  private readonly inputs: PendingInput[] = [];
 
   constructor(
     readonly id: string,
@@ -48,9 +67,11 @@ export class ServerCommand {
     now: number,
     readonly outputStreams: readonly string[],
     launcher: Launcher = directLauncher,
+    /** The shell's budget (MaxMemoryPerShellMB, and its user's above it). */
+    budget?: MemoryBudget,
   ) {
     this.startedAt = now;
-    this.output = new OutputBuffer(bufferMode, bufferBytes, () => this.pausePipes(), () => this.resumePipes());
+    this.output = new OutputBuffer(bufferMode, bufferBytes, () => this.pausePipes(), () => this.resumePipes(), budget);
     this.spawned = this.start(spec, launcher);
   }
 
@@ -105,6 +126,7 @@ export class ServerCommand {
       }, 2000).unref();
       this.maybeClosed();
     });
+    this.pumpInput(); // Sends that came while the process was starting
   }
 
   private maybeClosed(): void {
@@ -117,6 +139,7 @@ export class ServerCommand {
     this.exitCode ??= code;
     if (this.state === 'Running') this.state = commandMachine.next(this.state, 'Exit');
     this.wake();
+    this.pumpInput();
   }
 
   /** Apply a table event (throws WsmanStateError when not allowed). */
@@ -151,11 +174,60 @@ export class ServerCommand {
     for (const w of [...this.waiters]) w();
   }
 
-  writeStdin(data: Buffer, end: boolean): void {
-    const stdin = this.child?.stdin;
-    if (!stdin || stdin.destroyed || stdin.writableEnded || this.isDone) return;
-    if (data.length) stdin.write(data);
-    if (end) stdin.end();
+  /**
+   * Give the process input (a Send), after any input still waiting. Resolves 'written' once the
+   * bytes are handed to the pipe (the process has them, or fewer than STDIN_QUEUE_BYTES wait in
+   * the listener); 'timeout' after `timeoutMs` or 'aborted' when `signal` fires, in both cases
+   * with nothing written; 'closed' when the process no longer reads (the input is discarded).
+   */
+  writeStdin(data: Buffer, end: boolean, timeoutMs = Infinity, signal?: AbortSignal): Promise<StdinResult> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => entry.settle('aborted');
+      const entry: PendingInput = {
+        data,
+        end,
+        settle: (r) => {
+          const i = this.inputs.indexOf(entry);
+          if (i >= 0) this.inputs.splice(i, 1);
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+      };
+      if (signal?.aborted) {
+        resolve('aborted');
+        return;
+      }
+      this.inputs.push(entry);
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => entry.settle('timeout'), Math.max(0, timeoutMs));
+      signal?.addEventListener('abort', onAbort);
+      this.pumpInput();
+    });
+  }
+
+  /** Bytes of input the listener holds for the process: written to its pipe but not yet read (stdin backpressure). */
+  get stdinQueued(): number {
+    return this.child?.stdin?.writableLength ?? 0;
+  }
+
+  /** Hand waiting input to the pipe while there is room, in order. */
+  private pumpInput(): void {
+    while (this.inputs.length > 0) {
+      const next = this.inputs[0]!;
+      const stdin = this.child?.stdin;
+      if (this.disposed || this.isDone || (this.child && (!stdin || stdin.destroyed || stdin.writableEnded))) {
+        next.settle('closed');
+        continue;
+      }
+      if (!stdin) return; // still starting
+      const queued = stdin.writableLength;
+      if (queued > 0 && queued + next.data.length > STDIN_QUEUE_BYTES) return; // a write callback calls again
+      this.inputs.shift();
+      if (next.data.length) stdin.write(next.data, () => this.pumpInput());
+      if (next.end) stdin.end();
+      next.settle('written');
+    }
   }
 
   private pausePipes(): void {
@@ -177,6 +249,8 @@ export class ServerCommand {
   /** Kill the process tree and release everything (Signal terminate, Delete, shutdown). */
   dispose(): void {
     this.disposed = true;
+    this.output.clear();
+    this.pumpInput();
     // The whole group, even after the command exited: a background child it left behind dies too.
     killGroup(this.child, 'SIGKILL');
     this.child?.stdin?.destroy();

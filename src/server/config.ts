@@ -3,12 +3,19 @@
  * endpoints, like `Get-PSSessionConfiguration` / `winrm get winrm/config/winrs`), with Windows'
  * defaults. A config file is JSON:
  *
- *   { "MaxEnvelopeSizekb": 500, "MaxTimeoutms": 60000,
+ *   { "MaxEnvelopeSizekb": 500, "MaxTimeoutms": 60000, "MaxMemoryPerUserMB": 64,
  *     "SessionConfigurations": [ { "Name": "Ops", "ResourceUri": "http://example/ops",
- *        "IdleTimeoutMs": 600000, "MaxShellsPerUser": 5, "OutputBufferingMode": "Drop" } ] }
+ *        "IdleTimeoutMs": 600000, "MaxShellsPerUser": 5, "OutputBufferingMode": "Drop",
+ *        "MaxProcessesPerShell": 25, "MaxMemoryPerShellMB": 1024 } ] }
  *
  * The cmd shell (`…/windows/shell/cmd`) is always present; an entry with its name or URI
  * overrides its limits.
+ *
+ * Memory quotas count the command output the listener holds for clients (OutputBufferBytes per
+ * command, MaxMemoryPerShellMB per shell, MaxMemoryPerUserMB per user over all their shells):
+ * Block mode stops reading a command's output while a budget is full, Drop mode discards its
+ * oldest output. Windows' MaxMemoryPerShellMB also counts the processes' own memory; here the
+ * operating system's limits (ulimit, cgroups) do that.
  */
 import { readFileSync } from 'node:fs';
 import { ResourceURI, type BufferMode, WsmanUsageError } from '../core/index.js';
@@ -24,6 +31,10 @@ export interface SessionConfiguration {
   outputBufferBytes: number;
   maxShellsPerUser: number;
   maxConcurrentOperationsPerUser: number;
+  /** Commands running at once in one shell (winrm/config/winrs MaxProcessesPerShell); 0: no limit. */
+  maxProcessesPerShell: number;
+  /** Output held for one shell's commands, in MB (MaxMemoryPerShellMB); 0: no limit. */
+  maxMemoryPerShellMB: number;
   /** Answer shell Create with 302 to this URL. */
   redirect?: string;
 }
@@ -36,6 +47,8 @@ export interface ListenerConfig {
   enumerationTimeoutMs: number;
   /** A connected shell whose client sent nothing for this long becomes Disconnected. */
   clientKeepAliveMs: number;
+  /** Output held for all the shells of one user, in MB; 0: no limit. */
+  maxMemoryPerUserMB: number;
   configurations: SessionConfiguration[];
 }
 
@@ -48,6 +61,8 @@ export const CMD_CONFIGURATION: SessionConfiguration = {
   outputBufferBytes: 8 * 1024 * 1024,
   maxShellsPerUser: 30,
   maxConcurrentOperationsPerUser: 1500,
+  maxProcessesPerShell: 25,
+  maxMemoryPerShellMB: 1024,
 };
 
 export function defaultConfig(): ListenerConfig {
@@ -56,6 +71,7 @@ export function defaultConfig(): ListenerConfig {
     maxTimeoutMs: 60_000,
     enumerationTimeoutMs: 60_000,
     clientKeepAliveMs: 120_000,
+    maxMemoryPerUserMB: 64,
     configurations: [{ ...CMD_CONFIGURATION }],
   };
 }
@@ -95,6 +111,8 @@ function sessionConfiguration(obj: Json, base: SessionConfiguration, where: stri
     outputBufferBytes: num(obj, 'OutputBufferBytes', base.outputBufferBytes, where),
     maxShellsPerUser: num(obj, 'MaxShellsPerUser', base.maxShellsPerUser, where),
     maxConcurrentOperationsPerUser: num(obj, 'MaxConcurrentOperationsPerUser', base.maxConcurrentOperationsPerUser, where),
+    maxProcessesPerShell: num(obj, 'MaxProcessesPerShell', base.maxProcessesPerShell, where),
+    maxMemoryPerShellMB: num(obj, 'MaxMemoryPerShellMB', base.maxMemoryPerShellMB, where),
   };
   const redirect = pick(obj, 'Redirect') ?? base.redirect;
   if (redirect !== undefined) c.redirect = String(redirect);
@@ -117,6 +135,7 @@ export function parseConfig(obj: unknown, where = 'config'): ListenerConfig {
     maxTimeoutMs: num(o, 'MaxTimeoutms', d.maxTimeoutMs, where),
     enumerationTimeoutMs: num(o, 'EnumerationTimeoutms', d.enumerationTimeoutMs, where),
     clientKeepAliveMs: num(o, 'ClientKeepAliveMs', d.clientKeepAliveMs, where),
+    maxMemoryPerUserMB: num(o, 'MaxMemoryPerUserMB', d.maxMemoryPerUserMB, where),
     configurations: d.configurations,
   };
   if (cfg.maxEnvelopeSizeKb < 8) throw new WsmanUsageError(`${where}: MaxEnvelopeSizekb must be at least 8`);

@@ -85,6 +85,7 @@ export class ListenerCore {
 
   constructor(o: CoreOptions) {
     this.config = o.config;
+    this.store.maxMemoryPerUser = (o.config.maxMemoryPerUserMB ?? 0) * 1048576;
     this.users = o.users;
     this.log = o.log;
     this.authenticators = o.authenticators;

@@ -1,11 +1,24 @@
 /**
  * A command's undelivered output, in arrival order across streams, with the configured buffering
  * mode (OutputBufferingMode, protocol.md §4.1):
- * - Block: when more than `limit` bytes wait, `onFull` pauses the process's pipes (backpressure:
- *   the child blocks in write, nothing is lost); `onDrained` resumes them below half the limit.
- * - Drop: the oldest bytes are discarded so at most `limit` wait; the process keeps running.
+ * - Block: when more than `limit` bytes wait, or the shared budget (the shell's and its user's,
+ *   budget.ts) is full, `onFull` pauses the process's pipes (backpressure: the child blocks in
+ *   write, nothing is lost, the command does not fail); `onDrained` resumes them once the buffer
+ *   is below half its limit and the budget has room again.
+ * - Drop: the oldest bytes are discarded so that at most `limit` wait and the budget is kept;
+ *   the process keeps running.
+ * Every buffer may hold OUTPUT_RESERVE bytes whatever the shared budget says, so that a command
+ * whose output is being read goes on while other commands of the same user fill the budget.
+ *
+ * The bytes are held as one-byte (latin1) strings, in the JavaScript heap, rather than as the
+ * Buffers the pipes deliver. Buffers live in the C allocator, which keeps what it once held: a
+ * listener that buffered 150 MB for a user stayed 150 MB larger after Delete, the freed memory
+ * scattered between live allocations (glibc only returns the top of its heap). The JavaScript heap
+ * compacts, and gives its pages back to the system after a collection. The cost is one copy in and
+ * one copy out per byte.
  */
 import type { BufferMode } from '../core/index.js';
+import type { MemoryBudget } from './budget.js';
 
 export interface OutputChunk {
   stream: string;
@@ -14,11 +27,25 @@ export interface OutputChunk {
 
 const MERGE_BELOW = 32 * 1024;
 
+/** Bytes a command may always hold beyond the shared budgets. */
+export const OUTPUT_RESERVE = 64 * 1024;
+
+/** Largest piece held as one string: Node makes strings above about 1 MB external (C-allocated). */
+const PIECE = 512 * 1024;
+
+/** Output as held: latin1 text, one character per byte. */
+interface Held {
+  stream: string;
+  text: string;
+}
+
 export class OutputBuffer {
-  private chunks: OutputChunk[] = [];
+  private chunks: Held[] = [];
   private head = 0;
   private bytes = 0;
   private paused = false;
+  private closed = false;
+  private stopWaiting: (() => void) | undefined;
   /** Bytes discarded by Drop mode. */
   dropped = 0;
 
@@ -27,6 +54,7 @@ export class OutputBuffer {
     public limit: number,
     private readonly onFull: () => void,
     private readonly onDrained: () => void,
+    private readonly shared?: MemoryBudget,
   ) {}
 
   get size(): number {
@@ -38,33 +66,65 @@ export class OutputBuffer {
   }
 
   push(stream: string, data: Buffer): void {
-    if (data.length === 0) return;
-    this.chunks.push({ stream, data });
+    if (data.length === 0 || this.closed) return;
+    for (let o = 0; o < data.length; o += PIECE) this.chunks.push({ stream, text: data.toString('latin1', o, Math.min(o + PIECE, data.length)) });
     this.bytes += data.length;
-    if (this.bytes <= this.limit) return;
-    if (this.mode === 'Drop') this.dropOldest(this.bytes - this.limit);
-    else if (!this.paused) {
-      this.paused = true;
-      this.onFull();
-    }
+    this.shared?.charge(data.length);
+    if (this.mode === 'Drop') this.dropOver();
+    else if (!this.paused && this.overBudget()) this.pause();
+  }
+
+  /** Own limit passed, or the shared budget full while this buffer holds more than its reserve. */
+  private overBudget(): boolean {
+    return this.bytes > this.limit || (this.bytes > OUTPUT_RESERVE && this.shared?.full === true);
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.stopWaiting = this.shared?.onRoom(() => this.maybeResume());
+    this.onFull();
+  }
+
+  /** Drop mode: discard the oldest bytes beyond the own limit and, down to the reserve, the budget's excess. */
+  private dropOver(): void {
+    let excess = this.bytes - this.limit;
+    if (this.shared && this.bytes > OUTPUT_RESERVE) excess = Math.max(excess, Math.min(this.shared.excess, this.bytes - OUTPUT_RESERVE));
+    if (excess > 0) this.dropOldest(excess);
   }
 
   private dropOldest(excess: number): void {
+    let gone = 0;
     while (excess > 0 && this.head < this.chunks.length) {
       const c = this.chunks[this.head]!;
-      if (c.data.length <= excess) {
-        excess -= c.data.length;
-        this.bytes -= c.data.length;
-        this.dropped += c.data.length;
+      if (c.text.length <= excess) {
+        excess -= c.text.length;
+        gone += c.text.length;
         this.head++;
       } else {
-        c.data = c.data.subarray(excess);
-        this.bytes -= excess;
-        this.dropped += excess;
+        c.text = c.text.slice(excess);
+        gone += excess;
         excess = 0;
       }
     }
+    this.dropped += gone;
     this.compact();
+    this.release(gone);
+  }
+
+  private release(n: number): void {
+    if (n <= 0) return;
+    this.bytes -= n;
+    this.shared?.release(n);
+  }
+
+  /** Forget everything (the command is gone): the bytes leave the shared budget at once. */
+  clear(): void {
+    this.closed = true;
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+    this.chunks = [];
+    this.head = 0;
+    this.release(this.bytes);
   }
 
   private compact(): void {
@@ -78,15 +138,19 @@ export class OutputBuffer {
   configure(mode: BufferMode, limit = this.limit): void {
     this.mode = mode;
     this.limit = limit;
-    if (mode === 'Drop' && this.bytes > limit) this.dropOldest(this.bytes - limit);
+    if (mode === 'Drop') this.dropOver();
     this.maybeResume();
   }
 
   private maybeResume(): void {
-    if (this.paused && (this.mode === 'Drop' || this.bytes <= this.limit / 2)) {
-      this.paused = false;
-      this.onDrained();
-    }
+    if (!this.paused || this.closed) return;
+    const room = this.mode === 'Drop' ||
+      (this.bytes <= this.limit / 2 && (this.bytes <= OUTPUT_RESERVE || this.shared?.full !== true));
+    if (!room) return;
+    this.paused = false;
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+    this.onDrained();
   }
 
   /**
@@ -95,10 +159,11 @@ export class OutputBuffer {
    * base64 text; every stream element costs `groupOverhead` characters more.
    */
   take(maxChars: number, groupOverhead: number, wanted?: ReadonlySet<string>): OutputChunk[] {
-    const groups: { stream: string; parts: Buffer[]; bytes: number }[] = [];
+    const groups: { stream: string; parts: string[]; bytes: number }[] = [];
     let chars = maxChars;
     let i = this.head;
-    const keep: OutputChunk[] = [];
+    const keep: Held[] = [];
+    let taken = 0;
     while (i < this.chunks.length) {
       const c = this.chunks[i]!;
       if (wanted && !wanted.has(c.stream)) {
@@ -107,7 +172,7 @@ export class OutputBuffer {
         continue;
       }
       let last = groups[groups.length - 1];
-      // Small chunks of one stream merge into one element; large ones get their own (no copy).
+      // Small chunks of one stream merge into one element; large ones get their own.
       if (!last || last.stream !== c.stream || last.bytes >= MERGE_BELOW) {
         if (chars < groupOverhead + 8) break;
         chars -= groupOverhead + 4; // 4: base64 padding slack of the merged group
@@ -116,23 +181,23 @@ export class OutputBuffer {
       }
       const room = Math.floor((chars * 3) / 4);
       if (room <= 0) break;
-      const piece = c.data.length <= room ? c.data : c.data.subarray(0, room);
+      const piece = c.text.length <= room ? c.text : c.text.slice(0, room);
       last.parts.push(piece);
       last.bytes += piece.length;
       chars -= Math.ceil((piece.length * 4) / 3);
-      this.bytes -= piece.length;
-      if (piece.length === c.data.length) i++;
+      taken += piece.length;
+      if (piece.length === c.text.length) i++;
       else {
-        c.data = c.data.subarray(piece.length);
+        c.text = c.text.slice(piece.length);
         break;
       }
     }
     // Chunks of streams not asked for stay, in order, before the rest.
     this.chunks = keep.concat(this.chunks.slice(i));
     this.head = 0;
+    this.release(taken);
     this.maybeResume();
-    return groups.filter((g) => g.parts.length > 0)
-      .map((g) => ({ stream: g.stream, data: g.parts.length === 1 ? g.parts[0]! : Buffer.concat(g.parts) }));
+    return groups.filter((g) => g.parts.length > 0).map((g) => ({ stream: g.stream, data: toBuffer(g.parts, g.bytes) }));
   }
 
   /** Whether any output of the wanted streams waits. */
@@ -141,4 +206,11 @@ export class OutputBuffer {
     for (let i = this.head; i < this.chunks.length; i++) if (wanted.has(this.chunks[i]!.stream)) return true;
     return false;
   }
+}
+
+function toBuffer(parts: readonly string[], bytes: number): Buffer {
+  const b = Buffer.allocUnsafe(bytes);
+  let o = 0;
+  for (const p of parts) o += b.write(p, o, 'latin1');
+  return b;
 }

@@ -7,6 +7,7 @@ import type { BufferMode, ShellFields } from '../core/index.js';
 import type { SessionConfiguration } from './config.js';
 import type { ListenerUser } from './users.js';
 import type { ServerCommand } from './command.js';
+import { MemoryBudget } from './budget.js';
 
 let rss = { at: -Infinity, mb: 1 };
 /**
@@ -70,8 +71,11 @@ export class ServerShell {
   /** Requests in progress on this shell (a pending Receive keeps it active). */
   busy = 0;
   readonly commands = new Map<string, ServerCommand>();
+  /** Output its commands hold (MaxMemoryPerShellMB); the store attaches it to the owner's budget. */
+  readonly budget: MemoryBudget;
 
   constructor(s: ShellSpec) {
+    this.budget = new MemoryBudget((s.config.maxMemoryPerShellMB ?? 0) * 1048576);
     this.id = s.id;
     this.name = s.name;
     this.config = s.config;
@@ -126,7 +130,7 @@ export class ServerShell {
       shellRunTime: now - this.createdAt,
       shellInactivity: this.busy > 0 ? 0 : now - this.lastActivity,
       memoryUsed: detail.memoryUsed ?? `${residentMb(now)}MB`,
-      childProcesses: [...this.commands.values()].filter((c) => !c.isDone).length,
+      childProcesses: this.running,
     };
     if (Object.keys(this.environment).length) f.environment = this.environment;
     if (this.workingDirectory !== undefined) f.workingDirectory = this.workingDirectory;
@@ -134,9 +138,17 @@ export class ServerShell {
     return f;
   }
 
-  /** Kill every process and forget every command. */
+  /** Commands whose process still runs (MaxProcessesPerShell counts these). */
+  get running(): number {
+    let n = 0;
+    for (const c of this.commands.values()) if (!c.isDone) n++;
+    return n;
+  }
+
+  /** Kill every process and forget every command; their buffered output leaves the budgets. */
   dispose(): void {
     for (const c of this.commands.values()) c.dispose();
     this.commands.clear();
+    this.budget.detach();
   }
 }

@@ -5,6 +5,12 @@
  */
 import type { ServerShell } from './shell.js';
 import type { SessionConfiguration } from './config.js';
+import { getHeapStatistics } from 'node:v8';
+import { measureMemory } from 'node:vm';
+import { MemoryBudget } from './budget.js';
+
+/** Held output freed by one Delete from which the store asks for a collection (see `collectSoon`). */
+const COLLECT_FROM = 16 * 1024 * 1024;
 
 export interface SweepResult {
   expired: ServerShell[];
@@ -13,6 +19,16 @@ export interface SweepResult {
 
 export class ShellStore {
   private readonly shells = new Map<string, ServerShell>();
+  /** Per-user output budgets (MaxMemoryPerUserMB), by lowercase user name, while the user has shells. */
+  private readonly budgets = new Map<string, MemoryBudget>();
+  /**
+   * Above every user: held output lives in the JavaScript heap (output.ts), so all users together
+   * may hold at most a quarter of the heap's limit, whatever the per-user quota says.
+   */
+  private readonly everyone = new MemoryBudget(Math.floor(getHeapStatistics().heap_size_limit / 4));
+
+  /** `maxMemoryPerUser`: bytes of output one user's shells may hold together (0: no limit). */
+  constructor(public maxMemoryPerUser = 0) {}
 
   get size(): number {
     return this.shells.size;
@@ -28,6 +44,15 @@ export class ShellStore {
 
   add(shell: ServerShell): void {
     this.shells.set(shell.id.toUpperCase(), shell);
+    shell.budget.attach(this.budgetOf(shell.owner.name));
+  }
+
+  /** The output budget of a user's shells together. */
+  budgetOf(userName: string): MemoryBudget {
+    const key = userName.toLowerCase();
+    let b = this.budgets.get(key);
+    if (!b) this.budgets.set(key, (b = new MemoryBudget(this.maxMemoryPerUser, this.everyone)));
+    return b;
   }
 
   /** Remove and dispose (kills the shell's processes). */
@@ -35,9 +60,21 @@ export class ShellStore {
     const s = this.shells.get(id.toUpperCase());
     if (!s) return undefined;
     this.shells.delete(id.toUpperCase());
-    s.dispose();
-    if (s.state !== 'Closed') s.state = 'Closed';
+    this.retire(s);
     return s;
+  }
+
+  private retire(s: ServerShell): void {
+    const freed = s.budget.used;
+    s.dispose();
+    this.freed(freed);
+    if (s.state !== 'Closed') s.state = 'Closed';
+    const key = s.owner.name.toLowerCase();
+    const b = this.budgets.get(key);
+    if (b?.used === 0 && this.ownedBy(key).length === 0) {
+      b.detach();
+      this.budgets.delete(key);
+    }
   }
 
   all(): ServerShell[] {
@@ -77,15 +114,41 @@ export class ShellStore {
     }
     for (const s of result.expired) {
       this.shells.delete(s.id.toUpperCase());
-      s.dispose();
-      s.state = 'Closed';
+      this.retire(s);
     }
     return result;
   }
 
+  private collecting: NodeJS.Timeout | undefined;
+
+  /** Held output was just dropped (a shell deleted, a command terminated): collect when it was much. */
+  freed(bytes: number): void {
+    if (bytes >= COLLECT_FROM) this.collectSoon();
+  }
+
+  /**
+   * A deleted shell's output is garbage in the JavaScript heap, which an idle listener might not
+   * collect for minutes: ask for a full collection 5 s later (once for a burst of Deletes), so
+   * that the memory goes back to the system. By then the allocation rate has dropped, and V8 also
+   * shrinks its young generation (with 1 s it kept ~40 MB more). `vm.measureMemory` with eager
+   * execution is the public way to have a collection.
+   */
+  private collectSoon(): void {
+    if (this.collecting) return;
+    this.collecting = setTimeout(() => {
+      this.collecting = undefined;
+      measureMemory({ mode: 'summary', execution: 'eager' }).catch(() => undefined);
+    }, 5000);
+    this.collecting.unref();
+  }
+
   /** Dispose everything (listener shutdown). */
   clear(): void {
+    if (this.collecting) clearTimeout(this.collecting);
+    this.collecting = undefined;
     for (const s of this.shells.values()) s.dispose();
     this.shells.clear();
+    for (const b of this.budgets.values()) b.detach();
+    this.budgets.clear();
   }
 }

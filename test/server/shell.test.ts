@@ -307,7 +307,7 @@ describe.skipIf(process.getuid?.() !== 0)('--run-as (listener running as root)',
 
 describe('limits, redirect, hostile input', () => {
   it('enforces MaxShellsPerUser with the quota fault', async () => {
-    const q = await startListener({ config: { maxEnvelopeSizeKb: 500, maxTimeoutMs: 60000, enumerationTimeoutMs: 60000, clientKeepAliveMs: 0, configurations: [{ name: 'cmd', resourceUri: ResourceURI.Cmd, idleTimeoutMs: 7_200_000, maxIdleTimeoutMs: 2_147_483_647, outputBufferingMode: 'Block', outputBufferBytes: 1 << 20, maxShellsPerUser: 2, maxConcurrentOperationsPerUser: 100 }] } });
+    const q = await startListener({ config: { maxEnvelopeSizeKb: 500, maxTimeoutMs: 60000, enumerationTimeoutMs: 60000, clientKeepAliveMs: 0, maxMemoryPerUserMB: 64, configurations: [{ name: 'cmd', resourceUri: ResourceURI.Cmd, idleTimeoutMs: 7_200_000, maxIdleTimeoutMs: 2_147_483_647, outputBufferingMode: 'Block', outputBufferBytes: 1 << 20, maxShellsPerUser: 2, maxConcurrentOperationsPerUser: 100, maxProcessesPerShell: 25, maxMemoryPerShellMB: 1024 }] } });
     try {
       await TestShell.create(q.url);
       await TestShell.create(q.url);

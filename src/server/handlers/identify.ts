@@ -50,9 +50,11 @@ export async function getConfig(req: WsmanRequest): Promise<Reply> {
       AllowRemoteShellAccess: 'true',
       IdleTimeout: String(cmd.idleTimeoutMs),
       MaxConcurrentUsers: '2147483647',
-      MaxProcessesPerShell: '2147483647',
-      MaxMemoryPerShellMB: '2147483647',
+      MaxProcessesPerShell: String(cmd.maxProcessesPerShell),
+      MaxMemoryPerShellMB: String(cmd.maxMemoryPerShellMB),
       MaxShellsPerUser: String(cmd.maxShellsPerUser),
+      // Ours (Windows has no per-user memory quota): the output all of one user's shells may hold.
+      MaxMemoryPerUserMB: String(c.maxMemoryPerUserMB),
     },
   };
   return { kind: 'soap', action: Action.GetResponse, body: { kind: 'Config', config } };

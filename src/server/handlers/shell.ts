@@ -11,6 +11,7 @@ import { ServerCommand, type SpawnSpec } from '../command.js';
 import { lookupAccount, canSwitchUsers, asAccount, accountEnv } from '../accounts.js';
 import { fault, badBody, boolOption, useShell, guid } from './common.js';
 import { clientIdOf } from '../core.js';
+import { ClientGone } from './receive.js';
 
 export async function createShell(req: WsmanRequest): Promise<Reply> {
   const { core, headers: h } = req;
@@ -131,13 +132,17 @@ export async function command(req: WsmanRequest): Promise<Reply> {
     if (shell.command(g)) throw fault(WsmanCode.ShellIdConflict, 'a command with this CommandId exists');
     id = g;
   } else id = req.core.newId();
+  const max = shell.config.maxProcessesPerShell;
+  if (max > 0 && shell.running >= max) {
+    throw fault(WsmanCode.QuotaMaxCommandsPerShell, `MaxProcessesPerShell (${max}) reached`);
+  }
   const skipShell = boolOption(req.headers, 'WINRS_SKIP_CMD_SHELL');
   const text = b.command.trim();
   if (skipShell && text === '') throw badBody('Command is empty');
   const line = [b.command, ...b.arguments].join(' ');
   const argv = skipShell ? [text, ...b.arguments] : ['/bin/sh', '-c', line];
   const spec = spawnSpec(req, shell, argv);
-  const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams, req.core.launcher);
+  const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams, req.core.launcher, shell.budget);
   shell.commands.set(id, cmd);
   req.note.commandId = id;
   try {
@@ -152,16 +157,28 @@ export async function command(req: WsmanRequest): Promise<Reply> {
   return { kind: 'soap', action: Action.CommandResponse, body: { kind: 'CommandResponse', commandId: id } };
 }
 
+/**
+ * Send: input for a command (protocol.md §3.3). Answered once the bytes are handed to the
+ * process's pipe (command.ts: at most STDIN_QUEUE_BYTES wait in the listener). A command that
+ * does not read makes the Send wait, up to its OperationTimeout (capped by MaxTimeoutms), and then
+ * answer w:TimedOut with none of its bytes written: the client may send them again. A waiting
+ * Send holds one of the user's MaxConcurrentOperationsPerUser. A Send naming several streams is
+ * written stream by stream: a timeout on a later stream leaves the earlier ones written.
+ */
 export async function send(req: WsmanRequest): Promise<Reply> {
   const shell = useShell(req, 'Send');
   if (req.body.kind !== 'Send') throw badBody('Send needs an rsp:Send body');
+  const cap = req.core.config.maxTimeoutMs;
+  const ms = Math.min(req.headers.operationTimeout ?? cap, cap);
   for (const st of req.body.streams) {
     if (st.commandId === undefined) throw fault(WsmanCode.UnexpectedSelectors, 'a Send stream names no CommandId');
     const cmd = shell.command(guid(st.commandId) ?? st.commandId);
     if (!cmd) throw fault(WsmanCode.UnexpectedSelectors, 'the request contained a command identifier that does not exist');
     req.note.commandId = cmd.id;
     cmd.transition('Send');
-    cmd.writeStdin(st.data, st.end === true);
+    const r = await cmd.writeStdin(st.data, st.end === true, ms, req.closed);
+    if (r === 'aborted') throw new ClientGone();
+    if (r === 'timeout') throw fault(WsmanCode.TimedOut, 'the command did not read its input within OperationTimeout');
   }
   return { kind: 'soap', action: Action.SendResponse, body: { kind: 'SendResponse' } };
 }
@@ -183,8 +200,10 @@ export async function signal(req: WsmanRequest): Promise<Reply> {
     cmd.transition('Signal');
     if (tail === 'terminate') {
       cmd.transition('Terminate');
+      const held = cmd.output.size;
       cmd.dispose();
       shell.commands.delete(cmd.id);
+      req.core.store.freed(held);
     } else if (tail === 'ctrl_c' || tail === 'crtl_c') cmd.signal('ctrl_c');
     else if (tail === 'ctrl_break') cmd.signal('ctrl_break');
     else throw fault(WsmanCode.InvalidSoapBody, `unknown signal code`);
