@@ -9,6 +9,23 @@ import { getHeapStatistics } from 'node:v8';
 import { measureMemory } from 'node:vm';
 import { MemoryBudget } from './budget.js';
 
+/**
+ * A full collection through `vm.measureMemory` with eager execution, without the
+ * ExperimentalWarning Node prints on its first use: a listener's stderr is for its own messages.
+ */
+function collectNow(): void {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(typeof warning === 'string' ? warning : warning.message).includes('measureMemory')) return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    measureMemory({ mode: 'summary', execution: 'eager' }).catch(() => undefined);
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
 /** Held output freed by one Delete from which the store asks for a collection (see `collectSoon`). */
 const COLLECT_FROM = 16 * 1024 * 1024;
 
@@ -121,6 +138,7 @@ export class ShellStore {
 
   private collecting: NodeJS.Timeout | undefined;
 
+
   /** Held output was just dropped (a shell deleted, a command terminated): collect when it was much. */
   freed(bytes: number): void {
     if (bytes >= COLLECT_FROM) this.collectSoon();
@@ -137,7 +155,7 @@ export class ShellStore {
     if (this.collecting) return;
     this.collecting = setTimeout(() => {
       this.collecting = undefined;
-      measureMemory({ mode: 'summary', execution: 'eager' }).catch(() => undefined);
+      collectNow();
     }, 5000);
     this.collecting.unref();
   }
