@@ -15,6 +15,7 @@ import { isSealedContentType, unsealBody, sealBody } from './sealing.js';
 import { dispatch, quickIdentify, type Outcome } from './dispatch.js';
 import type { FailureThrottle } from './auth-throttle.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
+import { resolveRunAs } from './accounts.js';
 
 export interface EndpointOptions {
   secure: boolean;
@@ -167,6 +168,18 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         reason = 'no credentials';
         write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
         return;
+      }
+      // Whose account would run this user's commands (accounts.ts): none, the logon is refused.
+      if (user) {
+        const who = resolveRunAs(user);
+        if (who.kind === 'refused') {
+          core.log.log('warn', 'logon refused', { user: user.name, reason: who.reason });
+          reason = `logon refused: ${who.reason}`;
+          delete conn.user;
+          user = undefined;
+          write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
+          return;
+        }
       }
       const body = await readBody(req, allowed);
       if (body === undefined) {
