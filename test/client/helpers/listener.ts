@@ -1,4 +1,5 @@
 /** Our own listener (src/server) on 127.0.0.1 port 0, HTTP and HTTPS, with user alice:secret. */
+import { userInfo } from 'node:os';
 import { WsmanListener, UserStore, hashPassword, selfSigned, thumbprintOfPem, createLogger } from '../../../src/server/index.js';
 
 export interface TestListener {
@@ -13,7 +14,8 @@ export const USER = { username: 'alice', password: 'secret' };
 
 export async function startListener(extra: { redirect?: string } = {}): Promise<TestListener> {
   const users = new UserStore();
-  users.add({ name: USER.username, hash: await hashPassword(USER.password, 1024) });
+  // The listener's own account runs alice's commands (a root listener refuses users without a local account).
+  users.add({ name: USER.username, hash: await hashPassword(USER.password, 1024), runAs: userInfo().username });
   const { cert, key } = selfSigned(['localhost', '127.0.0.1']);
   const thumbprint = thumbprintOfPem(cert);
   const listener = new WsmanListener({
