@@ -14,7 +14,6 @@ import { createLogger, type Logger } from '../../src/server/log.js';
 export const isRoot = process.getuid?.() === 0;
 export const ROOT_ONLY = 'needs root: it creates local accounts and a listener that switches users (CI runs as root)';
 export const ROOT_DIR = path.resolve(import.meta.dirname, '../..');
-export const TSX = path.join(ROOT_DIR, 'node_modules/.bin/tsx');
 export const MAIN = path.join(ROOT_DIR, 'src/cli/main.ts');
 
 export interface TestAccount { name: string; uid: number; gid: number; home: string; dir: string }
@@ -81,8 +80,8 @@ export async function listenerWith(users: Omit<ListenerUser, 'hash'>[], opts: Pa
 
 /** `wsman listen ARGS` as its own process (optionally under `wrap`, e.g. strace); resolves with its URL. */
 export async function startCliListener(args: string[], wrap: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const argv = [...wrap, TSX, MAIN, 'listen', '--port', '0', '--no-https', '--allow-unencrypted', ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const argv = [...wrap, process.execPath, '--import', 'tsx', MAIN, 'listen', '--port', '0', '--no-https', '--allow-unencrypted', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: ROOT_DIR });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   const url = await new Promise<string>((resolve, reject) => {
