@@ -69,7 +69,7 @@ __attribute__((constructor)) static void probe(void) {
     writeFileSync(path.join(dir, `probe-${TOKEN}.cjs`), `require('node:fs').appendFileSync(${JSON.stringify(markers)} + '/marker.' + process.geteuid(), process.pid + '\\n');\n`);
     for (const f of ['probe.c', `probe-${TOKEN}.cjs`]) chmodSync(path.join(dir, f), 0o644);
     log = path.join(dir, 'strace.log');
-    l = await startCliListener(['--user', `mapped:${PASSWORD}`, '--run-as', `mapped=${acct.name}`, '--log-level', 'warn'], ['strace', ...STRACE_ARGS, '-o', log]);
+    l = await startCliListener(['--user', `mapped:${PASSWORD}`, '--run-as', `mapped=${acct.name}`, '--log-level', 'warn'], { wrap: ['strace', ...STRACE_ARGS, '-o', log] });
   }, 60_000);
 
   afterAll(async () => {

@@ -79,9 +79,10 @@ export async function listenerWith(users: Omit<ListenerUser, 'hash'>[], opts: Pa
 }
 
 /** `wsman listen ARGS` as its own process (optionally under `wrap`, e.g. strace); resolves with its URL. */
-export async function startCliListener(args: string[], wrap: string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const argv = [...wrap, process.execPath, '--import', 'tsx', MAIN, 'listen', '--port', '0', '--no-https', '--allow-unencrypted', ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: ROOT_DIR });
+export async function startCliListener(args: string[], o: { wrap?: string[]; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const argv = [...(o.wrap ?? []), process.execPath, '--import', 'tsx', MAIN, 'listen', '--port', '0', '--no-https', '--allow-unencrypted', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: [o.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: o.env ?? process.env, cwd: ROOT_DIR });
+  if (o.stdin !== undefined) child.stdin!.end(o.stdin);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   const url = await new Promise<string>((resolve, reject) => {
@@ -94,6 +95,14 @@ export async function startCliListener(args: string[], wrap: string[] = [], env:
     child.once('exit', (code) => reject(new Error(`listener exited (${code}): ${err}`)));
   });
   return { child, url, stderr: () => err };
+}
+
+/** Stop a listener started by startCliListener. */
+export async function stopCliListener(l: { child: ChildProcess } | undefined): Promise<void> {
+  if (!l || l.child.exitCode !== null || l.child.signalCode !== null) return;
+  const exited = new Promise((r) => l.child.once('exit', r));
+  l.child.kill('SIGTERM');
+  await exited;
 }
 
 /** Whether a process exists (a zombie counts as gone). */
