@@ -11,6 +11,12 @@ import path from 'node:path';
 import { Action, ResourceURI } from '../../src/core/index.js';
 import { resolveRunAs } from '../../src/server/accounts.js';
 import { TestShell, call } from '../server/helpers.js';
+import { WsmanClient } from '../../src/client/client.js';
+import { invokeCommand } from '../../src/client/invoke.js';
+import { generateClientCertificate } from '../../src/auth/certgen.js';
+import { UserStore } from '../../src/server/users.js';
+import { startE2e } from '../auth-e2e/helpers.js';
+import { startCliListener, stopCliListener, PASSWORD } from './helpers.js';
 import { createAccount, removeAccount, listenerWith, basic, memoryLogger, isRoot, ROOT_ONLY, type TestAccount } from './helpers.js';
 
 describe('resolveRunAs (the rule, on a crafted passwd file)', () => {
@@ -112,4 +118,51 @@ describe.skipIf(!isRoot)(`accounts of a root listener (${ROOT_ONLY})`, () => {
       await l.stop();
     }
   });
+
+  it('certificate-mapped users follow the same rule: same-name account, else refused', async () => {
+    const mine = generateClientCertificate({ upn: `${same.name}@localhost` });
+    const ghost = generateClientCertificate({ upn: 'ghost@localhost' });
+    const users = new UserStore();
+    users.add({ name: same.name, hash: '!certificate-only' });
+    users.add({ name: 'ghost-cert', hash: '!certificate-only' });
+    const l = await startE2e({ users, httpPort: null, authThrottle: false, certMappings: [
+      { thumbprint: mine.thumbprint, user: same.name }, { thumbprint: ghost.thumbprint, user: 'ghost-cert' },
+    ] });
+    const client = (cert: typeof mine): WsmanClient => new WsmanClient({
+      endpoint: { connectionUri: l.https! }, authentication: 'certificate', serverThumbprint: l.thumbprint,
+      clientCertificate: { certPem: cert.certPem, keyPem: cert.keyPem },
+    });
+    try {
+      const c = client(mine);
+      try {
+        expect((await invokeCommand(c, { command: 'id -un' })).stdout.toString()).toBe(`${same.name}\n`);
+      } finally {
+        await c.close();
+      }
+      const g = client(ghost);
+      try {
+        const err = await invokeCommand(g, { command: 'id -un' }).catch((e: unknown) => e);
+        expect(String(err)).toMatch(/401|denied|refused|authenticat/i);
+      } finally {
+        await g.close();
+      }
+      expect(l.lines.some((x) => x.includes('"logon refused"') && x.includes('ghost-cert'))).toBe(true);
+    } finally {
+      await l.stop();
+    }
+  }, 30_000);
+
+  it('a listener that is not root runs everyone as its own account, and says so once at start-up', async () => {
+    // Started by root, dropped to nobody before node runs.
+    const l = await startCliListener(['--user', `carol:${PASSWORD}`], { wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp'] });
+    try {
+      const sh = await TestShell.create(l.url, {}, {}, basic('carol'));
+      const id = await sh.start('id -u');
+      expect((await sh.collect(id)).stdout.toString()).toBe('65534\n');
+      const said = l.stderr().split('\n').filter((x) => x.includes('the listener is not root: every user\'s commands run as its own account'));
+      expect(said).toHaveLength(1);
+    } finally {
+      await stopCliListener(l);
+    }
+  }, 30_000);
 });
