@@ -12,7 +12,7 @@
  * fixed environment, `/` as working directory and fixed arguments: nothing the client sent is
  * seen by a process with more privilege than the account (see switchCommand).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 
 export interface OsAccount {
   name: string;
@@ -22,13 +22,23 @@ export interface OsAccount {
   shell: string;
 }
 
+// The parsed passwd file, kept while its inode, size and mtime do not change (consulted per request).
+let cached: { file: string; ino: number; size: number; mtimeMs: number; entries: OsAccount[] } | undefined;
+
 function passwdEntries(passwdFile: string): OsAccount[] {
   let text: string;
   try {
+    const st = statSync(passwdFile);
+    if (cached && cached.file === passwdFile && cached.ino === st.ino && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return cached.entries;
     text = readFileSync(passwdFile, 'utf8');
+    cached = { file: passwdFile, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, entries: parsePasswd(text) };
+    return cached.entries;
   } catch {
     return [];
   }
+}
+
+function parsePasswd(text: string): OsAccount[] {
   const out: OsAccount[] = [];
   for (const line of text.split('\n')) {
     const f = line.split(':');
