@@ -106,20 +106,29 @@ export function describeRunAs(users: AccountHolder[], root = canSwitchUsers()): 
 export const SWITCH_HELPER_ENV: Readonly<Record<string, string>> = Object.freeze({ PATH: '/usr/bin:/bin', LC_ALL: 'C' });
 
 /**
- * What the switched shell runs (fixed text, in the helper's argv): read the script the listener
- * writes on fd 3 to its end, close fd 3, run the script (launcher.ts switchScript). Only this
- * shell, already the account, ever sees the client's directory, environment and command line.
+ * What the switched shell runs (fixed texts, in the helper's argv): read the script the listener
+ * writes on fd 3, close fd 3, run the script (switched.ts switchScript). Only this shell, already
+ * the account, ever sees the client's directory, environment and command line. A short script is
+ * read with the read builtin (a line count first: no process started for it); a long one, which
+ * that would read a byte per system call, with cat.
  */
-export const SWITCH_READER = 's=$(cat <&3) || exit 127; exec 3<&-; eval "$s"';
+export const SWITCH_READERS = {
+  lines: 'IFS= read -r n <&3 || exit 127\ns=\nwhile [ "$n" -gt 0 ]; do IFS= read -r l <&3 || exit 127; s="$s$l\n"; n=$((n - 1)); done\nexec 3<&-\neval "$s"\n',
+  all: 's=$(cat <&3) || exit 127; exec 3<&-; eval "$s"',
+} as const;
+
+/** Longest script read with the read builtin (characters). */
+export const SWITCH_LINES_MAX = 16 * 1024;
 
 /**
  * How to start the switched shell as `account`: setpriv (supplementary groups from /etc/group)
  * with fixed arguments; without setpriv, /bin/sh with uid/gid (libuv switches before exec, and
  * the working directory given to spawn is `/`).
  */
-export function switchCommand(uid: number, gid: number): { file: string; args: string[]; uid?: number; gid?: number } {
-  if (SETPRIV) return { file: SETPRIV, args: [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', '/bin/sh', '-c', SWITCH_READER] };
-  return { file: '/bin/sh', args: ['-c', SWITCH_READER], uid, gid };
+export function switchCommand(uid: number, gid: number, reader: keyof typeof SWITCH_READERS): { file: string; args: string[]; uid?: number; gid?: number } {
+  const sh = ['/bin/sh', '-c', SWITCH_READERS[reader]];
+  if (SETPRIV) return { file: SETPRIV, args: [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', ...sh] };
+  return { file: sh[0]!, args: sh.slice(1), uid, gid };
 }
 
 /** The login environment of an account. */

@@ -6,13 +6,13 @@
  * load the client's code as root, a working directory would be entered as root, and the command
  * line would sit in a root process's argv. So the helper gets fixed arguments, a fixed
  * environment (SWITCH_HELPER_ENV) and `/`; what it runs, once switched, is a shell reading a
- * script from fd 3 (SWITCH_READER). The listener writes that script: enter the directory (the
+ * script from fd 3 (SWITCH_READERS). The listener writes that script: enter the directory (the
  * account's home when it cannot), set the command's exact environment, exec the command.
  * The command's own stdin is untouched, and the script may be of any length.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { SWITCH_HELPER_ENV, switchCommand } from './accounts.js';
+import { SWITCH_HELPER_ENV, SWITCH_LINES_MAX, switchCommand } from './accounts.js';
 import type { SpawnSpec, LaunchedProcess } from './launcher.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -52,7 +52,9 @@ export function launchSwitched(spec: SpawnSpec): Promise<LaunchedProcess> {
     let child: ChildProcess;
     try {
       script = switchScript(spec);
-      const how = switchCommand(spec.uid ?? spec.gid ?? 65534, spec.gid ?? spec.uid ?? 65534);
+      const short = script.length <= SWITCH_LINES_MAX;
+      if (short) script = `${script.split('\n').length - 1}\n${script}`;
+      const how = switchCommand(spec.uid ?? spec.gid ?? 65534, spec.gid ?? spec.uid ?? 65534, short ? 'lines' : 'all');
       child = spawn(how.file, how.args, {
         cwd: '/', env: { ...SWITCH_HELPER_ENV }, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], windowsHide: true,
         ...(how.uid !== undefined ? { uid: how.uid } : {}), ...(how.gid !== undefined ? { gid: how.gid } : {}),
