@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -98,6 +98,14 @@ describe('the users file', () => {
       expect(r.stderr).toContain(`chmod 600 ${file}`);
     }, 30_000);
   }
+
+  it.skipIf(process.getuid?.() !== 0)('refuses a file that belongs to another account (needs root to chown)', async () => {
+    const file = await usersFile(0o600);
+    chownSync(file, 65534, 65534);
+    const r = await wsman(['listen', '--port', '0', '--no-https', '--users-file', file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`users file ${file} belongs to another user (uid 65534)`);
+  }, 30_000);
 
   it('starts with a 0600 file', async () => {
     const file = await usersFile(0o600);
