@@ -39,12 +39,9 @@ export function createAccount(): TestAccount {
 }
 
 export function removeAccount(a: TestAccount): void {
-  try {
-    execFileSync('pkill', ['-KILL', '-u', a.name], { stdio: 'ignore' });
-  } catch { /* none left */ }
   for (let i = 0; i < 20; i++) {
     try {
-      execFileSync('userdel', [a.name], { stdio: 'pipe' });
+      execFileSync('userdel', ['--force', a.name], { stdio: 'pipe' });
       break;
     } catch {
       execFileSync('sleep', ['0.2']);
