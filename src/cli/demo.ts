@@ -6,6 +6,7 @@
  * produced meanwhile, and removes the session. The tables are printed at each step.
  */
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import type { Command as Cli } from 'commander';
 import { WsmanListener } from '../server/listener.js';
 import { UserStore, hashPassword } from '../server/users.js';
@@ -37,7 +38,8 @@ export async function runDemo(): Promise<number> {
   const user = `demo-${randomBytes(3).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
   const users = new UserStore();
-  users.add({ name: user, hash: await hashPassword(password, 1024) });
+  // The demo user is whoever runs the demo: its commands run as this process's own account.
+  users.add({ name: user, hash: await hashPassword(password, 1024), runAs: userInfo().username });
   const listener = new WsmanListener({
     users, config: defaultConfig(), httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent'), sweepIntervalMs: 200,
   });

@@ -7,7 +7,6 @@ import { UserStore, hashPassword, loadUsersFile } from '../server/users.js';
 import { defaultConfig, loadConfigFile } from '../server/config.js';
 import { createLogger, parseLogLevel } from '../server/log.js';
 import { fileCertificate, pfxCertificate, type TlsMaterial } from '../server/tls.js';
-import { canSwitchUsers } from '../server/accounts.js';
 import { ntHash } from '../auth/ntlm/compute.js';
 import { parseCertMapping, type CertMapping } from '../server/certauth.js';
 
@@ -28,6 +27,50 @@ async function withKerberos(users: UserStore) {
   return list;
 }
 
+/** The environment variable that holds the password of a `--user NAME` given without one. */
+export const PASSWORD_ENV = 'WSMAN_LISTEN_PASSWORD';
+
+/** The first line of stdin (without its line end), or everything up to its end. */
+async function firstLineOfStdin(): Promise<string> {
+  let text = '';
+  for await (const c of process.stdin) {
+    text += (c as Buffer).toString('utf8');
+    const nl = text.indexOf('\n');
+    if (nl >= 0) {
+      process.stdin.pause();
+      return text.slice(0, nl).replace(/\r$/, '');
+    }
+  }
+  return text.replace(/\r$/, '');
+}
+
+/**
+ * The users of `--user` with their passwords: NAME:PASSWORD (with a warning on stderr: the
+ * password is in the process list), or NAME alone with the password from $WSMAN_LISTEN_PASSWORD
+ * (then removed from the listener's environment, so that no command inherits it) or stdin.
+ */
+async function userPasswords(specs: string[], fromStdin: boolean): Promise<{ name: string; password: string }[]> {
+  const out: { name: string; password: string }[] = [];
+  const bare = specs.filter((s) => !s.includes(':'));
+  if (bare.length > 1) throw new Error(`only one --user may be given without a password (${PASSWORD_ENV} or stdin holds one); use --users-file for more`);
+  for (const spec of specs) {
+    const i = spec.indexOf(':');
+    if (i === 0 || spec === '') throw new Error('--user expects NAME or NAME:PASSWORD');
+    if (i > 0) {
+      process.stderr.write(`warning: --user ${spec.slice(0, i)}:PASSWORD puts the password in the command line, which every local account can read (ps); use --users-file, or --user NAME with the password in ${PASSWORD_ENV} or --password-stdin\n`);
+      out.push({ name: spec.slice(0, i), password: spec.slice(i + 1) });
+      continue;
+    }
+    let password = process.env[PASSWORD_ENV];
+    delete process.env[PASSWORD_ENV];
+    if (!password && fromStdin) password = await firstLineOfStdin();
+    if (!password) throw new Error(`--user ${spec} has no password: set ${PASSWORD_ENV} or give --password-stdin (or use --users-file)`);
+    out.push({ name: spec, password });
+  }
+  delete process.env[PASSWORD_ENV];
+  return out;
+}
+
 export function register(program: Command): void {
   program.command('listen')
     .description('run a WinRM-compatible listener whose shells run local processes')
@@ -36,7 +79,8 @@ export function register(program: Command): void {
     .option('--https-port <n>', 'HTTPS port (0 picks a free one)', port, 5986)
     .option('--no-http', 'do not serve HTTP')
     .option('--no-https', 'do not serve HTTPS')
-    .option('--user <name:password>', 'a user allowed to log on with Basic or Negotiate/NTLM (repeatable)', collect, [])
+    .option('--user <name[:password]>', `a user allowed to log on with Basic or Negotiate/NTLM (repeatable); NAME alone takes the password from $${PASSWORD_ENV} or --password-stdin (NAME:PASSWORD is visible to local accounts in ps: quick tries only)`, collect, [])
+    .option('--password-stdin', 'read the password of the one `--user NAME` given without a password from the first line of stdin')
     .option('--users-file <file>', 'users file with scrypt hashes (see `wsman user add`)')
     .option('--run-as <name=account>', 'run this user\'s processes as a local account (repeatable; needs root)', collect, [])
     .option('--map-cert <thumbprint=user>', 'certificate authentication on HTTPS: map the client certificate with this SHA-1 thumbprint to a user (repeatable)', collect, [])
@@ -57,11 +101,9 @@ export function register(program: Command): void {
       const log = createLogger(parseLogLevel(String(o.logLevel)));
       const users = new UserStore();
       if (o.usersFile) loadUsersFile(String(o.usersFile), users);
-      for (const spec of o.user as string[]) {
-        const i = spec.indexOf(':');
-        if (i <= 0) throw new Error('--user expects NAME:PASSWORD');
-        const password = spec.slice(i + 1);
-        users.add({ name: spec.slice(0, i), hash: await hashPassword(password, 1024), ntHash: ntHash(password) });
+      const hiddenEnv: string[] = [PASSWORD_ENV];
+      for (const { name, password } of await userPasswords(o.user as string[], o.passwordStdin === true)) {
+        users.add({ name, hash: await hashPassword(password, 1024), ntHash: ntHash(password) });
       }
       const certMappings: CertMapping[] = [
         ...(o.mapCert as string[]).map((m) => parseCertMapping(m, 'thumbprint')),
@@ -82,14 +124,7 @@ export function register(program: Command): void {
         if (!Number.isFinite(keepAlive) || keepAlive < 0) throw new Error('--client-keepalive expects seconds');
         config.clientKeepAliveMs = keepAlive * 1000;
       }
-      const root = canSwitchUsers();
-      const unmapped = users.names().filter((n) => users.get(n)?.runAs === undefined);
-      if (root && unmapped.length) log.log('warn', 'the listener runs as root: commands of unmapped users run as root', { users: unmapped });
-      if (!root && users.names().some((n) => users.get(n)?.runAs !== undefined)) {
-        log.log('warn', '--run-as needs root; mapped users\' commands run as the listener\'s own user');
-      }
       let tls: TlsMaterial | undefined;
-      const hiddenEnv: string[] = [];
       if (o.tlsPfx) {
         const v = o.tlsPfxPasswordEnv ? String(o.tlsPfxPasswordEnv) : undefined;
         if (v) hiddenEnv.push(v);

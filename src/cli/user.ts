@@ -14,7 +14,7 @@ export function register(program: Command): void {
   user.command('add')
     .description('add or replace a user in a users file (the password is stored as an scrypt hash, plus its NT hash for Negotiate/NTLM)')
     .argument('<name>', 'user name')
-    .requiredOption('--users-file <file>', 'users file to write (created with mode 0600)')
+    .requiredOption('--users-file <file>', 'users file to write (created with mode 0600; an existing file is set to 0600)')
     .option('--password-env <var>', 'read the password from this environment variable (default: stdin)')
     .option('--run-as <account>', 'local account this user\'s processes run as')
     .option('--no-ntlm', 'do not store the NT hash (a password equivalent that lets the user log on with Negotiate/NTLM): Basic only')

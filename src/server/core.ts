@@ -11,7 +11,7 @@ import type { Logger } from './log.js';
 import { ShellStore } from './store.js';
 import type { ServerShell } from './shell.js';
 import type { Authenticator } from './auth.js';
-import { acquireSharedPool, directLauncher, type Launcher } from './launcher.js';
+import { acquireSharedPool, type Launcher } from './launcher.js';
 
 /** One decoded, authenticated request, as handlers see it. */
 export interface WsmanRequest {
@@ -81,7 +81,7 @@ export class ListenerCore {
   private sweeper: NodeJS.Timeout | undefined;
   readonly now: () => number;
   private readonly usePool: boolean;
-  private pool: { launcher: Launcher; release: () => void } | undefined;
+  private pool: { launcher: Launcher; direct: Launcher; release: () => void } | undefined;
 
   constructor(o: CoreOptions) {
     this.config = o.config;
@@ -99,11 +99,13 @@ export class ListenerCore {
     this.sweeper.unref();
   }
 
-  /** What starts command processes: the shared pool (taken on first use) or direct spawns. */
+  /**
+   * What starts command processes: the shared pool (taken on first use) or direct spawns; either
+   * way the pool's spawn host watches them, and kills them should the listener die.
+   */
   get launcher(): Launcher {
-    if (!this.usePool) return directLauncher;
     this.pool ??= acquireSharedPool();
-    return this.pool.launcher;
+    return this.usePool ? this.pool.launcher : this.pool.direct;
   }
 
   newId(): string {

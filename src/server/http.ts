@@ -18,6 +18,7 @@ import { tlsServerEndPoint } from '../auth/certificate.js';
 import { loggableScheme, parseAuthHeader } from '../auth/http.js';
 import { claimedUser } from '../auth/claimed.js';
 import { clearTrafficAllowed } from '../auth/policy.js';
+import { resolveRunAs } from './accounts.js';
 
 export interface EndpointOptions {
   secure: boolean;
@@ -193,6 +194,18 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         reason = 'no credentials';
         write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
         return;
+      }
+      // Whose account would run this user's commands (accounts.ts): none, the logon is refused.
+      if (user) {
+        const who = resolveRunAs(user);
+        if (who.kind === 'refused') {
+          core.log.log('warn', 'logon refused', { user: user.name, reason: who.reason });
+          reason = `logon refused: ${who.reason}`;
+          delete conn.user;
+          user = undefined;
+          write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
+          return;
+        }
       }
       // Before logon only Identify is answered: a small cap, checked before reading or parsing.
       const preAuth = user === undefined;

@@ -18,14 +18,23 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { SPAWN_HOST_SOURCE, POOLED_SHELL_SCRIPT } from './spawn-host.js';
+import { launchSwitched } from './switched.js';
+import { pooledScript } from './pooled-script.js';
 
-/** What to start: argv, working directory, the complete environment, and maybe an account. */
+export { pooledScript, MAX_POOLED_SCRIPT } from './pooled-script.js';
+
+/**
+ * What to start: argv, working directory, the complete environment, and maybe another account
+ * (uid/gid: started through switched.ts, which applies cwd, env and argv after the switch).
+ */
 export interface SpawnSpec {
   argv: string[];
   cwd: string;
   env: Record<string, string>;
   uid?: number;
   gid?: number;
+  /** Another account: where to start when `cwd` cannot be entered by it (its home). */
+  home?: string;
 }
 
 /** The part of a ChildProcess a ServerCommand uses. */
@@ -45,15 +54,18 @@ export interface Launcher {
   launch(spec: SpawnSpec): Promise<LaunchedProcess>;
 }
 
-/** child_process.spawn, in its own process group, with three pipes. */
+/**
+ * child_process.spawn, in its own process group, with three pipes; another account's command
+ * through the switching helper (switched.ts).
+ */
 export const directLauncher: Launcher = {
   launch(spec: SpawnSpec): Promise<LaunchedProcess> {
+    if (spec.uid !== undefined || spec.gid !== undefined) return launchSwitched(spec);
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
         child = spawn(spec.argv[0]!, spec.argv.slice(1), {
           cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true,
-          ...(spec.uid !== undefined ? { uid: spec.uid } : {}), ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
         });
       } catch (err) {
         reject(err);
@@ -71,42 +83,6 @@ export const directLauncher: Launcher = {
     });
   },
 };
-
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Longest script handed to a pooled shell (characters); longer commands are spawned directly. */
-export const MAX_POOLED_SCRIPT = 16 * 1024;
-
-/** A word for sh: single-quoted, with embedded quotes spliced in. */
-function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The script a pooled shell runs to become `spec`, given the environment it was started with;
- * undefined when the pool cannot express the spec exactly (then it is spawned directly).
- */
-export function pooledScript(spec: SpawnSpec, base: Readonly<Record<string, string>>): string | undefined {
-  if (spec.uid !== undefined || spec.gid !== undefined) return undefined;
-  if (spec.argv.length !== 3 || spec.argv[0] !== '/bin/sh' || spec.argv[1] !== '-c') return undefined;
-  const texts = [spec.cwd, ...spec.argv, ...Object.keys(spec.env), ...Object.values(spec.env)];
-  if (texts.some((t) => t.includes('\0'))) return undefined;
-  const lines = [`cd -- ${shQuote(spec.cwd)} || exit 127`];
-  const gone = Object.keys(base).filter((k) => !Object.hasOwn(spec.env, k));
-  if (gone.some((k) => !NAME.test(k))) return undefined;
-  // OLDPWD: the cd above sets it; a direct spawn would not have it unless the environment did.
-  if (!Object.hasOwn(spec.env, 'OLDPWD')) gone.push('OLDPWD');
-  lines.push(`unset ${gone.join(' ')}`);
-  for (const [k, v] of Object.entries(spec.env)) {
-    if (base[k] === v && k !== 'OLDPWD') continue;
-    if (!NAME.test(k)) return undefined;
-    lines.push(`export ${k}=${shQuote(v)}`);
-  }
-  lines.push(`exec /bin/sh -c ${shQuote(spec.argv[2]!)}`);
-  const script = `${lines.join('\n')}\n`;
-  // The shell reads its script a byte at a time; a long one is cheaper through argv.
-  return script.length <= MAX_POOLED_SCRIPT ? script : undefined;
-}
 
 /** A pooled shell handed over by the spawn host, until it is given its script. */
 class PooledProcess extends EventEmitter implements LaunchedProcess {
@@ -194,7 +170,7 @@ export class ProcessPool implements Launcher {
 
   async launch(spec: SpawnSpec): Promise<LaunchedProcess> {
     const script = this.closed || this.broken ? undefined : pooledScript(spec, this.base);
-    if (script === undefined) return this.fallback.launch(spec);
+    if (script === undefined) return this.direct.launch(spec);
     let proc: PooledProcess | undefined;
     while ((proc = this.ready.shift()) && proc.exited) proc.discard(); // killed from outside while idle
     try {
@@ -202,7 +178,7 @@ export class ProcessPool implements Launcher {
         if (!this.request({ resolve, reject })) reject(new Error('no spawn host'));
       });
     } catch {
-      return this.fallback.launch(spec);
+      return this.direct.launch(spec);
     }
     // The host starts the replacement once this command has exited and its output has been read,
     // so that the spawn (CPU for the host and the kernel) does not delay the command's last
@@ -218,6 +194,24 @@ export class ProcessPool implements Launcher {
     this.holdLoop();
     proc.begin(script);
     return proc;
+  }
+
+  /**
+   * The fallback launcher, each process of which is registered with the spawn host (started for
+   * that if need be), which kills its process group should the listener die (spawn-host.ts).
+   */
+  readonly direct: Launcher = {
+    launch: async (spec: SpawnSpec): Promise<LaunchedProcess> => {
+      const p = await this.fallback.launch(spec);
+      if (p.pid !== undefined) this.watch(p.pid);
+      return p;
+    },
+  };
+
+  /** Have the spawn host kill process group `pgid` if the listener dies. */
+  watch(pgid: number): void {
+    const host = this.closed || this.broken ? undefined : this.startHost();
+    if (host?.connected) host.send({ op: 'watch', pid: pgid }, () => undefined);
   }
 
   /** The spawn host's pid while it runs (diagnostics and tests). */
@@ -371,13 +365,14 @@ function afterOutput(proc: PooledProcess, fn: () => void): void {
 let shared: { pool: ProcessPool; users: number } | undefined;
 
 /** The process-wide pool, shared by every listener of this process (one spawn host in all). */
-export function acquireSharedPool(): { launcher: Launcher; release: () => void } {
+export function acquireSharedPool(): { launcher: Launcher; direct: Launcher; release: () => void } {
   shared ??= { pool: new ProcessPool(), users: 0 };
   const s = shared;
   s.users++;
   let released = false;
   return {
     launcher: s.pool,
+    direct: s.pool.direct,
     release: () => {
       if (released) return;
       released = true;

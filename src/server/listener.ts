@@ -18,6 +18,7 @@ import { createHandler } from './http.js';
 import { stateDirCertificate, TLS_POLICY, type TlsMaterial } from './tls.js';
 import { CertificateAuthenticator, type CertMapping } from './certauth.js';
 import { FailureThrottle } from './auth-throttle.js';
+import { logAccounts } from './users.js';
 
 export interface ListenerOptions {
   users: UserStore;
@@ -173,6 +174,7 @@ export class WsmanListener {
       await this.stop();
       throw err;
     }
+    logAccounts(this.core.log, this.opts.users);
     return this.endpoints;
   }
 

@@ -10,8 +10,14 @@
  *  - host → listener `{op: 'fd', id, n, pid}` with the pipe of fd n as the handle (n = 0, 1,
  *    then 2, the last); `{op: 'error', id, message}` when it could not start;
  *    `{op: 'exit', id, code, signal}` when the process ends.
+ *  - listener → host `{op: 'watch', pid}`: a process group the listener started itself (a
+ *    direct spawn) for the host to kill should the listener die.
  * Spawns are served one at a time, so each process's three handles arrive before the next's.
- * The host exits when the listener goes away (its IPC channel closes, or it is reparented).
+ *
+ * The host is also the listener's watchdog: when the listener goes away, however it dies (its
+ * IPC channel closes, or the host is reparented), the host kills (SIGKILL) every process group
+ * it started or was told about, then exits: no command outlives its listener. Groups that no
+ * longer exist are forgotten every two seconds.
  */
 
 /**
@@ -25,6 +31,11 @@ export const POOLED_SHELL_SCRIPT = 'IFS= read -r n || exit 0\ns=\nwhile [ "$n" -
 export const SPAWN_HOST_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
 let queue = Promise.resolve();
+const groups = new Set();
+function bail() {
+  for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch {} }
+  process.exit(0);
+}
 function tell(msg, handle) {
   return new Promise((resolve) => {
     if (!process.connected) return resolve(false);
@@ -53,6 +64,7 @@ async function start(m) {
     return;
   }
   const pid = child.pid;
+  groups.add(pid);
   child.once('exit', (code, signal) => { void tell({ op: 'exit', id: m.id, code, signal }); });
   for (let n = 0; n < 3; n++) {
     if (!(await tell({ op: 'fd', id: m.id, n, pid }, child.stdio[n]))) {
@@ -62,12 +74,16 @@ async function start(m) {
   }
 }
 process.on('message', (m) => {
+  if (m && m.op === 'watch' && Number.isSafeInteger(m.pid) && m.pid > 1) groups.add(m.pid);
   if (!m || m.op !== 'spawn') return;
   queue = queue.then(() => start(m)).catch(() => undefined);
 });
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', bail);
 // 'disconnect' waits for handles in flight to be acknowledged, which a dead listener never does:
 // also leave when reparented.
 const parent = process.ppid;
-setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();
+setInterval(() => { if (process.ppid !== parent) bail(); }, 250).unref();
+setInterval(() => {
+  for (const g of groups) { try { process.kill(-g, 0); } catch (e) { if (e && e.code === 'ESRCH') groups.delete(g); } }
+}, 2000).unref();
 `;

@@ -10,8 +10,11 @@
  * Blank lines and lines starting with `#` are ignored. Nothing here ever logs a secret.
  */
 import { scrypt as scryptCb, randomBytes, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, statSync, chmodSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { WsmanUsageError } from '../core/index.js';
+import { canSwitchUsers, describeRunAs } from './accounts.js';
+import type { Logger } from './log.js';
 
 function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
@@ -111,7 +114,30 @@ export function parseUsersFile(text: string, where: string): ListenerUser[] {
   return out;
 }
 
+/**
+ * Refuse a users file that others could read or change, as ssh does with a private key: it holds
+ * password hashes and NT hashes (password equivalents).
+ */
+export function checkUsersFileMode(file: string): void {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (err) {
+    throw new WsmanUsageError(`cannot read users file ${file}: ${(err as Error).message}`);
+  }
+  const mode = st.mode & 0o777;
+  if (mode & 0o077) {
+    throw new WsmanUsageError(`users file ${file} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); it holds password hashes: run \`chmod 600 ${file}\``);
+  }
+  const me = typeof process.getuid === 'function' ? process.getuid() : 0;
+  if (st.uid !== me && st.uid !== 0) {
+    throw new WsmanUsageError(`users file ${file} belongs to another user (uid ${st.uid}); it must be owned by the listener's account or root`);
+  }
+}
+
+/** Load a users file into `store`, after checking its mode (checkUsersFileMode). */
 export function loadUsersFile(file: string, store: UserStore): void {
+  checkUsersFileMode(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -121,7 +147,7 @@ export function loadUsersFile(file: string, store: UserStore): void {
   for (const u of parseUsersFile(text, file)) store.add(u);
 }
 
-/** Add or replace a user in a users file (created with mode 0600 when missing). */
+/** Add or replace a user in a users file (created with mode 0600, and an existing file's mode set to 0600). */
 export async function addUserToFile(file: string, name: string, password: string, runAs?: string, ntHashHex?: string): Promise<void> {
   if (!/^[^:\s]+$/.test(name)) throw new WsmanUsageError('a user name cannot be empty or contain ":" or spaces');
   if (runAs !== undefined && !/^[^:\s]+$/.test(runAs)) throw new WsmanUsageError('an account name cannot contain ":" or spaces');
@@ -129,5 +155,22 @@ export async function addUserToFile(file: string, name: string, password: string
   const kept = lines.filter((l) => l.trim() !== '' && l.split(':')[0]?.toLowerCase() !== name.toLowerCase());
   const tail = ntHashHex ? `:${runAs ?? ''}:${ntHashHex}` : runAs ? `:${runAs}` : '';
   kept.push(`${name}:${await hashPassword(password)}${tail}`);
+  // Tighten first, so that the new hash is never readable by others even for a moment.
+  if (existsSync(file)) chmodSync(file, 0o600);
   writeFileSync(file, kept.join('\n') + '\n', { mode: 0o600 });
+}
+
+/**
+ * Say once, at start, whose account runs each user's commands (accounts.ts): for a listener that
+ * is not root, that everything runs as its own account.
+ */
+export function logAccounts(log: Logger, users: UserStore): void {
+  const all = users.names().map((n) => users.get(n)!);
+  if (!canSwitchUsers()) {
+    log.log('info', 'the listener is not root: every user\'s commands run as its own account', { account: userInfo().username });
+    const mapped = all.filter((u) => u.runAs !== undefined).map((u) => u.name);
+    if (mapped.length) log.log('warn', '--run-as needs root; these users\' commands run as the listener\'s own account', { users: mapped });
+    return;
+  }
+  for (const d of describeRunAs(all)) log.log(d.runsAs.startsWith('refused') ? 'warn' : 'info', 'user account', d);
 }

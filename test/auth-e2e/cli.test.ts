@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, copyFileSync, writeFileSync } from 'node:fs';
 import forge from 'node-forge';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -64,7 +64,7 @@ describe('wsman run --authentication negotiate against wsman listen on plain HTT
     const text = readFileSync(users, 'utf8');
     expect(text).toMatch(/^alice:scrypt\$[^:]+::[0-9a-f]{32}\n$/);
     expect(text).not.toContain('s3cret!');
-    L = await listen(['--users-file', users, '--port', '0', '--no-https'], 1);
+    L = await listen(['--users-file', users, '--run-as', `alice=${userInfo().username}`, '--port', '0', '--no-https'], 1);
   });
   afterAll(async () => { await stop(L?.child); });
 
@@ -98,7 +98,7 @@ describe('certificate authentication by thumbprint with wsman cert new', () => {
     expect(made.code).toBe(0);
     thumb = made.stdout.trim();
     expect(thumb).toMatch(/^[0-9A-F]{40}$/);
-    L = await listen(['--no-http', '--https-port', '0', '--state-dir', mkdtempSync(join(tmpdir(), 'wsman-state-')), '--map-cert', `${thumb}=alice`], 1);
+    L = await listen(['--no-http', '--https-port', '0', '--state-dir', mkdtempSync(join(tmpdir(), 'wsman-state-')), '--map-cert', `${thumb}=alice`, '--run-as', `alice=${userInfo().username}`], 1);
   });
   afterAll(async () => { await stop(L?.child); });
 

@@ -2,6 +2,7 @@
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
+import { userInfo } from 'node:os';
 import { WsmanListener, type ListenerOptions } from '../../src/server/listener.js';
 import { UserStore, hashPassword } from '../../src/server/users.js';
 import { createLogger } from '../../src/server/log.js';
@@ -35,8 +36,8 @@ export async function startE2e(opts: Partial<ListenerOptions> & { extraUsers?: s
   const users = opts.users ?? new UserStore();
   if (!opts.users) {
     aliceHash ??= await hashPassword('secret', 1024);
-    users.add({ name: 'alice', hash: aliceHash, ntHash: ntHash('secret') });
-    for (const n of opts.extraUsers ?? []) users.add({ name: n, hash: '!certificate-only' });
+    users.add({ name: 'alice', hash: aliceHash, ntHash: ntHash('secret'), runAs: userInfo().username });
+    for (const n of opts.extraUsers ?? []) users.add({ name: n, hash: '!certificate-only', runAs: userInfo().username });
   }
   const lines: string[] = [];
   const t = listenerTls();

@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createClientAuth, NegotiateClientContext } from '../../src/auth/index.js';
 import { WsmanAuthError } from '../../src/core/errors.js';
@@ -135,7 +135,7 @@ describe.skipIf(missing.length > 0)('Kerberos against a loopback MIT KDC', () =>
 
   it('wsman run --authentication kerberos against the listener\'s Kerberos scheme: the principal maps to a listener user', async () => {
     const users = new UserStore();
-    users.add({ name: 'alice', hash: '!no-password' });
+    users.add({ name: 'alice', hash: '!no-password', runAs: userInfo().username });
     const listener = new WsmanListener({
       users, httpPort: 0, httpsPort: null, allowUnencrypted: true, host: '127.0.0.1', logger: createLogger('silent'),
       authenticators: [kerberosAuthenticator(users)],

@@ -1,5 +1,6 @@
 /** Negotiate and NTLM with HTTP message encryption (src/auth) through the transport, against our listener with AllowUnencrypted off. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { userInfo } from 'node:os';
 import { WsmanListener, UserStore, hashPassword, createLogger, ContextAuthenticator, BasicAuthenticator } from '../../src/server/index.js';
 import { negotiateServerContext, ntHash } from '../../src/auth/index.js';
 import { tlsServerEndPoint } from '../../src/auth/certificate.js';
@@ -13,7 +14,7 @@ let listener: WsmanListener;
 let url = '';
 beforeAll(async () => {
   const users = new UserStore();
-  users.add({ name: 'alice', hash: await hashPassword('secret', 1024) });
+  users.add({ name: 'alice', hash: await hashPassword('secret', 1024), runAs: userInfo().username });
   const lookup = (u: string): Uint8Array | undefined => (u.toLowerCase() === 'alice' ? ntHash('secret') : undefined);
   const profiles = { http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/spnego-kerberos', https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/spnego-kerberos' };
   listener = new WsmanListener({
@@ -70,7 +71,7 @@ describe('sealed Negotiate/NTLM over HTTP', () => {
 describe('Negotiate over HTTPS with channel binding', () => {
   it('binds to the server certificate: a listener with CbtHardeningLevel Strict accepts the client', async () => {
     const users = new UserStore();
-    users.add({ name: 'alice', hash: await hashPassword('secret', 1024) });
+    users.add({ name: 'alice', hash: await hashPassword('secret', 1024), runAs: userInfo().username });
     const { cert, key } = selfSigned(['localhost', '127.0.0.1']);
     const thumbprint = thumbprintOfPem(cert);
     const lookup = (u: string): Uint8Array | undefined => (u.toLowerCase() === 'alice' ? ntHash('secret') : undefined);

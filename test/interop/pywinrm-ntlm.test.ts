@@ -12,7 +12,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, connect, type Server, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -73,6 +73,7 @@ describe.skipIf(!havePywinrm())('pywinrm with NTLM message encryption against th
     await addUserToFile(file, 'alice', 'N0t-in-the-listener', undefined, Buffer.from(ntHash('N0t-in-the-listener')).toString('hex'));
     const users = new UserStore();
     loadUsersFile(file, users);
+    users.setRunAs('alice', userInfo().username); // a root listener refuses users without a local account
     listener = new WsmanListener({
       users, httpPort: 0, httpsPort: 0, allowUnencrypted: false, authThrottle: false,
       stateDir: mkdtempSync(join(tmpdir(), 'wsman-state-')), logger: createLogger('info', (l) => lines.push(l)),
@@ -138,7 +139,7 @@ describe.skipIf(!havePywinrm())('pywinrm with transport=certificate against the 
     const alice = files('alice', 'alice@localhost');
     const mallory = files('mallory', 'mallory@localhost');
     const users = new UserStore();
-    users.add({ name: 'alice', hash: '!certificate-only' });
+    users.add({ name: 'alice', hash: '!certificate-only', runAs: userInfo().username });
     const listener = new WsmanListener({
       users, httpPort: null, httpsPort: 0, authThrottle: false, certMappings: [{ thumbprint: alice.thumbprint, user: 'alice' }],
       stateDir: mkdtempSync(join(tmpdir(), 'wsman-state-')), logger: createLogger('silent'),

@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestShell, isRunning } from './helpers.js';
@@ -16,7 +16,7 @@ const alive = isRunning;
 describe('wsman listen', () => {
   it('prints one line per endpoint (HTTPS with its thumbprint), serves, and stops on SIGTERM killing shell processes', async () => {
     const state = mkdtempSync(join(tmpdir(), 'wsman-cli-'));
-    const child = spawn(TSX, [MAIN, 'listen', '--port', '0', '--https-port', '0', '--user', 'alice:secret', '--allow-unencrypted', '--state-dir', state, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TSX, [MAIN, 'listen', '--port', '0', '--https-port', '0', '--user', 'alice:secret', '--run-as', `alice=${userInfo().username}`, '--allow-unencrypted', '--state-dir', state, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));

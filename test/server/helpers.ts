@@ -9,6 +9,11 @@ import { WsmanListener, type ListenerOptions } from '../../src/server/listener.j
 import { UserStore, hashPassword } from '../../src/server/users.js';
 import { createLogger } from '../../src/server/log.js';
 import { ntHash } from '../../src/auth/ntlm/compute.js';
+import { userInfo } from 'node:os';
+
+// The listener's own account runs the test users' commands (as `--run-as alice=<that account>`):
+// a root listener refuses users without a local account of their name (src/server/accounts.ts).
+export const LISTENER_ACCOUNT = userInfo().username;
 
 export interface TestListener {
   listener: WsmanListener;
@@ -24,8 +29,8 @@ export async function startListener(opts: Partial<ListenerOptions> & { ntlm?: bo
   const users = new UserStore();
   cachedHash ??= await hashPassword('secret', 1024);
   cachedBob ??= await hashPassword('builder', 1024);
-  users.add({ name: 'alice', hash: cachedHash, ...(opts.ntlm ? { ntHash: ntHash('secret') } : {}) });
-  users.add({ name: 'bob', hash: cachedBob });
+  users.add({ name: 'alice', hash: cachedHash, runAs: LISTENER_ACCOUNT, ...(opts.ntlm ? { ntHash: ntHash('secret') } : {}) });
+  users.add({ name: 'bob', hash: cachedBob, runAs: LISTENER_ACCOUNT });
   const listener = new WsmanListener({
     users, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent'), sweepIntervalMs: 100, ...opts,
   });

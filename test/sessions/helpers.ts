@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { WsmanListener, UserStore, hashPassword, createLogger } from '../../src/server/index.js';
 import { defaultConfig, type ListenerConfig } from '../../src/server/config.js';
 import type { ClientOptions } from '../../src/client/options.js';
@@ -23,8 +23,9 @@ let hashes: [string, string] | undefined;
 export async function startListener(tune: (c: ListenerConfig) => void = () => undefined): Promise<SessionListener> {
   hashes ??= [await hashPassword(ALICE.password, 1024), await hashPassword(BOB.password, 1024)];
   const users = new UserStore();
-  users.add({ name: ALICE.username, hash: hashes[0] });
-  users.add({ name: BOB.username, hash: hashes[1] });
+  // Run as the listener's own account: a root listener refuses users without a local account.
+  users.add({ name: ALICE.username, hash: hashes[0], runAs: userInfo().username });
+  users.add({ name: BOB.username, hash: hashes[1], runAs: userInfo().username });
   const config = defaultConfig();
   tune(config);
   const listener = new WsmanListener({

@@ -8,7 +8,7 @@ import { Action, WsmanCode, option, type ShellFields } from '../../core/index.js
 import type { WsmanRequest, Reply } from '../core.js';
 import { ServerShell } from '../shell.js';
 import { ServerCommand, type SpawnSpec } from '../command.js';
-import { lookupAccount, canSwitchUsers, asAccount, accountEnv } from '../accounts.js';
+import { resolveRunAs, accountEnv } from '../accounts.js';
 import { fault, badBody, boolOption, useShell, guid } from './common.js';
 import { clientIdOf } from '../core.js';
 import { ClientGone } from './receive.js';
@@ -94,31 +94,29 @@ function isDirectory(p: string): boolean {
   }
 }
 
-/** How to start a command for this shell's owner: argv prefix, env, cwd, uid/gid. */
+/**
+ * How to start a command for this shell's owner (accounts.ts resolveRunAs): as the listener's
+ * own account, or as another account, to which the directory, environment and command line are
+ * given only after the switch (switched.ts).
+ */
 function spawnSpec(req: WsmanRequest, shell: ServerShell, argv: string[]): SpawnSpec {
-  const mapped = shell.owner.runAs !== undefined && canSwitchUsers() ? lookupAccount(shell.owner.runAs) : undefined;
-  if (shell.owner.runAs !== undefined && canSwitchUsers() && !mapped) {
-    throw fault(WsmanCode.AccessDenied, `the account mapped to this user does not exist`);
+  const who = resolveRunAs(shell.owner);
+  if (who.kind === 'refused') {
+    req.core.log.log('warn', 'command refused', { user: shell.owner.name, reason: who.reason });
+    throw fault(WsmanCode.AccessDenied, 'no local account may run this user\'s commands');
   }
-  let env: Record<string, string>;
-  let home: string;
-  let prefix: string[] = [];
-  const ids: { uid?: number; gid?: number } = {};
-  if (mapped) {
-    env = { ...accountEnv(mapped), LANG: process.env.LANG ?? 'C.UTF-8' };
-    home = mapped.home;
-    const as = asAccount(mapped);
-    prefix = as.prefix;
-    if (as.uid !== undefined) ids.uid = as.uid;
-    if (as.gid !== undefined) ids.gid = as.gid;
-  } else {
-    env = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !req.core.hiddenEnv.includes(k)) env[k] = v;
-    home = process.env.HOME ?? homedir();
+  if (who.kind === 'account') {
+    const a = who.account;
+    // No stat of the client's directory here: the listener is root. The switched shell tries it.
+    const env = { ...accountEnv(a), LANG: process.env.LANG ?? 'C.UTF-8', ...shell.environment };
+    return { argv, cwd: shell.workingDirectory ?? a.home, home: a.home, env, uid: a.uid, gid: a.gid };
   }
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !req.core.hiddenEnv.includes(k)) env[k] = v;
+  const home = process.env.HOME ?? homedir();
   Object.assign(env, shell.environment);
   const cwd = shell.workingDirectory !== undefined && isDirectory(shell.workingDirectory) ? shell.workingDirectory : isDirectory(home) ? home : '/';
-  return { argv: [...prefix, ...argv], cwd, env, ...ids };
+  return { argv, cwd, env };
 }
 
 export async function command(req: WsmanRequest): Promise<Reply> {
