@@ -13,7 +13,7 @@ let L: SessionListener;
 beforeAll(async () => { L = await startListener(); });
 afterAll(async () => { await L?.stop(); });
 
-const conn = (): string[] => ['--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic'];
+const conn = (): string[] => ['--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted'];
 
 /** Read the child's stdout until `lines` lines came, then close the pipe as `head -n lines` does. */
 async function headThenClose(child: ChildProcess, lines: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {

@@ -3,6 +3,7 @@
  * scheme was logged with its first 20 characters) and what an authenticated Identify promises
  * (issue 18: spnego-kerberos listed without Kerberos).
  */
+import { userInfo } from 'node:os';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { request } from 'node:http';
 import { WsmanListener, UserStore, hashPassword, createLogger } from '../../src/server/index.js';
@@ -19,7 +20,7 @@ let users: UserStore;
 
 beforeAll(async () => {
   users = new UserStore();
-  users.add({ name: 'alice', hash: await hashPassword('secret', 1024), ntHash: ntHash('secret') });
+  users.add({ name: 'alice', hash: await hashPassword('secret', 1024), ntHash: ntHash('secret'), runAs: userInfo().username });
   listener = new WsmanListener({
     users, httpPort: 0, httpsPort: null, allowUnencrypted: true, authThrottle: false,
     logger: createLogger('debug', (l) => { lines.push(l); }),

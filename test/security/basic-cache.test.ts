@@ -2,6 +2,7 @@
  * Basic is verified once (issue 20): a successful scrypt check is remembered under a keyed hash,
  * bounded in time and count, dropped when the account's stored hash changes; never the password.
  */
+import { userInfo } from 'node:os';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { inspect } from 'node:util';
 import { UserStore, hashPassword, type ListenerUser } from '../../src/server/users.js';
@@ -84,7 +85,7 @@ describe('Basic verification cache', () => {
 
   it('over loopback: repeated Basic requests on new connections cost one check', async () => {
     const store = new CountingStore();
-    store.add({ name: 'alice', hash });
+    store.add({ name: 'alice', hash, runAs: userInfo().username });
     const T = await startE2e({ users: store, httpsPort: null, allowUnencrypted: true, authThrottle: false });
     try {
       const h = { Authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` };

@@ -4,6 +4,7 @@
  * user-name sprayer is bounded per address, and a slowed request gets its 401 at once with
  * Retry-After. Driven over loopback as an attacker would, with the listener's injectable clock.
  */
+import { userInfo } from 'node:os';
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { Agent } from 'node:http';
 import { FailureThrottle } from '../../src/server/auth-throttle.js';
@@ -43,7 +44,7 @@ async function ntlm(user: string, pw: string): Promise<{ status: number; retry: 
 beforeAll(async () => {
   const users = new UserStore();
   const hash = await hashPassword('secret', 1024);
-  for (const name of ['alice', 'bob']) users.add({ name, hash, ntHash: ntHash('secret') });
+  for (const name of ['alice', 'bob']) users.add({ name, hash, ntHash: ntHash('secret'), runAs: userInfo().username });
   T = await startE2e({ users, httpsPort: null, allowUnencrypted: true, authThrottle: false });
 });
 afterAll(async () => { await T?.stop(); });

@@ -52,8 +52,10 @@ export interface DisconnectOptions {
 }
 
 /** An IdleTimeout over the server's MaxIdleTimeout, said with both values (seconds, as the CLI takes them). */
-function idleTimeoutRange(ms: number, max: number): WsmanUsageError {
-  return new WsmanUsageError(`IdleTimeout ${ms / 1000} s is above the server's MaxIdleTimeout (${Math.floor(max / 1000)} s)`, 'ERR_IDLE_TIMEOUT_RANGE');
+function idleTimeoutRange(ms: number, max: number, cause?: unknown): WsmanUsageError {
+  const err = new WsmanUsageError(`IdleTimeout ${ms / 1000} s is above the server's MaxIdleTimeout (${Math.floor(max / 1000)} s)`, 'ERR_IDLE_TIMEOUT_RANGE');
+  if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
+  return err;
 }
 
 /** The repository of sessions of one client. PowerShell: a PowerShell process's PSSessions. */
@@ -235,7 +237,7 @@ export class SessionManager {
       const limit = listed.find((r) => r.instanceId === session.instanceId)?.maxIdleTimeout;
       if (limit === undefined) throw err;
       session.maxIdleTimeout = limit;
-      throw idleTimeoutRange(o.idleTimeout, limit);
+      throw idleTimeoutRange(o.idleTimeout, limit, err);
     }
     await Promise.all(stopping.map((c) => c.exitCode.then(
       () => { session.pendingCommands.delete(c.commandId.toUpperCase()); }, () => undefined)));
