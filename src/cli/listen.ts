@@ -1,5 +1,6 @@
 /** `wsman listen`: run the WinRM-compatible listener (what `winrm quickconfig` + the WinRM service do). */
-import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
 import { WsmanListener, defaultStateDir, defaultAuthenticators } from '../server/listener.js';
 import { kerberosAuthenticator } from '../server/auth.js';
 import { loadKerberos } from '../auth/kerberos.js';
@@ -71,6 +72,54 @@ async function userPasswords(specs: string[], fromStdin: boolean): Promise<{ nam
   return out;
 }
 
+/** The parent of `pid`, from /proc (Linux); undefined where it cannot be read. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) && ppid > 1 ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Under `npx wsman listen &`, `$!` is npm's process, with a shell (and maybe a wrapper) between it
+ * and us: killing it leaves this one running. When npm started us (npm_command is set), stop once
+ * npm, or anything between it and us, is gone. Not otherwise: a listener started with nohup or
+ * setsid must outlive the shell that started it.
+ */
+function stopWithNpm(stop: () => void): void {
+  if (process.env.npm_command === undefined) return;
+  const chain: number[] = [process.ppid];
+  for (let pid = parentOf(process.ppid); pid !== undefined && chain.length < 6; pid = parentOf(pid)) {
+    chain.push(pid);
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    } catch {
+      break;
+    }
+    if (/\bnpm|npx/.test(cmdline)) break;
+  }
+  const timer = setInterval(() => {
+    if (process.ppid !== chain[0] || !chain.every(alive)) {
+      clearInterval(timer);
+      stop();
+    }
+  }, 500);
+  timer.unref();
+}
+
 export function register(program: Command): void {
   program.command('listen')
     .description('run a WinRM-compatible listener whose shells run local processes')
@@ -94,11 +143,13 @@ export function register(program: Command): void {
     .option('--redirect <url>', 'answer shell Create with HTTP 302 to this URL')
     .option('--config <file>', 'JSON configuration (limits and session configurations)')
     .option('--state-dir <dir>', 'where the self-signed certificate is kept', defaultStateDir())
-    .option('--app-name <name>', 'URL path of the endpoint', 'wsman')
+    .option('--application-name <name>', 'URL path of the endpoint, as the client\'s --application-name (default wsman)')
+    .addOption(new Option('--app-name <name>', 'old name of --application-name').hideHelp())
     .option('--client-keepalive <sec>', 'seconds of client silence after which a connected shell becomes Disconnected (default 120; 0 never)')
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .action(async (o: Record<string, unknown>) => {
       const log = createLogger(parseLogLevel(String(o.logLevel)));
+      if (o.http === false && o.https === false) throw new Error('--no-http and --no-https leave nothing to listen on');
       const users = new UserStore();
       if (o.usersFile) loadUsersFile(String(o.usersFile), users);
       const hiddenEnv: string[] = [PASSWORD_ENV];
@@ -134,7 +185,7 @@ export function register(program: Command): void {
         tls = fileCertificate(String(o.tlsCert), String(o.tlsKey));
       }
       const listener = new WsmanListener({
-        users, config, logger: log, host: String(o.host), appName: String(o.appName),
+        users, config, logger: log, host: String(o.host), appName: String(o.applicationName ?? o.appName ?? 'wsman'),
         httpPort: o.http === false ? null : (o.port as number),
         httpsPort: o.https === false ? null : (o.httpsPort as number),
         allowUnencrypted: o.allowUnencrypted === true,
@@ -156,5 +207,6 @@ export function register(program: Command): void {
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
+      stopWithNpm(() => stop('npm exited'));
     });
 }

@@ -46,6 +46,49 @@ describe('wsman listen', () => {
   });
 });
 
+describe('wsman listen: small things (issue 18)', () => {
+  const quick = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(TSX, [MAIN, 'listen', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+
+  it('--no-http --no-https is an error, not a listener on nothing', async () => {
+    const r = await quick(['--no-http', '--no-https']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--no-http and --no-https leave nothing to listen on/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--application-name sets the path, as the client option of that name; --app-name still works', async () => {
+    for (const opt of ['--application-name', '--app-name']) {
+      const child = spawn(TSX, [MAIN, 'listen', '--port', '0', '--no-https', opt, 'custom', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const line = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => resolve(d.toString())));
+      expect(line).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+\/custom$/m);
+      child.kill('SIGTERM');
+      await new Promise((res) => child.once('exit', res));
+    }
+  });
+
+  it('started by npm (npx wsman listen &), it stops once npm is killed', async () => {
+    // A stand-in for npm: a parent process that starts the listener with npm's environment and is
+    // then killed, as `kill $!` does after `npx wsman listen &`.
+    const script = `const { spawn } = require('node:child_process');
+const c = spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(MAIN)}, 'listen', '--port', '0', '--no-https', '--log-level', 'warn'], { cwd: ${JSON.stringify(ROOT)}, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, npm_command: 'exec' } });
+c.stdout.on('data', (d) => process.stdout.write('child ' + c.pid + ' ' + d));`;
+    const npm = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve) => npm.stdout.on('data', (d: Buffer) => resolve(Number(/child (\d+)/.exec(d.toString())?.[1]))));
+    expect(alive(pid)).toBe(true);
+    npm.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    expect(alive(pid)).toBe(false);
+  }, 20_000);
+});
+
 describe('wsman user add', () => {
   it('writes a hashed user the listener accepts', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wsman-cli-')), 'users');
