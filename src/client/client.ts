@@ -44,6 +44,9 @@ export interface RawExchange {
   response: TransportResponse;
 }
 
+/** Operations that change nothing on the server: safe to send again after a reset connection. */
+const REPEATABLE: ReadonlySet<string> = new Set([Action.Get, Action.Enumerate, Action.Pull]);
+
 /**
  * A WS-Management client for one endpoint. PowerShell: the WSMan session behind New-PSSession,
  * Test-WSMan, Get-WSManInstance, Set-WSManInstance, New-WSManInstance, Remove-WSManInstance,
@@ -152,6 +155,7 @@ export class WsmanClient {
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.httpHeaders ? { headers: opts.httpHeaders } : {}),
       ...(opts.unauthenticated ? { unauthenticated: true } : {}),
+      ...(action !== undefined && REPEATABLE.has(action) ? { idempotent: true } : {}),
     });
     return { messageId, response };
   }
@@ -233,6 +237,7 @@ export class WsmanClient {
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.httpHeaders ? { headers: req.httpHeaders } : {}),
       ...(req.unauthenticated ? { unauthenticated: true } : {}),
+      idempotent: true,
     });
     const msg = this.decode({ messageId, response });
     if (msg.body.kind !== 'IdentifyResponse') throw unexpected('IdentifyResponse', msg);

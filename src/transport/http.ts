@@ -35,6 +35,8 @@ interface Channel {
   authedConnection: number;
   /** DER of the server certificate on the current connection (HTTPS). */
   peerCert: Buffer | undefined;
+  /** The last answer on this connection was a 401 (some servers close or reset the connection after one). */
+  after401: boolean;
 }
 
 interface RawResult {
@@ -74,6 +76,12 @@ function closedError(): Error {
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+/** The server closed or reset the connection before any byte of the answer. */
+function isEarlyClose(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED';
 }
 
 /** The HTTP side of a WsmanClient. PowerShell has no public equivalent (WinRM's WinHTTP layer). */
@@ -117,7 +125,7 @@ export class HttpTransport {
   }
 
   private newChannel(): Channel {
-    const ch: Channel = { dispatcher: undefined as unknown as Dispatcher, busy: true, connection: 0, ctx: undefined, authedConnection: -1, peerCert: undefined };
+    const ch: Channel = { dispatcher: undefined as unknown as Dispatcher, busy: true, connection: 0, ctx: undefined, authedConnection: -1, peerCert: undefined, after401: false };
     const onConnect = (): void => { ch.connection++; };
     const onDisconnect = (): void => { ch.ctx = undefined; ch.peerCert = undefined; };
     const onPeer = (der: Buffer): void => { ch.peerCert = der; };
@@ -193,17 +201,18 @@ export class HttpTransport {
     const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : req.body;
     if (provider.kind === 'select') {
       // Ask without credentials; the 401 says which schemes the server takes.
-      const probe = await this.raw(ch, base, body, signal);
+      // Without credentials the server executes nothing: safe to repeat.
+      const probe = await this.raw(ch, base, body, signal, true);
       if (probe.status !== 401) return this.finish(probe);
       const offered = parseWwwAuthenticate(probe.headers['www-authenticate']).map((c) => c.scheme.toLowerCase());
       provider = provider.choose(offered, this.url);
       this.chosen = provider;
     }
     if (provider.kind === 'select') throw new WsmanAuthError('no authentication mechanism was chosen', 'ERR_AUTH_NO_COMMON_SCHEME');
-    if (provider.kind === 'none') return this.finish(await this.raw(ch, base, body, signal));
+    if (provider.kind === 'none') return this.finish(await this.raw(ch, base, body, signal, req.idempotent === true));
     if (provider.kind === 'header') {
       this.checkClear(provider.mechanism, false);
-      const res = await this.raw(ch, { ...base, authorization: provider.header() }, body, signal);
+      const res = await this.raw(ch, { ...base, authorization: provider.header() }, body, signal, req.idempotent === true);
       if (res.status === 401) throw this.refused(res, provider.mechanism);
       return this.finish(res);
     }
@@ -212,17 +221,27 @@ export class HttpTransport {
     this.checkClear(provider.mechanism, sealing, provider.sealer === undefined ? 'the mechanism cannot seal' : '--no-encryption');
     for (let attempt = 0; attempt < 2; attempt++) {
       if (!ch.ctx || ch.authedConnection !== ch.connection) {
-        const first = await this.handshake(ch, provider, base, sealing ? Buffer.alloc(0) : body, signal);
+        const first = await this.handshake(ch, provider, base, sealing ? Buffer.alloc(0) : body, signal, req.idempotent === true);
         if (!sealing) return this.finish(first);
       }
       const ctx = ch.ctx;
       if (!ctx) throw new WsmanAuthError('authentication did not complete', 'ERR_AUTH_INCOMPLETE');
       let res: RawResult;
-      if (sealing && provider.sealer) {
-        const sealed = provider.sealer.seal(ctx, body, SOAP_CONTENT_TYPE);
-        res = await this.raw(ch, { ...base, 'content-type': sealed.contentType }, sealed.body, signal);
-      } else {
-        res = await this.raw(ch, base, body, signal);
+      try {
+        if (sealing && provider.sealer) {
+          const sealed = provider.sealer.seal(ctx, body, SOAP_CONTENT_TYPE);
+          res = await this.raw(ch, { ...base, 'content-type': sealed.contentType }, sealed.body, signal);
+        } else {
+          res = await this.raw(ch, base, body, signal);
+        }
+      } catch (err) {
+        // The context belongs to the connection the server dropped: a request that is safe to
+        // repeat logs on again on a fresh connection, once.
+        if (attempt === 0 && req.idempotent && isEarlyClose(err) && !signal.aborted) {
+          ch.ctx = undefined;
+          continue;
+        }
+        throw err;
       }
       if (res.status === 401) {
         // The server forgot the connection's context (a reconnect we did not see): start over once.
@@ -244,7 +263,7 @@ export class HttpTransport {
 
   /** The 401 loop for a connection-bound mechanism. Returns the answer to the last leg. */
   private async handshake(ch: Channel, provider: Extract<AuthProvider, { kind: 'context' }>, base: Record<string, string>,
-    body: Uint8Array, signal: AbortSignal): Promise<RawResult> {
+    body: Uint8Array, signal: AbortSignal, idempotent: boolean): Promise<RawResult> {
     if (this.https && !ch.peerCert) {
       // Connect first (an unauthenticated empty POST) so that the context can bind to the
       // server certificate (tls-server-end-point, RFC 5929), as Windows' CbtHardeningLevel wants.
@@ -257,7 +276,10 @@ export class HttpTransport {
       const headers = { ...base };
       if (step.token) headers.authorization = `${ctx.scheme} ${Buffer.from(step.token).toString('base64')}`;
       const connectionBefore = ch.connection;
-      const res = await this.raw(ch, headers, body, signal);
+      // The first leg starts a context from nothing (the server executes nothing on it): it may
+      // go again on a fresh connection; a later leg belongs to its connection.
+      // (Kerberos logs on in one leg: its first leg may execute the body.)
+      const res = await this.raw(ch, headers, body, signal, leg === 0 && (body.length === 0 || idempotent || provider.mechanism !== 'kerberos'));
       if (leg > 0 && ch.connection !== connectionBefore) {
         throw new WsmanAuthError(`${this.url} closed the connection during the ${ctx.scheme} handshake`, 'ERR_AUTH_CONNECTION');
       }
@@ -300,18 +322,27 @@ export class HttpTransport {
     return out;
   }
 
-  private async raw(ch: Channel, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal): Promise<RawResult> {
+  /**
+   * One POST on the channel. `repeatable`: the request is safe to send twice; when the server
+   * closed or reset a reused connection before any byte of the answer (an idle keep-alive
+   * connection it had dropped, or Openwsman's reset of the request after a 401), it goes again,
+   * once, on a fresh connection. So does any request that follows a 401 on its connection: a
+   * server that drops the connection after a 401 has not read what came next.
+   */
+  private async raw(ch: Channel, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal, repeatable = false): Promise<RawResult> {
     if (this.cookies.size) headers = { ...headers, cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
-    const res = await ch.dispatcher.request({
-      origin: this.origin,
-      path: this.path,
-      method: 'POST',
-      headers,
-      body,
-      signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    const options = { origin: this.origin, path: this.path, method: 'POST' as const, headers, body, signal, headersTimeout: 0, bodyTimeout: 0 };
+    const connectionBefore = ch.connection;
+    const after401 = ch.after401;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await ch.dispatcher.request(options);
+    } catch (err) {
+      const reused = ch.connection === connectionBefore && connectionBefore > 0;
+      if (!(repeatable || after401) || !reused || !isEarlyClose(err) || signal.aborted) throw err;
+      res = await ch.dispatcher.request(options);
+    }
+    ch.after401 = res.statusCode === 401;
     this.keepCookies(res.headers['set-cookie']);
     return { status: res.statusCode, headers: res.headers, body: await this.readBody(res.body) };
   }

@@ -86,6 +86,11 @@ export interface TransportRequest {
   headers?: Record<string, string>;
   /** Send without authentication even when the transport has a provider. */
   unauthenticated?: boolean;
+  /**
+   * Safe to send twice (Identify, Get, Enumerate, Pull): a reused connection that the server
+   * closed or reset before any byte of the answer is then retried once on a fresh connection.
+   */
+  idempotent?: boolean;
 }
 
 /** One HTTP answer, body already unsealed. */
