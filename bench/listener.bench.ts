@@ -32,22 +32,6 @@ function post(agent: Agent, url: URL, body: string): Promise<{ status: number; t
   });
 }
 
-/** Requests/s of `body` to `url` from `concurrency` keep-alive connections for `ms`. */
-async function load(url: URL, body: string, ms: number, concurrency = 16): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  let count = 0;
-  const end = Date.now() + ms;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < end) {
-      const r = await post(agent, url, body);
-      if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
-      count++;
-    }
-  }));
-  agent.destroy();
-  return count / (ms / 1000);
-}
-
 function headers(action: string, extra: Partial<Headers> = {}): Headers {
   return { to: 'http://x/wsman', replyTo: 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous', action,
     messageId: `uuid:${crypto.randomUUID()}`, resourceUri: ResourceURI.Cmd, maxEnvelopeSize: 153600, operationTimeout: 20000, ...extra };

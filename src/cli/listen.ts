@@ -103,7 +103,7 @@ function stopWithNpm(stop: () => void): void {
   const chain: number[] = [process.ppid];
   for (let pid = parentOf(process.ppid); pid !== undefined && chain.length < 6; pid = parentOf(pid)) {
     chain.push(pid);
-    let cmdline = '';
+    let cmdline: string;
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
     } catch {

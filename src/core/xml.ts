@@ -325,4 +325,5 @@ export function attrCI(el: XmlElement | undefined, name: string): string | undef
 }
 
 /** Characters XML 1.0 cannot carry at all (not even as references): C0 controls but TAB/LF/CR, U+FFFE/FFFF, lone surrogates. */
+// eslint-disable-next-line no-control-regex -- these control characters are exactly what XML 1.0 forbids
 export const INVALID_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -224,7 +224,7 @@ function checkRootElement(xml: string): string | undefined {
   const colon = qname.indexOf(':');
   const prefix = colon === -1 ? '' : qname.slice(0, colon);
   const local = colon === -1 ? qname : qname.slice(colon + 1);
-  const decl = new RegExp(`\\sxmlns${prefix ? `:${prefix.replace(/[.\-]/g, '\\$&')}` : ''}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(attrs);
+  const decl = new RegExp(`\\sxmlns${prefix ? `:${prefix.replace(/[.-]/g, '\\$&')}` : ''}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(attrs);
   const ns = decl ? (decl[1] ?? decl[2]) : undefined;
   if (local !== 'Envelope' || ns !== SOAP12_NS) {
     return `document element is <${qname}> in namespace ${ns ?? '(none)'}, expected a SOAP 1.2 Envelope (${SOAP12_NS})`;

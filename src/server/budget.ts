@@ -5,6 +5,7 @@
  * its limit. Buffers paused because a budget was full wait on it and are told when bytes leave
  * any budget of the chain.
  */
+/* eslint-disable @typescript-eslint/no-this-alias -- the loops walk up the chain of budgets from this one (hot path: no generator) */
 
 export class MemoryBudget {
   private held = 0;

@@ -160,7 +160,7 @@ export class NtlmServerContext implements ServerAuth {
     if (!baseKey) throw new AuthFailedError('bad-password');
 
     // The client's AV pairs sit in its blob after NTProofStr (16) and 28 fixed bytes.
-    let pairs: AvPair[] = [];
+    let pairs: AvPair[];
     try {
       pairs = decodeAvPairs(auth.ntChallengeResponse.subarray(16 + 28));
     } catch {

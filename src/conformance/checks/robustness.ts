@@ -20,7 +20,7 @@ async function stillServes(ctx: ConformanceContext): Promise<boolean> {
  */
 async function refusedAndAlive(ctx: ConformanceContext, label: string, body: string | Buffer, forbidden?: RegExp, closeRefuses = false): Promise<Outcome> {
   let status: number | undefined;
-  let text = '';
+  let text: string;
   try {
     const r = await ctx.post(body, { label });
     status = r.status;

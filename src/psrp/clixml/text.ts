@@ -12,6 +12,7 @@ import { PSDateTime, setDateTimeFormatter, UNIX_EPOCH_TICKS, type DateTimeKind }
  * and the two non-characters XML cannot carry; a literal `_x` (or `_X`) becomes `_x005F_x`.
  *   "a\tb_x" -> `a_x0009_b_x005F_x`;   U+1F600 -> `_xD83D__xDE00_`
  */
+// eslint-disable-next-line no-control-regex -- MS-PSRP 2.2.5.3.2 escapes exactly these control characters
 const TO_ESCAPE = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff\ufffe\uffff]|_(?=[xX])/g;
 const ESCAPED = /_[xX]([0-9A-Fa-f]{4})_/g;
 

@@ -40,10 +40,11 @@ type WaitResult = 'news' | 'timeout' | 'closed';
 
 function waitForNews(cmd: ServerCommand, shell: ServerShell, wanted: ReadonlySet<string> | undefined, ms: number, closed: AbortSignal): Promise<WaitResult> {
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    // Fires after `finish` exists (setTimeout never calls back synchronously).
+    const timer = setTimeout(() => finish('timeout'), ms);
     let off = (): void => undefined;
     const finish = (r: WaitResult): void => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       off();
       closed.removeEventListener('abort', onAbort);
       resolve(r);
@@ -53,7 +54,6 @@ function waitForNews(cmd: ServerCommand, shell: ServerShell, wanted: ReadonlySet
       if (cmd.hasNews(wanted) || cmd.state === 'Terminated' || shell.state !== 'Connected') finish('news');
     });
     closed.addEventListener('abort', onAbort);
-    timer = setTimeout(() => finish('timeout'), ms);
   });
 }
 
