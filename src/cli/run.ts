@@ -14,7 +14,7 @@ import { invokeCommand, invokeOnComputers, type FanOutResult } from '../client/i
 import type { RunOptions } from '../client/shell.js';
 import { ROBUST_RETRY } from '../client/receive.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
-import { EXIT_STDOUT_CLOSED, onStdoutClosed, stdoutClosed, writeStdout } from './stdout.js';
+import { EXIT_STDOUT_CLOSED, onInterrupt, stdoutClosed, writeStdout } from './stdout.js';
 import { runInDisconnectedSession, runInSession } from './session.js';
 import { describeError, describeFor, exitStatus, EXIT_ERROR } from './errors.js';
 
@@ -45,16 +45,8 @@ function robust(computer?: string): RunOptions {
  */
 function interruptible(): { signal: AbortSignal; dispose: () => void } {
   const ac = new AbortController();
-  let count = 0;
-  const abort = (): void => ac.abort(Object.assign(new Error('interrupted'), { name: 'AbortError' }));
-  const onSigint = (): void => {
-    count++;
-    if (count === 1) abort();
-    else process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
-  const unwatch = onStdoutClosed(abort);
-  return { signal: ac.signal, dispose: () => { process.off('SIGINT', onSigint); unwatch(); } };
+  const dispose = onInterrupt(() => ac.abort(Object.assign(new Error('interrupted'), { name: 'AbortError' })));
+  return { signal: ac.signal, dispose };
 }
 
 /** Splits chunks into lines per (computer, stream) and writes them prefixed. */

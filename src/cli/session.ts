@@ -20,7 +20,7 @@ import { isConnectionLost } from '../client/receive.js';
 import { sessionTable, jobTable } from '../client/sessions/format.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeError, describeFor, exitStatus, EXIT_ERROR } from './errors.js';
-import { EXIT_STDOUT_CLOSED, onStdoutClosed, stdoutClosed, writeStdout } from './stdout.js';
+import { EXIT_STDOUT_CLOSED, onInterrupt, stdoutClosed, writeStdout } from './stdout.js';
 
 export interface SessionFlags extends ConnectionFlags {
   name?: string;
@@ -173,25 +173,6 @@ async function cmdConnect(ctx: LocalSessions, flags: SessionFlags): Promise<numb
   return 0;
 }
 
-/** `onFirst` on Ctrl-C or when stdout's reader goes away (`| head`); a second Ctrl-C exits at once. */
-function interruptible(onFirst: () => void): () => void {
-  let count = 0;
-  const h = (): void => {
-    count++;
-    if (count === 1) onFirst();
-    else process.exit(130);
-  };
-  process.on('SIGINT', h);
-  const unwatch = onStdoutClosed(() => {
-    count++;
-    if (count === 1) onFirst();
-  });
-  return () => {
-    process.off('SIGINT', h);
-    unwatch();
-  };
-}
-
 async function cmdReceive(ctx: LocalSessions, flags: SessionFlags): Promise<number> {
   const sessions = await selectSessions(ctx, flags, 'receive');
   if (flags.whatIf) return whatIf('Receive-PSSession', sessions), 0;
@@ -214,7 +195,7 @@ async function cmdReceive(ctx: LocalSessions, flags: SessionFlags): Promise<numb
     return job.state === 'Completed' ? exitStatus(job.exitCode ?? 0) : EXIT_ERROR;
   }
   let interrupted = false;
-  const dispose = interruptible(() => {
+  const dispose = onInterrupt(() => {
     interrupted = true;
     void ctx.mgr.disconnect(s).catch(() => undefined);
   });
@@ -292,7 +273,7 @@ export async function runInSession(flags: ConnectionFlags, name: string, command
     await ctx.mgr.connect(s);
     const cmd = await ctx.mgr.invoke(s, command, args);
     let interrupted = false;
-    const dispose = interruptible(() => {
+    const dispose = onInterrupt(() => {
       interrupted = true;
       void ctx.mgr.disconnect(s).catch(() => undefined);
     });

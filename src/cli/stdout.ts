@@ -46,3 +46,24 @@ export function writeStdout(chunk: Buffer | string): void {
   install();
   if (!closed) process.stdout.write(chunk);
 }
+
+/**
+ * `onFirst` on Ctrl-C or when stdout's reader goes away (`| head`), whichever comes first; a
+ * second Ctrl-C exits at once (130). Returns the function that stops watching.
+ */
+export function onInterrupt(onFirst: () => void): () => void {
+  let count = 0;
+  const first = (): void => {
+    if (++count === 1) onFirst();
+  };
+  const onSigint = (): void => {
+    first();
+    if (count > 1) process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  const unwatch = onStdoutClosed(first);
+  return () => {
+    process.off('SIGINT', onSigint);
+    unwatch();
+  };
+}

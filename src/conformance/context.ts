@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Body, type Headers, type Message, decodeMessage, encodeMessage, ResourceURI, Action, ANONYMOUS,
-  WsmanError, WsmanAuthError, normalizeMessageId,
+  WsmanError, WsmanAuthError, normalizeMessageId, peekMessageId,
 } from '../core/index.js';
 import { WsmanClient } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
@@ -366,7 +366,7 @@ export class ConformanceContext {
 
 /** The request's MessageID and the reply's RelatesTo name the same message. */
 export function relatesTo(requestXml: string, reply: Reply): boolean {
-  const id = /MessageID[^>]*>([^<]+)</.exec(requestXml)?.[1];
+  const id = peekMessageId(requestXml);
   const rel = reply.message?.headers.relatesTo;
   return id !== undefined && rel !== undefined && normalizeMessageId(id) === normalizeMessageId(rel);
 }

@@ -297,3 +297,18 @@ export function responseHeaders(request: Headers, action: string, messageId: str
   if (request.messageId !== undefined) h.relatesTo = request.messageId;
   return h;
 }
+
+/**
+ * The MessageID of an envelope that may not parse (to answer it with a fault, or to check a
+ * RelatesTo): a look at the text, not a parse. Only the first 8 KB are searched, where the header is.
+ */
+export function peekMessageId(xml: string | Uint8Array): string | undefined {
+  const head = typeof xml === 'string' ? xml.slice(0, 8192) : new TextDecoder().decode(xml.subarray(0, 8192));
+  return /MessageID[^>]*>\s*([^<\s]{1,200})\s*</.exec(head)?.[1];
+}
+
+/** The charset parameter of a Content-Type (`application/soap+xml;charset=UTF-16`), if any. */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  const m = contentType ? /charset\s*=\s*"?([^";\s]+)/i.exec(contentType) : null;
+  return m?.[1];
+}

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { WsmanCode, encodeMessage, responseHeaders, faultFromCode, faultAction } from '../core/index.js';
+import { WsmanCode, encodeMessage, responseHeaders, faultFromCode, faultAction, peekMessageId, charsetOf } from '../core/index.js';
 import type { ListenerCore } from './core.js';
 import type { ConnectionAuth } from './auth.js';
 import type { ListenerUser } from './users.js';
@@ -61,11 +61,6 @@ function connOf(socket: Socket): ConnectionAuth {
 function plainAddress(a: string | undefined): string {
   if (!a) return '';
   return a.startsWith('::ffff:') ? a.slice(7) : a;
-}
-
-function charsetOf(contentType: string | undefined): string | undefined {
-  const m = contentType ? /charset\s*=\s*"?([^";\s]+)/i.exec(contentType) : null;
-  return m?.[1];
 }
 
 /** The client went away, or was cut off (REQUEST_TIMEOUT_MS), before its body was complete. */
@@ -247,7 +242,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         const f = faultFromCode(WsmanCode.AccessDenied, machine,
           'The WinRM service refuses unencrypted traffic on HTTP. Use HTTPS, a sealing authentication (Negotiate), or start the listener with --allow-unencrypted. ');
         f.reason = f.message ?? f.reason ?? '';
-        const id = /MessageID[^>]*>\s*([^<\s]{1,200})\s*</.exec(body.subarray(0, 8192).toString('utf8'))?.[1];
+        const id = peekMessageId(body);
         const xml = encodeMessage({ headers: responseHeaders(id ? { messageId: id } : {}, faultAction(f), `uuid:${core.newId()}`), body: { kind: 'Fault', fault: f } }, 'response');
         write(res, 500, Buffer.from(xml, 'utf8'), extra);
         return;

@@ -12,6 +12,7 @@
 import { Client, errors as undiciErrors, type Dispatcher } from './undici.js';
 import type { ClientAuthContext, StepResult } from '../auth/types.js';
 import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError, WsmanCode } from '../core/errors.js';
+import { charsetOf } from '../core/envelope.js';
 import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 import { directConnector, tlsConnectOptions } from './tls.js';
 import { proxiedDispatcher, resolveProxy } from './proxy.js';
@@ -57,11 +58,6 @@ function stepOf(ctx: ClientAuthContext, token: Uint8Array | undefined): StepResu
 }
 
 function ignore(): void { /* see readBody */ }
-
-function charsetOf(contentType: string | undefined): string | undefined {
-  const m = contentType ? /charset\s*=\s*"?([^";\s]+)/i.exec(contentType) : null;
-  return m?.[1];
-}
 
 /**
  * The error undici's destroy() gives the socket and any request still queued: the same

@@ -4,6 +4,8 @@
  * exits through SessionManager.close() follows PowerShell's rule (running → Disconnected, idle → deleted).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SessionManager } from '../../src/client/sessions/index.js';
 import { startListener, optionsFor, spawnWsman, stateDir, until, type SessionListener } from './helpers.js';
 
@@ -14,7 +16,10 @@ afterAll(async () => { await L?.stop(); });
 describe('Ctrl-C while receiving', () => {
   it('disconnects and leaves the command running; the rest is received later, nothing twice', async () => {
     const a = new SessionManager();
-    const s = await a.invokeInDisconnectedSession(optionsFor(L.url), 'echo one; sleep 1.5; echo two', [], { name: 'ctrl-c' });
+    // The command waits for a gate file (made once the CLI is interrupted), not a fixed sleep: a
+    // loaded machine may take longer than any sleep to start the CLI and deliver the signal.
+    const gate = join(stateDir(), 'gate');
+    const s = await a.invokeInDisconnectedSession(optionsFor(L.url), `echo one; n=0; while [ ! -e '${gate}' ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; echo two`, [], { name: 'ctrl-c' });
     await a.closeConnections();
     const child = spawnWsman(['session', 'receive', '--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--name', 'ctrl-c'],
       { WSMAN_STATE_DIR: stateDir() });
@@ -27,6 +32,7 @@ describe('Ctrl-C while receiving', () => {
     child.kill('SIGINT');
     expect(await code).toBe(130);
     expect(err).toMatch(/interrupted; session ctrl-c is Disconnected and its commands keep running/);
+    writeFileSync(gate, '');
     const b = new SessionManager();
     try {
       const [t] = await b.getSessions(optionsFor(L.url), { instanceId: s.instanceId });

@@ -1,5 +1,5 @@
 /** Envelope and addressing rules every response must follow (DSP0226 §5, WS-Addressing 2004/08 §3). */
-import { Action, ANONYMOUS, normalizeMessageId } from '../../core/index.js';
+import { Action, ANONYMOUS, normalizeMessageId, peekMessageId } from '../../core/index.js';
 import type { ConformanceContext, Reply } from '../context.js';
 import { type Check, pass, fail } from '../types.js';
 import { describeReply } from './expect.js';
@@ -11,7 +11,7 @@ async function probe(ctx: ConformanceContext, label: string): Promise<{ xml: str
 }
 
 function messageIdOf(xml: string): string {
-  return /MessageID[^>]*>([^<]+)</.exec(xml)?.[1] ?? '';
+  return peekMessageId(xml) ?? '';
 }
 
 export const envelopeChecks: Check[] = [

@@ -1,6 +1,6 @@
 /** Faults for bad requests: status, subcode and WSManFault code (DSP0226 §14; MS-WSMV §2.2.4.43; protocol.md §7). */
 import { randomUUID } from 'node:crypto';
-import { Action, ResourceURI, WsmanCode } from '../../core/index.js';
+import { Action, ResourceURI, WsmanCode, peekMessageId } from '../../core/index.js';
 import type { ConformanceContext, RequestSpec } from '../context.js';
 import { type Check, pass, fail } from '../types.js';
 import { expectFault } from './expect.js';
@@ -111,7 +111,7 @@ export const faultChecks: Check[] = [
       const xml = ctx.build(get);
       const r = await ctx.post(xml, { label: get.label });
       if (r.message?.body.kind !== 'Fault') return fail(`expected a fault to inspect, got HTTP ${r.status}`);
-      const id = /MessageID[^>]*>([^<]+)</.exec(xml)?.[1];
+      const id = peekMessageId(xml);
       const rel = r.message?.headers.relatesTo;
       return rel !== undefined && id !== undefined && rel.toUpperCase() === id.toUpperCase() ? pass() : fail(`RelatesTo is ${rel ?? '(missing)'}`);
     },
