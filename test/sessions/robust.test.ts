@@ -11,6 +11,7 @@ import { WsmanClient } from '../../src/client/client.js';
 import { invokeCommand } from '../../src/client/invoke.js';
 import { startListener, optionsFor, spawnWsman, stateDir, until, sleep, wsman, ROOT, ALICE, type SessionListener } from './helpers.js';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startProxy, type FaultyProxy } from './proxy.js';
 
@@ -244,8 +245,11 @@ describe('Disconnect while an answer is on its way', () => {
 describe('a client killed in the middle of a Receive', () => {
   it('leaves a shell that a new client connects to and receives the rest from, with no duplicates', async () => {
     const starter = new SessionManager();
+    // Lines 6-10 wait for a gate file made once the client is dead (not a fixed sleep, which a
+    // loaded machine can outlast before the kill arrives).
+    const gate = path.join(stateDir(), 'gate');
     const s = await starter.invokeInDisconnectedSession(optionsFor(L.url),
-      'for i in 1 2 3 4 5; do echo "line $i"; done; sleep 2; for i in 6 7 8 9 10; do echo "line $i"; done', [], { name: 'killed' });
+      `for i in 1 2 3 4 5; do echo "line $i"; done; n=0; while [ ! -e '${gate}' ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; for i in 6 7 8 9 10; do echo "line $i"; done`, [], { name: 'killed' });
     await starter.closeConnections();
     const child = spawnWsman(['session', 'receive', '--connection-uri', L.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--name', 'killed'],
       { WSMAN_STATE_DIR: stateDir() });
@@ -255,6 +259,7 @@ describe('a client killed in the middle of a Receive', () => {
     await until(() => first.includes('line 5'), 15_000, 'line 5 in the first client');
     child.kill('SIGKILL');
     await exited;
+    writeFileSync(gate, '');
     const next = new SessionManager();
     try {
       // Busy while the dead client still holds it; None once the keep-alive window passed.
