@@ -123,7 +123,7 @@ describe('users', () => {
     loadUsersFile(file, store);
     expect(store.size).toBe(2);
     expect(store.get('CAROL')?.runAs).toBe('nobody');
-    expect(await store.verify('carol', 'new-pass')).toBeDefined();
+    expect((await store.verify('carol', 'new-pass'))?.name).toBe('carol');
     expect(await store.verify('carol', 'c4rol')).toBeUndefined();
     expect(() => parseUsersFile('bad line', 'f')).toThrow(/NAME:scrypt/);
   });
