@@ -15,8 +15,8 @@ import { defaultConfig } from '../src/server/config.js';
 import type { BenchResult } from './types.js';
 
 
-const AUTH = 'Basic ' + Buffer.from('bench:bench').toString('base64');
-const IDENTIFY = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>';
+export const AUTH = 'Basic ' + Buffer.from('bench:bench').toString('base64');
+export const IDENTIFY = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>';
 
 function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -131,7 +131,7 @@ async function roundTrip(agent: Agent, url: URL): Promise<void> {
  * The worker is plain JavaScript (workers do not inherit the TypeScript loader); it does what
  * `load` and `drain` above do.
  */
-type Job =
+export type Job =
   | { kind: 'load'; url: string; body: string; ms: number; concurrency: number; auth: string }
   | { kind: 'drain'; url: string; body: string; maxEnvelopeSize: number; auth: string };
 
@@ -196,7 +196,7 @@ async function drain() {
 (job.kind === 'load' ? load() : drain()).then((v) => parentPort.postMessage(v), (e) => { throw e; });
 `;
 
-function inWorker(job: Job): Promise<number> {
+export function inWorker(job: Job): Promise<number> {
   return new Promise((resolve, reject) => {
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: job });
     w.once('message', (v: number) => resolve(v));

@@ -110,6 +110,13 @@ export async function invokeOnComputers(targets: readonly ClientOptions[], spec:
   const limit = Math.max(1, Math.floor(opts.throttleLimit ?? 32));
   const results: FanOutResult[] = new Array(targets.length);
   let next = 0;
+  // Each computer gets its own controller, and the caller's signal exactly one listener that
+  // aborts them all: every request in flight listens to its computer's signal only. (Handing the
+  // caller's signal to each computer put one listener per request in flight on it, 11 of them
+  // past 10 computers at once: Node's MaxListenersExceededWarning.)
+  const running = new Set<AbortController>();
+  const onAbort = (): void => { for (const c of running) c.abort(opts.signal?.reason); };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const worker = async (): Promise<void> => {
     for (;;) {
       const i = next++;
@@ -122,16 +129,19 @@ export async function invokeOnComputers(targets: readonly ClientOptions[], spec:
         result = { computerName: name, error: opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted') };
       } else {
         const client = new WsmanClient(target);
+        const own = opts.signal ? new AbortController() : undefined;
+        if (own) running.add(own);
         try {
           const r = await invokeCommand(client, {
             ...spec,
-            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(own ? { signal: own.signal } : {}),
             ...(opts.onData ? { onData: (s: 'stdout' | 'stderr', c: Buffer) => opts.onData?.(name, s, c) } : {}),
           });
           result = { computerName: name, exitCode: r.exitCode };
         } catch (err) {
           result = { computerName: name, error: err instanceof Error ? err : new Error(String(err)) };
         } finally {
+          if (own) running.delete(own);
           await client.close().catch(() => undefined);
         }
       }
@@ -139,6 +149,10 @@ export async function invokeOnComputers(targets: readonly ClientOptions[], spec:
       opts.onDone?.(result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, targets.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, targets.length) }, worker));
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
   return results;
 }

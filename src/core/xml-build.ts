@@ -100,3 +100,13 @@ export function serializeXml(root: XNode): string {
   write({ ...root, attrs: { ...decl, ...root.attrs } }, out);
   return out.join('');
 }
+
+/**
+ * A node as it is written inside a tree that declares its prefixes (no declarations of its own):
+ * what it adds to a larger document, e.g. to size enumeration items against MaxEnvelopeSize.
+ */
+export function serializeFragment(node: XNode): string {
+  const out: string[] = [];
+  write(node, out);
+  return out.join('');
+}

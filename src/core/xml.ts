@@ -12,7 +12,7 @@ import { isAscii } from 'node:buffer';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { WsmanProtocolError, WsmanCode } from './errors.js';
 
-export { el, serializeXml, type XNode } from './xml-build.js';
+export { el, serializeXml, serializeFragment, type XNode } from './xml-build.js';
 
 /** An attribute with its namespace resolved ('' for unprefixed attributes). */
 export interface XmlAttr {
@@ -295,13 +295,14 @@ export function isEl(el: XmlElement | undefined, ns: string, name: string): bool
 
 export function child(el: XmlElement | undefined, ns: string, name: string): XmlElement | undefined {
   if (!el) return undefined;
-  for (const c of el.children) if (c.ns === ns && c.name === name) return c;
+  // Name first: namespaces are long URIs, equal in content but not the same string object.
+  for (const c of el.children) if (c.name === name && c.ns === ns) return c;
   return undefined;
 }
 
 export function childrenOf(el: XmlElement | undefined, ns: string, name: string): XmlElement[] {
   if (!el) return [];
-  return el.children.filter((c) => c.ns === ns && c.name === name);
+  return el.children.filter((c) => c.name === name && c.ns === ns);
 }
 
 /** Trimmed text of a named child, or undefined when absent. */

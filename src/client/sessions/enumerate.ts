@@ -4,19 +4,46 @@
  * SelectorFilter. No server-side filter exists: filtering is done by the caller.
  */
 import { ResourceURI, SELECTOR_FILTER_DIALECT } from '../../core/namespaces.js';
+import { WsmanFaultError } from '../../core/errors.js';
 import type { WsmanClient } from '../client.js';
 import { remoteShellInfo, type RemoteShellInfo } from './model.js';
 
-/** Every shell of the caller the server reports (items without ShellId or State are skipped). */
-export async function enumerateShells(client: WsmanClient, opts: { now?: number; signal?: AbortSignal } = {}): Promise<RemoteShellInfo[]> {
+/** Windows' default MaxEnvelopeSizekb (500): a listing of many shells takes a third of the requests 153600 would. */
+export const LISTING_ENVELOPE_SIZE = 512_000;
+
+/** A fault saying our MaxEnvelopeSize is above the server's (ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED). */
+function envelopeRefused(err: unknown): boolean {
+  return err instanceof WsmanFaultError &&
+    (err.wsmanCode === 2150858823 || (err.subcode === 'w:EncodingLimit' && /MaxEnvelopeSize/i.test(`${err.wsmanMessage ?? ''} ${err.reason ?? ''}`)));
+}
+
+/**
+ * Every shell of the caller the server reports (items without ShellId or State are skipped).
+ * `maxEnvelopeSize` asks for larger answers for this enumeration only (fewer Pulls for many
+ * shells); a server that refuses it is asked again with the client's own size.
+ */
+export async function enumerateShells(client: WsmanClient, opts: { now?: number; signal?: AbortSignal; maxEnvelopeSize?: number } = {}): Promise<RemoteShellInfo[]> {
   const now = opts.now ?? Date.now();
-  const out: RemoteShellInfo[] = [];
-  for await (const item of client.enumerate(ResourceURI.Shell, opts.signal ? { signal: opts.signal } : {})) {
-    if (item.kind !== 'Shell') continue;
-    const info = remoteShellInfo(item.shell, now);
-    if (info) out.push(info);
+  const big = opts.maxEnvelopeSize !== undefined && opts.maxEnvelopeSize > client.maxEnvelopeSize ? opts.maxEnvelopeSize : undefined;
+  const once = async (size: number | undefined): Promise<RemoteShellInfo[]> => {
+    const out: RemoteShellInfo[] = [];
+    for await (const item of client.enumerate(ResourceURI.Shell, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(size !== undefined ? { headers: { maxEnvelopeSize: size } } : {}),
+    })) {
+      if (item.kind !== 'Shell') continue;
+      const info = remoteShellInfo(item.shell, now);
+      if (info) out.push(info);
+    }
+    return out;
+  };
+  if (big === undefined) return once(undefined);
+  try {
+    return await once(big);
+  } catch (err) {
+    if (!envelopeRefused(err)) throw err;
+    return once(undefined);
   }
-  return out;
 }
 
 /** A command of a shell as the server reports it. */

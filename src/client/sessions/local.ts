@@ -10,6 +10,7 @@ import { SessionManager } from './manager.js';
 import type { PSSession } from './session.js';
 import { matchesFilter, type SessionFilter } from './model.js';
 import { SessionStateFile, recordOf, type SessionRecord } from './statefile.js';
+import { LISTING_ENVELOPE_SIZE } from './enumerate.js';
 
 /** How to reach a recorded session again (the caller supplies the password). */
 export type RecordResolver = (rec: SessionRecord) => Promise<ClientOptions>;
@@ -57,11 +58,14 @@ export class LocalSessions {
   async list(targets: ClientOptions[], filter: SessionFilter): Promise<PSSession[]> {
     const all: PSSession[] = [];
     for (const t of targets) {
-      const seen = await this.mgr.getSessions(t, {});
+      // The listing shows no commands: skip the per-shell command enumeration (one request per
+      // shell, the only form Windows accepts); `session receive` enumerates the commands it needs.
+      const seen = await this.mgr.getSessions(t, {}, { commands: false, maxEnvelopeSize: LISTING_ENVELOPE_SIZE });
       for (const s of seen) this.remember(this.track(s, t));
       const url = this.mgr.clientFor(t).url;
+      const live = new Set(seen.map((s) => s.instanceId));
       for (const r of this.state.records) {
-        if (r.ConnectionUri === url && r.CreatedHere && !seen.some((s) => s.instanceId === r.InstanceId.toUpperCase())) {
+        if (r.ConnectionUri === url && r.CreatedHere && !live.has(r.InstanceId.toUpperCase())) {
           this.state.upsert({ ...r, State: 'Broken', Availability: 'None' });
         }
       }
@@ -77,19 +81,22 @@ export class LocalSessions {
   async select(filter: SessionFilter, targets: ClientOptions[] | undefined, resolve: RecordResolver, verb: string): Promise<PSSession[]> {
     const found: PSSession[] = [];
     if (targets) {
-      for (const t of targets) for (const s of await this.mgr.getSessions(t, filter)) found.push(this.track(s, t));
+      for (const t of targets) for (const s of await this.mgr.getSessions(t, filter, { commands: false })) found.push(this.track(s, t));
     } else {
       const groups = new Map<string, SessionRecord[]>();
       for (const r of this.state.records.filter((x) => matchesFilter(asFilterable(x), filter))) {
         const key = `${r.ConnectionUri}\n${r.UserName ?? ''}\n${r.Authentication ?? ''}`;
-        groups.set(key, [...(groups.get(key) ?? []), r]);
+        const group = groups.get(key);
+        if (group) group.push(r);
+        else groups.set(key, [r]);
       }
       for (const group of groups.values()) {
         const t = await resolve(group[0]!);
-        const live = await this.mgr.getSessions(t, { instanceId: group.map((r) => r.InstanceId) });
+        const live = await this.mgr.getSessions(t, { instanceId: group.map((r) => r.InstanceId) }, { commands: false });
         for (const s of live) found.push(this.track(s, t));
+        const liveIds = new Set(live.map((s) => s.instanceId));
         for (const r of group) {
-          if (!live.some((s) => s.instanceId === r.InstanceId.toUpperCase())) this.state.upsert({ ...r, State: 'Broken', Availability: 'None' });
+          if (!liveIds.has(r.InstanceId.toUpperCase())) this.state.upsert({ ...r, State: 'Broken', Availability: 'None' });
         }
       }
     }

@@ -43,6 +43,18 @@ export interface NewSessionOptions {
   signal?: AbortSignal;
 }
 
+/** Get-PSSession -ComputerName's options. */
+export interface GetSessionsOptions {
+  /**
+   * Enumerate each listed shell's commands into `remoteCommands` (default true, as PowerShell
+   * does). Windows accepts a command enumeration only with a ShellId SelectorFilter (else
+   * 0x803381C0), so this is one request per shell: pass false when the commands are not shown.
+   */
+  commands?: boolean;
+  /** MaxEnvelopeSize asked for the shell enumeration only (fewer Pulls); refused: the client's size. */
+  maxEnvelopeSize?: number;
+}
+
 /** Disconnect-PSSession's parameters. */
 export interface DisconnectOptions {
   /** -IdleTimeoutSec, in ms: at most the server's MaxIdleTimeout (else the server's fault). */
@@ -128,15 +140,18 @@ export class SessionManager {
    * commands (`remoteCommands`; `commands: false` skips that enumeration). A session of ours the
    * server no longer has becomes Broken.
    */
-  async getSessions(options: ClientOptions, filter: SessionFilter = {}, o: { commands?: boolean } = {}): Promise<PSSession[]> {
+  async getSessions(options: ClientOptions, filter: SessionFilter = {}, o: GetSessionsOptions = {}): Promise<PSSession[]> {
     const client = this.clientFor(options);
     const now = this.now();
-    const remote = await enumerateShells(client, { now });
+    const remote = await enumerateShells(client, { now, ...(o.maxEnvelopeSize !== undefined ? { maxEnvelopeSize: o.maxEnvelopeSize } : {}) });
+    // This client's sessions by InstanceId: one pass, not one search per shell listed.
+    const known = new Map<string, PSSession>();
+    for (const x of this.repository) if (x.client === client) known.set(x.instanceId, x);
     const seen = new Set<string>();
     const found: PSSession[] = [];
     for (const r of remote) {
       seen.add(r.instanceId);
-      let s = this.repository.find((x) => x.client === client && x.instanceId === r.instanceId);
+      let s = known.get(r.instanceId);
       if (!s) {
         const shell = Shell.attach(client, r.instanceId, r.resourceUri, r.serverState === 'Disconnected' ? 'Disconnected' : 'Connected');
         s = new PSSession({
@@ -144,6 +159,7 @@ export class SessionManager {
           resourceUri: r.resourceUri, state: 'Disconnected', client, shell,
         });
         this.repository.push(s);
+        known.set(r.instanceId, s);
       }
       const held = s.state === 'Opened';
       const d = deriveState(r.serverState, held, s.running);

@@ -44,9 +44,21 @@ export function sessionStateFile(env: Record<string, string | undefined> = proce
 /** The state file, read once and written on save(). */
 export class SessionStateFile {
   private data: FileShape;
+  /** Upper-case InstanceId → position in data.sessions: finding a record is one lookup, so recording n sessions is linear. */
+  private index = new Map<string, number>();
 
   constructor(readonly file: string = sessionStateFile()) {
     this.data = SessionStateFile.read(file);
+    this.reindex();
+  }
+
+  private reindex(): void {
+    this.index.clear();
+    this.data.sessions.forEach((s, i) => {
+      const key = s.InstanceId.toUpperCase();
+      // A file with a record twice (hand-edited): the first wins, as a search from the start did.
+      if (!this.index.has(key)) this.index.set(key, i);
+    });
   }
 
   private static read(file: string): FileShape {
@@ -69,8 +81,8 @@ export class SessionStateFile {
 
   /** The record of a session (by InstanceId). */
   find(instanceId: string): SessionRecord | undefined {
-    const id = instanceId.toUpperCase();
-    return this.data.sessions.find((s) => s.InstanceId.toUpperCase() === id);
+    const i = this.index.get(instanceId.toUpperCase());
+    return i === undefined ? undefined : this.data.sessions[i];
   }
 
   /** The Id a session has on this machine (a new one for a session not seen before). */
@@ -86,11 +98,13 @@ export class SessionStateFile {
   /** Add or update a record (keeping CreatedHere once set). */
   upsert(rec: Omit<SessionRecord, 'UpdatedOn'>): void {
     const full: SessionRecord = { ...rec, UpdatedOn: new Date().toISOString() };
-    const i = this.data.sessions.findIndex((s) => s.InstanceId.toUpperCase() === rec.InstanceId.toUpperCase());
-    if (i >= 0) {
+    const key = rec.InstanceId.toUpperCase();
+    const i = this.index.get(key);
+    if (i !== undefined) {
       full.CreatedHere = this.data.sessions[i]!.CreatedHere || rec.CreatedHere;
       this.data.sessions[i] = full;
     } else {
+      this.index.set(key, this.data.sessions.length);
       this.data.sessions.push(full);
     }
     this.data.ids[rec.InstanceId.toUpperCase()] = rec.Id;
@@ -102,6 +116,7 @@ export class SessionStateFile {
     const id = instanceId.toUpperCase();
     this.data.sessions = this.data.sessions.filter((s) => s.InstanceId.toUpperCase() !== id);
     delete this.data.ids[id];
+    this.reindex();
   }
 
   /** Write the file (atomically, mode 0600). */

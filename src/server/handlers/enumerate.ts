@@ -7,7 +7,7 @@ import type { WsmanRequest, Reply } from '../core.js';
 import { fault, badBody, guid } from './common.js';
 import { envelopeLimit } from './receive.js';
 import { encodeShell, encodeCommandItem } from '../../core/messages/shell.js';
-import { serializeXml } from '../../core/xml.js';
+import { serializeFragment } from '../../core/xml.js';
 
 const MAX_BATCH = 32000;
 /** Room for the envelope, headers and enumeration elements around the items. */
@@ -19,9 +19,14 @@ const ENVELOPE_OVERHEAD = 3072;
  */
 export const MAX_CONTEXTS_PER_USER = 1000;
 
+/**
+ * An item's size in the response: written without namespace declarations, as it is inside the
+ * envelope (which declares the prefixes once on its root). Counting a declaration per item made
+ * 2,000 shells take 5 answers of 500 KB instead of 4.
+ */
 function itemSize(i: EnumerationItem): number {
-  if (i.kind === 'Shell') return Buffer.byteLength(serializeXml(encodeShell(i.shell)));
-  if (i.kind === 'Command') return Buffer.byteLength(serializeXml(encodeCommandItem(i)));
+  if (i.kind === 'Shell') return Buffer.byteLength(serializeFragment(encodeShell(i.shell)));
+  if (i.kind === 'Command') return Buffer.byteLength(serializeFragment(encodeCommandItem(i)));
   return 0;
 }
 
