@@ -5,7 +5,10 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Action, ResourceURI, type ShellFields } from '../../src/core/index.js';
 import { ClientRunspacePool, scriptSpec, type PsrpEvent } from '../../src/psrp/index.js';
 import { POWERSHELL_RESOURCE_URI } from '../../src/server/pwsh-find.js';
@@ -153,5 +156,59 @@ describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (ski
     const r = await call(t.url, Action.Create, { kind: 'Shell', shell: { inputStreams: ['stdin', 'pr'], outputStreams: ['stdout'] } }, {}, PS, ALICE);
     expect(r.msg.body.kind).toBe('Fault');
     expect((await enumerate(ALICE)).filter((f) => f.resourceUri === PS)).toEqual([]);
+  }, 30_000);
+});
+
+describe.skipIf(!PWSH)(`PowerShell configurations reported${PWSH ? '' : ` (skipped: ${NO_PWSH_REASON})`}`, () => {
+  it('winrm/config lists Microsoft.PowerShell with its resource URI and the pwsh serving it, and cmd', async () => {
+    const r = await call(t.url, Action.Get, { kind: 'Empty' }, {}, ResourceURI.Config, ALICE);
+    if (r.msg.body.kind !== 'Config') throw new Error(r.raw);
+    const sc = r.msg.body.config.SessionConfigurations as Record<string, Record<string, string>>;
+    expect(sc['Microsoft.PowerShell']).toMatchObject({ Name: 'Microsoft.PowerShell', ResourceUri: PS, Backend: 'pwsh', Executable: PWSH });
+    expect(sc.cmd).toMatchObject({ ResourceUri: ResourceURI.Cmd, Backend: 'cmd' });
+  });
+});
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+
+/** Start `wsman listen` with these extra arguments and environment; its first two stdout lines, then stop it. */
+async function startLines(extra: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ lines: string[]; code: number | null; err: string }> {
+  const state = mkdtempSync(join(tmpdir(), 'wsman-pwsh-'));
+  const child = spawn(TSX, [MAIN, 'listen', '--port', '0', '--no-https', '--user', 'alice:secret', '--run-as', `alice=${userInfo().username}`, '--allow-unencrypted', '--state-dir', state, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines = await new Promise<string[]>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const l = out.split('\n').filter(Boolean);
+      if (l.length >= 2) resolve(l);
+    });
+    void exited.then(() => resolve(out.split('\n').filter(Boolean)));
+  });
+  child.kill('SIGTERM');
+  return { lines, code: await exited, err };
+}
+
+describe('wsman listen start-up lines', () => {
+  it.skipIf(!PWSH)('name the PowerShell configuration offered with --pwsh', async () => {
+    const { lines } = await startLines(['--pwsh', PWSH!]);
+    expect(lines[0]).toMatch(/^listening on http:/);
+    expect(lines[1]).toBe(`PowerShell configuration Microsoft.PowerShell (${PS}) served by ${PWSH}`);
+  }, 30_000);
+
+  it('say why none is offered when no pwsh is found', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'wsman-nopwsh-'));
+    const { lines } = await startLines([], { ...process.env, PATH: dirname(process.execPath) + ':/usr/bin:/bin', HOME: home });
+    expect(lines[1]).toBe('no pwsh found; install PowerShell 7 or pass --pwsh');
+  }, 30_000);
+
+  it('refuse a --pwsh that is not an executable', async () => {
+    const { code, err } = await startLines(['--pwsh', '/nonexistent/pwsh']);
+    expect(code).not.toBe(0);
+    expect(err).toContain('--pwsh /nonexistent/pwsh');
   }, 30_000);
 });
