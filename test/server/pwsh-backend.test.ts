@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, accessSync, statSync, constants } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Action, ResourceURI, type ShellFields } from '../../src/core/index.js';
@@ -14,6 +14,7 @@ import { ClientRunspacePool, scriptSpec, type PsrpEvent } from '../../src/psrp/i
 import { POWERSHELL_RESOURCE_URI } from '../../src/server/pwsh-find.js';
 import { startListener, call, faultCode, isRunning, BOB, ALICE, type TestListener } from './helpers.js';
 import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
+import { createAccount, removeAccount, listenerWith, basic, isRoot, ROOT_ONLY, type TestAccount } from '../security/helpers.js';
 
 const PS = POWERSHELL_RESOURCE_URI;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,7 +32,7 @@ class PsShell {
   readonly pool = new ClientRunspacePool({ rpid: randomUUID(), maxFragmentSize: 32768 });
   readonly events: PsrpEvent[] = [];
   id = '';
-  constructor(readonly auth = ALICE) {}
+  constructor(readonly auth = ALICE, readonly url = t.url) {}
 
   private take(): void {
     let e: PsrpEvent | undefined;
@@ -41,7 +42,7 @@ class PsShell {
   async create(): Promise<ShellFields> {
     this.pool.open();
     const data = Buffer.concat(this.pool.dataToSend().map((o) => (o.kind === 'data' ? Buffer.from(o.data) : Buffer.alloc(0))));
-    const r = await call(t.url, Action.Create, {
+    const r = await call(this.url, Action.Create, {
       kind: 'Shell', shell: { inputStreams: ['stdin', 'pr'], outputStreams: ['stdout'], creationXml: data.toString('base64') },
     }, {}, PS, this.auth);
     if (r.msg.body.kind !== 'ResourceCreated') throw new Error(`create failed: ${r.raw}`);
@@ -55,7 +56,7 @@ class PsShell {
 
   /** One Receive; feeds the pool; returns the command state, if any. */
   async receive(commandId?: string): Promise<string | undefined> {
-    const r = await call(t.url, Action.Receive, { kind: 'Receive', streams: ['stdout'], ...(commandId ? { commandId } : {}) }, { ...this.ex(), operationTimeout: 5000 }, PS, this.auth);
+    const r = await call(this.url, Action.Receive, { kind: 'Receive', streams: ['stdout'], ...(commandId ? { commandId } : {}) }, { ...this.ex(), operationTimeout: 5000 }, PS, this.auth);
     if (faultCode(r.msg) === 2150858793) return undefined;
     if (r.msg.body.kind !== 'ReceiveResponse') throw new Error(`receive failed: ${r.raw.slice(0, 600)}`);
     for (const s of r.msg.body.streams) {
@@ -79,7 +80,7 @@ class PsShell {
     this.pool.createPipeline(pid).invoke(scriptSpec(script));
     const [item] = this.pool.dataToSend();
     if (!item || item.kind !== 'data' || !item.startsPipeline) throw new Error('no CREATE_PIPELINE');
-    const r = await call(t.url, Action.Command, { kind: 'CommandLine', commandId: pid, command: 'Invoke-Expression', arguments: [Buffer.from(item.data).toString('base64')] }, this.ex(), PS, this.auth);
+    const r = await call(this.url, Action.Command, { kind: 'CommandLine', commandId: pid, command: 'Invoke-Expression', arguments: [Buffer.from(item.data).toString('base64')] }, this.ex(), PS, this.auth);
     if (r.msg.body.kind !== 'CommandResponse') throw new Error(`command failed: ${r.raw}`);
     expect(r.msg.body.commandId.toUpperCase()).toBe(pid);
     this.events.length = 0;
@@ -92,7 +93,7 @@ class PsShell {
   }
 
   delete() {
-    return call(t.url, Action.Delete, { kind: 'Empty' }, this.ex(), PS, this.auth);
+    return call(this.url, Action.Delete, { kind: 'Empty' }, this.ex(), PS, this.auth);
   }
 }
 
@@ -211,4 +212,56 @@ describe('wsman listen start-up lines', () => {
     expect(code).not.toBe(0);
     expect(err).toContain('--pwsh /nonexistent/pwsh');
   }, 30_000);
+});
+
+/**
+ * A pwsh every account may run: no directory on its path closed to others (~root's is). Issue 17:
+ * install PowerShell under /opt for the listener, e.g. a copy of the .NET tool in /opt/powershell.
+ */
+function sharedPwsh(): string | undefined {
+  for (const c of [process.env.PWSH_SHARED, PWSH, '/opt/powershell/pwsh', '/usr/bin/pwsh', '/usr/local/bin/pwsh']) {
+    if (!c) continue;
+    try {
+      accessSync(c, constants.X_OK);
+      let ok = (statSync(c).mode & 0o001) !== 0;
+      for (let d = dirname(c); ok && d !== '/'; d = dirname(d)) ok = (statSync(d).mode & 0o001) !== 0;
+      if (ok) return c;
+    } catch {
+      /* not there */
+    }
+  }
+  return undefined;
+}
+const SHARED_PWSH = sharedPwsh();
+const NO_SHARED_PWSH = 'no pwsh that other accounts may run (install PowerShell under /opt, or set $PWSH_SHARED)';
+
+describe.skipIf(!isRoot || !SHARED_PWSH)(`pwsh runs as the mapped account (${!isRoot ? ROOT_ONLY : !SHARED_PWSH ? NO_SHARED_PWSH : 'root'})`, () => {
+  let acct: TestAccount;
+  beforeAll(() => {
+    acct = createAccount();
+  });
+  afterAll(() => {
+    removeAccount(acct);
+  });
+
+  it('a --run-as user\'s PowerShell shell is a pwsh process of that account, with its HOME', async () => {
+    const l = await listenerWith([{ name: 'mapped', runAs: acct.name }], { pwsh: SHARED_PWSH! });
+    try {
+      const before = new Set(pwshPids());
+      const s = new PsShell(basic('mapped'), l.url);
+      await s.open();
+      const mine = pwshPids().filter((p) => !before.has(p));
+      expect(mine.length).toBeGreaterThan(0);
+      for (const pid of mine) {
+        const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        expect([Number(uid?.[1]), Number(uid?.[2])]).toEqual([acct.uid, acct.uid]);
+      }
+      expect((await s.run('[Environment]::UserName; $env:HOME')).output).toEqual([acct.name, acct.home]);
+      await s.delete();
+      for (let i = 0; i < 50 && mine.some(isRunning); i++) await sleep(100);
+      expect(mine.filter(isRunning)).toEqual([]);
+    } finally {
+      await l.stop();
+    }
+  }, 60_000);
 });
