@@ -112,6 +112,13 @@ export class ServerShell {
     this.state = shellMachine.next(this.state, event);
   }
 
+  /** Every output source: the commands, and the shell's own (a PowerShell pool's) when it has one. */
+  outputs(): BackendCommand[] {
+    const all = [...this.commands.values()];
+    if (this.shellOutput) all.push(this.shellOutput);
+    return all;
+  }
+
   command(id: string): BackendCommand | undefined {
     return this.commands.get(id.toUpperCase());
   }

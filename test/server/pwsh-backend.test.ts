@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, accessSync, statSync, constants } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Action, ResourceURI, type ShellFields } from '../../src/core/index.js';
+import { Action, ResourceURI, type Body, type ShellFields } from '../../src/core/index.js';
 import { ClientRunspacePool, scriptSpec, type PsrpEvent } from '../../src/psrp/index.js';
 import { POWERSHELL_RESOURCE_URI } from '../../src/server/pwsh-find.js';
 import { startListener, call, faultCode, isRunning, BOB, ALICE, type TestListener } from './helpers.js';
@@ -74,8 +74,8 @@ class PsShell {
     expect(this.pool.state).toBe('Opened');
   }
 
-  /** Run a script as a pipeline; the output values and the final pipeline state. */
-  async run(script: string): Promise<{ output: unknown[]; state: string | undefined; commandId: string }> {
+  /** Start a script as a pipeline (Command with the pipeline id); its CommandId. */
+  async start(script: string): Promise<string> {
     const pid = randomUUID().toUpperCase();
     this.pool.createPipeline(pid).invoke(scriptSpec(script));
     const [item] = this.pool.dataToSend();
@@ -84,12 +84,26 @@ class PsShell {
     if (r.msg.body.kind !== 'CommandResponse') throw new Error(`command failed: ${r.raw}`);
     expect(r.msg.body.commandId.toUpperCase()).toBe(pid);
     this.events.length = 0;
+    return pid;
+  }
+
+  /** Receive until Done: the output values and the final pipeline state. */
+  async collect(pid: string): Promise<{ output: unknown[]; state: string | undefined; commandId: string }> {
     let state: string | undefined;
-    for (let i = 0; i < 50 && state !== 'Done'; i++) state = await this.receive(pid);
+    for (let i = 0; i < 100 && state !== 'Done'; i++) state = await this.receive(pid);
     expect(state).toBe('Done');
     const output = this.events.flatMap((e) => (e.type === 'Message' && e.message.type === 'PIPELINE_OUTPUT' ? [e.message.value] : []));
     const ps = this.events.filter((e): e is Extract<PsrpEvent, { type: 'PipelineState' }> => e.type === 'PipelineState');
     return { output, state: ps[ps.length - 1]?.state, commandId: pid };
+  }
+
+  /** Run a script as a pipeline; the output values and the final pipeline state. */
+  async run(script: string): Promise<{ output: unknown[]; state: string | undefined; commandId: string }> {
+    return this.collect(await this.start(script));
+  }
+
+  op(action: string, body: Body) {
+    return call(this.url, action, body, this.ex(), PS, this.auth);
   }
 
   delete() {
@@ -150,6 +164,24 @@ describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (ski
     const c = await call(t.url, Action.Command, { kind: 'CommandLine', commandId: randomUUID(), command: 'Invoke-Expression', arguments: ['AAAA'] }, s.ex(), PS, BOB);
     expect(c.msg.body.kind).toBe('Fault');
     expect((await s.run('40+2')).output).toEqual([42]);
+    await s.delete();
+  }, 60_000);
+
+  it('Disconnect and Reconnect by the same client: pwsh keeps running the pipeline, and every object arrives once, in order', async () => {
+    const s = new PsShell();
+    await s.open();
+    const pid = await s.start('1..40 | ForEach-Object { $_; Start-Sleep -Milliseconds 25 }');
+    expect((await s.op(Action.Disconnect, { kind: 'Disconnect' })).msg.headers.action).toBe(Action.DisconnectResponse);
+    const listed = (await enumerate(ALICE)).find((f) => f.shellId === s.id);
+    expect(listed?.state).toBe('Disconnected');
+    const procs = pwshPids();
+    await sleep(1500); // the pipeline runs on (about 1 s of work) while nobody receives
+    expect(pwshPids().filter((p) => procs.includes(p)).length).toBe(procs.length);
+    expect((await s.op(Action.Reconnect, { kind: 'Reconnect' })).msg.headers.action).toBe(Action.ReconnectResponse);
+    const r = await s.collect(pid);
+    expect(r.output).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(r.state).toBe('Completed');
+    expect((await s.run('7*6')).output).toEqual([42]);
     await s.delete();
   }, 60_000);
 
