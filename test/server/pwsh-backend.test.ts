@@ -6,18 +6,15 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, accessSync, statSync, constants } from 'node:fs';
+import { mkdtempSync, readFileSync, accessSync, statSync, constants } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Action, ResourceURI, type Body, type ShellFields } from '../../src/core/index.js';
-import { ClientRunspacePool, scriptSpec, type PsrpEvent } from '../../src/psrp/index.js';
-import { POWERSHELL_RESOURCE_URI } from '../../src/server/pwsh-find.js';
-import { startListener, call, faultCode, isRunning, BOB, ALICE, type TestListener } from './helpers.js';
+import { Action, ResourceURI } from '../../src/core/index.js';
+import { startListener, call, isRunning, BOB, ALICE, type TestListener } from './helpers.js';
+import { PS, PsShell, enumerate, pwshPids, sleep } from './pwsh-helpers.js';
 import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
 import { createAccount, removeAccount, listenerWith, basic, isRoot, ROOT_ONLY, type TestAccount } from '../security/helpers.js';
 
-const PS = POWERSHELL_RESOURCE_URI;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let t: TestListener;
 beforeAll(async () => {
@@ -27,115 +24,10 @@ afterAll(async () => {
   await t?.stop();
 });
 
-/** A PSRP client over raw WS-Man calls to the listener. */
-class PsShell {
-  readonly pool = new ClientRunspacePool({ rpid: randomUUID(), maxFragmentSize: 32768 });
-  readonly events: PsrpEvent[] = [];
-  id = '';
-  constructor(readonly auth = ALICE, readonly url = t.url) {}
-
-  private take(): void {
-    let e: PsrpEvent | undefined;
-    while ((e = this.pool.nextEvent())) this.events.push(e);
-  }
-
-  async create(): Promise<ShellFields> {
-    this.pool.open();
-    const data = Buffer.concat(this.pool.dataToSend().map((o) => (o.kind === 'data' ? Buffer.from(o.data) : Buffer.alloc(0))));
-    const r = await call(this.url, Action.Create, {
-      kind: 'Shell', shell: { inputStreams: ['stdin', 'pr'], outputStreams: ['stdout'], creationXml: data.toString('base64') },
-    }, {}, PS, this.auth);
-    if (r.msg.body.kind !== 'ResourceCreated') throw new Error(`create failed: ${r.raw}`);
-    this.id = r.msg.body.selectors!.ShellId!;
-    return r.msg.body.shell!;
-  }
-
-  ex() {
-    return { selectors: { ShellId: this.id } };
-  }
-
-  /** One Receive; feeds the pool; returns the command state, if any. */
-  async receive(commandId?: string): Promise<string | undefined> {
-    const r = await call(this.url, Action.Receive, { kind: 'Receive', streams: ['stdout'], ...(commandId ? { commandId } : {}) }, { ...this.ex(), operationTimeout: 5000 }, PS, this.auth);
-    if (faultCode(r.msg) === 2150858793) return undefined;
-    if (r.msg.body.kind !== 'ReceiveResponse') throw new Error(`receive failed: ${r.raw.slice(0, 600)}`);
-    for (const s of r.msg.body.streams) {
-      if (commandId) expect(s.commandId?.toUpperCase()).toBe(commandId.toUpperCase());
-      else expect(s.commandId).toBeUndefined();
-      if (s.data.length) this.pool.receiveData(new Uint8Array(s.data));
-    }
-    this.take();
-    return r.msg.body.commandState?.state;
-  }
-
-  async open(): Promise<void> {
-    await this.create();
-    for (let i = 0; i < 20 && this.pool.state !== 'Opened'; i++) await this.receive();
-    expect(this.pool.state).toBe('Opened');
-  }
-
-  /** Start a script as a pipeline (Command with the pipeline id); its CommandId. */
-  async start(script: string): Promise<string> {
-    const pid = randomUUID().toUpperCase();
-    this.pool.createPipeline(pid).invoke(scriptSpec(script));
-    const [item] = this.pool.dataToSend();
-    if (!item || item.kind !== 'data' || !item.startsPipeline) throw new Error('no CREATE_PIPELINE');
-    const r = await call(this.url, Action.Command, { kind: 'CommandLine', commandId: pid, command: 'Invoke-Expression', arguments: [Buffer.from(item.data).toString('base64')] }, this.ex(), PS, this.auth);
-    if (r.msg.body.kind !== 'CommandResponse') throw new Error(`command failed: ${r.raw}`);
-    expect(r.msg.body.commandId.toUpperCase()).toBe(pid);
-    this.events.length = 0;
-    return pid;
-  }
-
-  /** Receive until Done: the output values and the final pipeline state. */
-  async collect(pid: string): Promise<{ output: unknown[]; state: string | undefined; commandId: string }> {
-    let state: string | undefined;
-    for (let i = 0; i < 100 && state !== 'Done'; i++) state = await this.receive(pid);
-    expect(state).toBe('Done');
-    const output = this.events.flatMap((e) => (e.type === 'Message' && e.message.type === 'PIPELINE_OUTPUT' ? [e.message.value] : []));
-    const ps = this.events.filter((e): e is Extract<PsrpEvent, { type: 'PipelineState' }> => e.type === 'PipelineState');
-    return { output, state: ps[ps.length - 1]?.state, commandId: pid };
-  }
-
-  /** Run a script as a pipeline; the output values and the final pipeline state. */
-  async run(script: string): Promise<{ output: unknown[]; state: string | undefined; commandId: string }> {
-    return this.collect(await this.start(script));
-  }
-
-  op(action: string, body: Body) {
-    return call(this.url, action, body, this.ex(), PS, this.auth);
-  }
-
-  delete() {
-    return call(this.url, Action.Delete, { kind: 'Empty' }, this.ex(), PS, this.auth);
-  }
-}
-
-async function enumerate(auth: string): Promise<ShellFields[]> {
-  const r = await call(t.url, Action.Enumerate, { kind: 'Enumerate', optimize: true, maxElements: 32000 }, {}, ResourceURI.Shell, auth);
-  if (r.msg.body.kind !== 'EnumerateResponse') throw new Error(r.raw);
-  return (r.msg.body.items ?? []).flatMap((i) => (i.kind === 'Shell' ? [i.shell] : []));
-}
-
-/** The pwsh processes serving a shell: children of the listener whose argv is `pwsh -s`. */
-function pwshPids(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (argv.some((a) => a.endsWith('pwsh') || a.endsWith('pwsh.dll')) && argv.includes('-s') && isRunning(Number(d))) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
 describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (skipped: ${NO_PWSH_REASON})`}`, () => {
   it('opens a pool from creationXml, runs pipelines, reports Done after the terminal state, and Delete ends pwsh', async () => {
     const before = new Set(pwshPids());
-    const s = new PsShell();
+    const s = new PsShell(t.url);
     await s.open();
     const mine = pwshPids().filter((p) => !before.has(p));
     expect(mine.length).toBeGreaterThan(0);
@@ -154,11 +46,11 @@ describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (ski
   }, 60_000);
 
   it('lists the PowerShell shell with its ResourceUri to its owner only; another user can neither see nor use it', async () => {
-    const s = new PsShell();
+    const s = new PsShell(t.url);
     await s.open();
-    const mine = (await enumerate(ALICE)).find((f) => f.shellId === s.id);
+    const mine = (await enumerate(t.url, ALICE)).find((f) => f.shellId === s.id);
     expect(mine?.resourceUri).toBe(PS);
-    expect((await enumerate(BOB)).some((f) => f.shellId === s.id)).toBe(false);
+    expect((await enumerate(t.url, BOB)).some((f) => f.shellId === s.id)).toBe(false);
     const r = await call(t.url, Action.Receive, { kind: 'Receive', streams: ['stdout'] }, s.ex(), PS, BOB);
     expect(r.msg.body.kind).toBe('Fault');
     const c = await call(t.url, Action.Command, { kind: 'CommandLine', commandId: randomUUID(), command: 'Invoke-Expression', arguments: ['AAAA'] }, s.ex(), PS, BOB);
@@ -168,11 +60,11 @@ describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (ski
   }, 60_000);
 
   it('Disconnect and Reconnect by the same client: pwsh keeps running the pipeline, and every object arrives once, in order', async () => {
-    const s = new PsShell();
+    const s = new PsShell(t.url);
     await s.open();
     const pid = await s.start('1..40 | ForEach-Object { $_; Start-Sleep -Milliseconds 25 }');
     expect((await s.op(Action.Disconnect, { kind: 'Disconnect' })).msg.headers.action).toBe(Action.DisconnectResponse);
-    const listed = (await enumerate(ALICE)).find((f) => f.shellId === s.id);
+    const listed = (await enumerate(t.url, ALICE)).find((f) => f.shellId === s.id);
     expect(listed?.state).toBe('Disconnected');
     const procs = pwshPids();
     await sleep(1500); // the pipeline runs on (about 1 s of work) while nobody receives
@@ -188,7 +80,7 @@ describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (ski
   it('a bad creationXml: Create without PSRP data is refused and leaves no shell', async () => {
     const r = await call(t.url, Action.Create, { kind: 'Shell', shell: { inputStreams: ['stdin', 'pr'], outputStreams: ['stdout'] } }, {}, PS, ALICE);
     expect(r.msg.body.kind).toBe('Fault');
-    expect((await enumerate(ALICE)).filter((f) => f.resourceUri === PS)).toEqual([]);
+    expect((await enumerate(t.url, ALICE)).filter((f) => f.resourceUri === PS)).toEqual([]);
   }, 30_000);
 });
 
@@ -280,7 +172,7 @@ describe.skipIf(!isRoot || !SHARED_PWSH)(`pwsh runs as the mapped account (${!is
     const l = await listenerWith([{ name: 'mapped', runAs: acct.name }], { pwsh: SHARED_PWSH! });
     try {
       const before = new Set(pwshPids());
-      const s = new PsShell(basic('mapped'), l.url);
+      const s = new PsShell(l.url, basic('mapped'));
       await s.open();
       const mine = pwshPids().filter((p) => !before.has(p));
       expect(mine.length).toBeGreaterThan(0);
