@@ -12,11 +12,17 @@ import { dirname, join } from 'node:path';
 import { Action, ResourceURI } from '../../src/core/index.js';
 import { startListener, call, isRunning, BOB, ALICE, type TestListener } from './helpers.js';
 import { PS, PsShell, enumerate, pwshPids, sleep } from './pwsh-helpers.js';
+import { PwshSession } from '../../src/server/backends/pwsh-session.js';
 import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
 import { createAccount, removeAccount, listenerWith, basic, isRoot, ROOT_ONLY, type TestAccount } from '../security/helpers.js';
 
 
 let t: TestListener;
+
+/** The pid of the pwsh serving this shell (the listener's own record). */
+function pwshPidOf(l: { listener: TestListener['listener'] }, s: PsShell): number {
+  return (l.listener.core.store.get(s.id)!.session as PwshSession).pid!;
+}
 beforeAll(async () => {
   if (PWSH) t = await startListener({ pwsh: PWSH });
 });
@@ -26,11 +32,10 @@ afterAll(async () => {
 
 describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (skipped: ${NO_PWSH_REASON})`}`, () => {
   it('opens a pool from creationXml, runs pipelines, reports Done after the terminal state, and Delete ends pwsh', async () => {
-    const before = new Set(pwshPids());
     const s = new PsShell(t.url);
     await s.open();
-    const mine = pwshPids().filter((p) => !before.has(p));
-    expect(mine.length).toBeGreaterThan(0);
+    const mine = [pwshPidOf(t, s)];
+    expect(pwshPids()).toContain(mine[0]);
     const one = await s.run('1+1');
     expect(one.output).toEqual([2]);
     expect(one.state).toBe('Completed');
@@ -66,9 +71,9 @@ describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (ski
     expect((await s.op(Action.Disconnect, { kind: 'Disconnect' })).msg.headers.action).toBe(Action.DisconnectResponse);
     const listed = (await enumerate(t.url, ALICE)).find((f) => f.shellId === s.id);
     expect(listed?.state).toBe('Disconnected');
-    const procs = pwshPids();
+    const proc = pwshPidOf(t, s);
     await sleep(1500); // the pipeline runs on (about 1 s of work) while nobody receives
-    expect(pwshPids().filter((p) => procs.includes(p)).length).toBe(procs.length);
+    expect(isRunning(proc)).toBe(true);
     expect((await s.op(Action.Reconnect, { kind: 'Reconnect' })).msg.headers.action).toBe(Action.ReconnectResponse);
     const r = await s.collect(pid);
     expect(r.output).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
@@ -171,15 +176,14 @@ describe.skipIf(!isRoot || !SHARED_PWSH)(`pwsh runs as the mapped account (${!is
   it('a --run-as user\'s PowerShell shell is a pwsh process of that account, with its HOME', async () => {
     const l = await listenerWith([{ name: 'mapped', runAs: acct.name }], { pwsh: SHARED_PWSH! });
     try {
-      const before = new Set(pwshPids());
       const s = new PsShell(l.url, basic('mapped'));
       await s.open();
-      const mine = pwshPids().filter((p) => !before.has(p));
-      expect(mine.length).toBeGreaterThan(0);
-      for (const pid of mine) {
-        const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        expect([Number(uid?.[1]), Number(uid?.[2])]).toEqual([acct.uid, acct.uid]);
-      }
+      // The shell's own pwsh (the switching helper and its shell exec into it: one pid).
+      const pid = pwshPidOf(l, s);
+      const mine = [pid];
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('-s');
+      const uid = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      expect([Number(uid?.[1]), Number(uid?.[2])]).toEqual([acct.uid, acct.uid]);
       expect((await s.run('[Environment]::UserName; $env:HOME')).output).toEqual([acct.name, acct.home]);
       await s.delete();
       for (let i = 0; i < 50 && mine.some(isRunning); i++) await sleep(100);
