@@ -11,6 +11,8 @@ import { decodeTyped } from '../../psrp/messages/index.js';
 const TERMINAL = new Set([3, 4, 5]);
 /** A PIPELINE_STATE message is small; anything larger is not trusted. */
 const MAX_STATE_MESSAGE = 1024 * 1024;
+/** pwsh's out-of-process fragments are at most 32 KB; a larger length is not PSRP. */
+const MAX_FRAGMENT = 1024 * 1024;
 
 export interface ScanResult {
   /** A terminal PIPELINE_STATE (Stopped, Completed, Failed) passed. */
@@ -23,7 +25,11 @@ export class FragmentScanner {
   /** ObjectIds of PIPELINE_STATE messages being reassembled, with their parts. */
   private readonly states = new Map<bigint, Buffer[]>();
 
+  /** The stream was not PSRP (a fragment too large): nothing more is scanned or held. */
+  private broken = false;
+
   push(chunk: Uint8Array): ScanResult {
+    if (this.broken) return { terminal: false };
     let bytes = this.partial.length ? Buffer.concat([this.partial, chunk]) : Buffer.from(chunk);
     let terminal = false;
     let at = 0;
@@ -31,6 +37,12 @@ export class FragmentScanner {
       const objectId = bytes.readBigUInt64BE(at);
       const flags = bytes.readUInt8(at + 16);
       const len = bytes.readUInt32BE(at + 17);
+      if (len > MAX_FRAGMENT) {
+        this.broken = true;
+        this.partial = Buffer.alloc(0);
+        this.states.clear();
+        return { terminal };
+      }
       if (bytes.length - at - FRAGMENT_HEADER_SIZE < len) break;
       const blob = bytes.subarray(at + FRAGMENT_HEADER_SIZE, at + FRAGMENT_HEADER_SIZE + len);
       at += FRAGMENT_HEADER_SIZE + len;

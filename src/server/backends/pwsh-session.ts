@@ -18,7 +18,8 @@ interface AckWaiter {
 }
 
 export class PwshSession {
-  private readonly parser = new OutOfProcParser();
+  /** pwsh's packets carry fragments of at most 32 KB (base64: ~44 KB a line); more is not PSRP. */
+  private readonly parser = new OutOfProcParser(1024 * 1024);
   private readonly scanners = new Map<string, FragmentScanner>();
   private readonly acks: AckWaiter[] = [];
   /** Per PSGuid: the end of the chain of packets waiting to be written (one in flight). */

@@ -125,7 +125,9 @@ function buildResponse(req: WsmanRequest, shell: ServerShell, cmd: ServerCommand
   const room = limit - base - 128;
   const taken = cmd.output.take(Math.max(0, room), groupOverhead, wanted);
   if (cmd.id === '') {
-    // A PowerShell pool's own messages: no CommandId, no CommandState.
+    // A PowerShell pool's own messages: no CommandId, no CommandState. Once pwsh has ended and
+    // everything it wrote was delivered, there is nothing more to wait for.
+    if (cmd.isDone && taken.length === 0) throw fault(WsmanCode.UnexpectedSelectors, 'the PowerShell process of this shell has ended');
     const rr: ReceiveResponseBody = { kind: 'ReceiveResponse', streams: taken.map((c) => ({ name: c.stream, data: c.data })) };
     if (seq !== undefined) rr.sequenceId = seq;
     return rr;
