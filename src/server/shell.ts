@@ -131,7 +131,7 @@ export class ServerShell {
       resourceUri: this.config.resourceUri,
       owner: this.owner.name,
       clientIp: this.clientIp,
-      processId: detail.processId ?? process.pid,
+      processId: detail.processId ?? this.backend.processId?.(this) ?? process.pid,
       idleTimeOut: this.idleTimeoutMs,
       inputStreams: this.inputStreams,
       outputStreams: this.outputStreams,

@@ -55,6 +55,7 @@ describe.skipIf(!PWSH)(`Microsoft.PowerShell on the listener${PWSH ? '' : ` (ski
     await s.open();
     const mine = (await enumerate(t.url, ALICE)).find((f) => f.shellId === s.id);
     expect(mine?.resourceUri).toBe(PS);
+    expect(mine?.processId).toBe(pwshPidOf(t, s));
     expect((await enumerate(t.url, BOB)).some((f) => f.shellId === s.id)).toBe(false);
     const r = await call(t.url, Action.Receive, { kind: 'Receive', streams: ['stdout'] }, s.ex(), PS, BOB);
     expect(r.msg.body.kind).toBe('Fault');

@@ -23,6 +23,8 @@ export interface ShellBackend {
   send(cmd: BackendCommand, stream: string, data: Buffer, end: boolean, timeoutMs: number, signal?: AbortSignal): Promise<StdinResult>;
   /** ctrl_c / ctrl_break for a command. */
   signal(shell: ServerShell, cmd: BackendCommand, kind: Exclude<CommandSignal, 'terminate'>): void;
+  /** The process serving the whole shell (reported as its ProcessId), when there is one. */
+  processId?(shell: ServerShell): number | undefined;
   /** The shell is gone (Delete, idle timeout, shutdown): its commands are disposed; end the rest. */
   close(shell: ServerShell): void;
 }

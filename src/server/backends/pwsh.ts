@@ -79,6 +79,9 @@ export const pwshBackend: ShellBackend = {
   signal(_shell, cmd, kind) {
     cmd.signal(kind);
   },
+  processId(shell) {
+    return shell.session instanceof PwshSession ? shell.session.pid : undefined;
+  },
   close(shell) {
     if (shell.session instanceof PwshSession) shell.session.close();
   },
