@@ -6,6 +6,7 @@ import { kerberosAuthenticator } from '../server/auth.js';
 import { loadKerberos } from '../auth/kerberos.js';
 import { UserStore, hashPassword, loadUsersFile } from '../server/users.js';
 import { defaultConfig, loadConfigFile } from '../server/config.js';
+import { findPwsh, withPowerShell, powerShellConfigurations } from '../server/pwsh-find.js';
 import { createLogger, parseLogLevel } from '../server/log.js';
 import { fileCertificate, pfxCertificate, type TlsMaterial } from '../server/tls.js';
 import { ntHash } from '../auth/ntlm/compute.js';
@@ -142,6 +143,7 @@ export function register(program: Command): void {
     .option('--tls-pfx-password-env <var>', 'environment variable holding the PFX password')
     .option('--redirect <url>', 'answer shell Create with HTTP 302 to this URL')
     .option('--config <file>', 'JSON configuration (limits and session configurations)')
+    .option('--pwsh <path>', 'PowerShell 7 executable serving Microsoft.PowerShell (default: pwsh on PATH, then ~/.dotnet/tools/pwsh)')
     .option('--state-dir <dir>', 'where the self-signed certificate is kept', defaultStateDir())
     .option('--application-name <name>', 'URL path of the endpoint, as the client\'s --application-name (default wsman)')
     .addOption(new Option('--app-name <name>', 'old name of --application-name').hideHelp())
@@ -175,6 +177,9 @@ export function register(program: Command): void {
         if (!Number.isFinite(keepAlive) || keepAlive < 0) throw new Error('--client-keepalive expects seconds');
         config.clientKeepAliveMs = keepAlive * 1000;
       }
+      const pwsh = findPwsh(o.pwsh === undefined ? undefined : String(o.pwsh));
+      if (o.pwsh !== undefined && !pwsh) throw new Error(`--pwsh ${String(o.pwsh)}: not an executable file`);
+      if (pwsh) withPowerShell(config, pwsh);
       let tls: TlsMaterial | undefined;
       if (o.tlsPfx) {
         const v = o.tlsPfxPasswordEnv ? String(o.tlsPfxPasswordEnv) : undefined;
@@ -198,6 +203,10 @@ export function register(program: Command): void {
       });
       const endpoints = await listener.start();
       for (const e of endpoints) process.stdout.write(`listening on ${e.url}${e.thumbprint ? ` thumbprint ${e.thumbprint}` : ''}\n`);
+      const ps = powerShellConfigurations(config);
+      process.stdout.write(ps.length
+        ? ps.map((c) => `PowerShell configuration ${c.name} (${c.resourceUri}) served by ${c.pwsh!.path}\n`).join('')
+        : 'no pwsh found; install PowerShell 7 or pass --pwsh\n');
       let stopping = false;
       const stop = (sig: string): void => {
         if (stopping) return;

@@ -9,30 +9,19 @@
  * (in order, behind earlier Sends) until the process has read what was queued, or gives up after
  * its timeout having written nothing.
  */
-import { commandMachine, type CommandStateKind, type CommandEvent } from '../core/state/index.js';
-import type { BufferMode, ReceiveResponseBody } from '../core/index.js';
+import { commandMachine } from '../core/state/index.js';
+import type { BufferMode } from '../core/index.js';
+import { BackendCommand, type StdinResult, type CommandSignal } from './command-base.js';
 import { OutputBuffer } from './output.js';
 import type { MemoryBudget } from './budget.js';
 import { directLauncher, type Launcher, type LaunchedProcess, type SpawnSpec } from './launcher.js';
 
 export type { SpawnSpec } from './launcher.js';
 
-/** The last ReceiveResponse sent for a command, kept for SequenceId replay (see receive.ts). */
-export interface CachedReceive {
-  sequenceId: number;
-  /** The client (SessionId) it was sent to. */
-  client: string;
-  /** The response body; the envelope is rebuilt around it with the new RelatesTo. */
-  body: ReceiveResponseBody;
-  /** The answer was handed to the connection (false until known, and when the write failed). */
-  delivered: boolean;
-}
+export type { CachedReceive, StdinResult } from './command-base.js';
 
 /** Stdin bytes a command may have waiting in the listener before a Send must wait. */
 export const STDIN_QUEUE_BYTES = 256 * 1024;
-
-/** How a Send ended: handed to the pipe, given up after its timeout or its client left (nothing written), or the process no longer reads (discarded). */
-export type StdinResult = 'written' | 'timeout' | 'aborted' | 'closed';
 
 interface PendingInput {
   data: Buffer;
@@ -42,25 +31,19 @@ interface PendingInput {
 
 const SIGNALS: Record<string, NodeJS.Signals> = { ctrl_c: 'SIGINT', ctrl_break: 'SIGQUIT', terminate: 'SIGKILL' };
 
-export class ServerCommand {
-  state: CommandStateKind = 'Running';
-  exitCode: number | undefined;
-  /** The final response (Done) was sent. */
-  doneReported = false;
+/** A cmd-backend command: one process (group) per Command. */
+export class ServerCommand extends BackendCommand {
   readonly output: OutputBuffer;
-  readonly startedAt: number;
-  lastReceive: CachedReceive | undefined;
   private child: LaunchedProcess | undefined;
   private disposed = false;
-  private readonly waiters = new Set<() => void>();
   private streamsOpen = 0;
   private exited = false;
   private closed = false;
   private readonly inputs: PendingInput[] = [];
 
   constructor(
-    readonly id: string,
-    readonly commandLine: string,
+    id: string,
+    commandLine: string,
     spec: SpawnSpec,
     bufferMode: BufferMode,
     bufferBytes: number,
@@ -70,7 +53,7 @@ export class ServerCommand {
     /** The shell's budget (MaxMemoryPerShellMB, and its user's above it). */
     budget?: MemoryBudget,
   ) {
-    this.startedAt = now;
+    super(id, commandLine, now);
     this.output = new OutputBuffer(bufferMode, bufferBytes, () => this.pausePipes(), () => this.resumePipes(), budget);
     this.spawned = this.start(spec, launcher);
   }
@@ -142,36 +125,8 @@ export class ServerCommand {
     this.pumpInput();
   }
 
-  /** Apply a table event (throws WsmanStateError when not allowed). */
-  transition(event: CommandEvent): void {
-    this.state = commandMachine.next(this.state, event);
-  }
-
   get pid(): number | undefined {
     return this.child?.pid;
-  }
-
-  get isDone(): boolean {
-    return this.state !== 'Running';
-  }
-
-  /** Something to say to a Receive: output, or the final state not yet reported. */
-  hasNews(wanted?: ReadonlySet<string>): boolean {
-    return this.output.has(wanted) || (this.isDone && !this.doneReported);
-  }
-
-  onNews(fn: () => void): () => void {
-    this.waiters.add(fn);
-    return () => this.waiters.delete(fn);
-  }
-
-  /** Wake pending Receives without news (a Disconnect finishes them). */
-  poke(): void {
-    this.wake();
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
   }
 
   /**
@@ -207,7 +162,7 @@ export class ServerCommand {
   }
 
   /** Bytes of input the listener holds for the process: written to its pipe but not yet read (stdin backpressure). */
-  get stdinQueued(): number {
+  override get stdinQueued(): number {
     return this.child?.stdin?.writableLength ?? 0;
   }
 
@@ -241,7 +196,7 @@ export class ServerCommand {
   }
 
   /** Send a signal by its short name (ctrl_c, ctrl_break, terminate) to the whole process group. */
-  signal(kind: 'ctrl_c' | 'ctrl_break' | 'terminate'): void {
+  signal(kind: CommandSignal): void {
     if (this.closed && this.exited) return;
     killGroup(this.child, SIGNALS[kind] ?? 'SIGKILL');
   }
@@ -258,7 +213,7 @@ export class ServerCommand {
     this.child?.stderr?.destroy();
     if (this.state !== 'Terminated') this.state = 'Terminated';
     this.wake();
-    this.waiters.clear();
+    this.clearWaiters();
   }
 }
 

@@ -6,10 +6,12 @@
  *   { "MaxEnvelopeSizekb": 500, "MaxTimeoutms": 60000, "MaxMemoryPerUserMB": 64,
  *     "SessionConfigurations": [ { "Name": "Ops", "ResourceUri": "http://example/ops",
  *        "IdleTimeoutMs": 600000, "MaxShellsPerUser": 5, "OutputBufferingMode": "Drop",
- *        "MaxProcessesPerShell": 25, "MaxMemoryPerShellMB": 1024 } ] }
+ *        "MaxProcessesPerShell": 25, "MaxMemoryPerShellMB": 1024 },
+ *      { "Name": "Ops.PS", "Backend": "pwsh", "PwshArguments": ["-s", "-NoLogo"] } ] }
  *
  * The cmd shell (`…/windows/shell/cmd`) is always present; an entry with its name or URI
- * overrides its limits.
+ * overrides its limits. `Backend: "pwsh"` makes a PowerShell configuration (a `pwsh -s` per shell;
+ * `Pwsh` names the executable, default the one found at start-up, see pwsh-find.ts).
  *
  * Memory quotas count the command output the listener holds for clients (OutputBufferBytes per
  * command, MaxMemoryPerShellMB per shell, MaxMemoryPerUserMB per user over all their shells):
@@ -19,6 +21,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ResourceURI, type BufferMode, WsmanUsageError } from '../core/index.js';
+import type { BackendKind } from './backends/backend.js';
 
 /** One session configuration (Register-PSSessionConfiguration's view of a plugin). */
 export interface SessionConfiguration {
@@ -37,6 +40,10 @@ export interface SessionConfiguration {
   maxMemoryPerShellMB: number;
   /** Answer shell Create with 302 to this URL. */
   redirect?: string;
+  /** What runs its shells: `cmd` (/bin/sh, the default) or `pwsh` (a `pwsh -s` per shell). */
+  backend?: BackendKind;
+  /** The pwsh backend: the executable and its arguments (default `-s -NoLogo -NoProfile`). */
+  pwsh?: { path: string; args?: string[] };
 }
 
 /** The whole service configuration. */
@@ -114,6 +121,14 @@ function sessionConfiguration(obj: Json, base: SessionConfiguration, where: stri
     maxProcessesPerShell: num(obj, 'MaxProcessesPerShell', base.maxProcessesPerShell, where),
     maxMemoryPerShellMB: num(obj, 'MaxMemoryPerShellMB', base.maxMemoryPerShellMB, where),
   };
+  const backend = String(pick(obj, 'Backend') ?? base.backend ?? 'cmd').toLowerCase();
+  if (backend !== 'cmd' && backend !== 'pwsh') throw new WsmanUsageError(`${where}: Backend must be cmd or pwsh`);
+  if (backend === 'pwsh') c.backend = 'pwsh';
+  const pwsh = pick(obj, 'Pwsh');
+  const pwshArgs = pick(obj, 'PwshArguments');
+  if (pwshArgs !== undefined && (!Array.isArray(pwshArgs) || pwshArgs.some((a) => typeof a !== 'string'))) throw new WsmanUsageError(`${where}: PwshArguments must be an array of strings`);
+  if (pwsh !== undefined) c.pwsh = { path: String(pwsh), ...(pwshArgs ? { args: pwshArgs as string[] } : {}) };
+  else if (base.pwsh) c.pwsh = base.pwsh;
   const redirect = pick(obj, 'Redirect') ?? base.redirect;
   if (redirect !== undefined) c.redirect = String(redirect);
   if (c.idleTimeoutMs > c.maxIdleTimeoutMs) throw new WsmanUsageError(`${where}: IdleTimeoutMs exceeds MaxIdleTimeoutMs`);

@@ -19,6 +19,7 @@ import { stateDirCertificate, TLS_POLICY, type TlsMaterial } from './tls.js';
 import { CertificateAuthenticator, type CertMapping } from './certauth.js';
 import { FailureThrottle } from './auth-throttle.js';
 import { logAccounts } from './users.js';
+import { withPowerShell } from './pwsh-find.js';
 
 export interface ListenerOptions {
   users: UserStore;
@@ -31,6 +32,8 @@ export interface ListenerOptions {
   /** Application name: the URL path is `/<appName>` (default `wsman`). */
   appName?: string;
   config?: ListenerConfig;
+  /** Offer Microsoft.PowerShell served by this pwsh executable (pwsh-find.ts findPwsh finds one). */
+  pwsh?: string;
   allowUnencrypted?: boolean;
   redirect?: string;
   /** TLS material; default: the state directory's self-signed certificate. */
@@ -115,7 +118,7 @@ export class WsmanListener {
       authenticators.push(new CertificateAuthenticator(opts.users, opts.certMappings));
     }
     this.core = new ListenerCore({
-      config: opts.config ?? defaultConfig(),
+      config: opts.pwsh ? withPowerShell(opts.config ?? defaultConfig(), opts.pwsh) : opts.config ?? defaultConfig(),
       users: opts.users,
       log: opts.logger ?? createLogger('info'),
       authenticators,

@@ -6,7 +6,8 @@ import { shellMachine, type ShellState, type ShellEvent } from '../core/state/in
 import type { BufferMode, ShellFields } from '../core/index.js';
 import type { SessionConfiguration } from './config.js';
 import type { ListenerUser } from './users.js';
-import type { ServerCommand } from './command.js';
+import type { BackendCommand } from './command-base.js';
+import type { ShellBackend } from './backends/backend.js';
 import { MemoryBudget } from './budget.js';
 
 let rss = { at: -Infinity, mb: 1 };
@@ -21,6 +22,7 @@ function residentMb(now: number): number {
 
 export interface ShellSpec {
   id: string;
+  backend: ShellBackend;
   name?: string;
   config: SessionConfiguration;
   owner: ListenerUser;
@@ -70,13 +72,20 @@ export class ServerShell {
   lostKeepAlive = false;
   /** Requests in progress on this shell (a pending Receive keeps it active). */
   busy = 0;
-  readonly commands = new Map<string, ServerCommand>();
+  readonly commands = new Map<string, BackendCommand>();
+  /** What runs this shell's commands (backends/). */
+  readonly backend: ShellBackend;
+  /** The backend's own state for this shell (the pwsh backend's process). */
+  session: unknown;
+  /** The shell's own output, for a Receive without CommandId (a PowerShell pool's messages). */
+  shellOutput: BackendCommand | undefined;
   /** Output its commands hold (MaxMemoryPerShellMB); the store attaches it to the owner's budget. */
   readonly budget: MemoryBudget;
 
   constructor(s: ShellSpec) {
     this.budget = new MemoryBudget((s.config.maxMemoryPerShellMB ?? 0) * 1048576);
     this.id = s.id;
+    this.backend = s.backend;
     this.name = s.name;
     this.config = s.config;
     this.owner = s.owner;
@@ -103,7 +112,14 @@ export class ServerShell {
     this.state = shellMachine.next(this.state, event);
   }
 
-  command(id: string): ServerCommand | undefined {
+  /** Every output source: the commands, and the shell's own (a PowerShell pool's) when it has one. */
+  outputs(): BackendCommand[] {
+    const all = [...this.commands.values()];
+    if (this.shellOutput) all.push(this.shellOutput);
+    return all;
+  }
+
+  command(id: string): BackendCommand | undefined {
     return this.commands.get(id.toUpperCase());
   }
 
@@ -115,7 +131,7 @@ export class ServerShell {
       resourceUri: this.config.resourceUri,
       owner: this.owner.name,
       clientIp: this.clientIp,
-      processId: detail.processId ?? process.pid,
+      processId: detail.processId ?? this.backend.processId?.(this) ?? process.pid,
       idleTimeOut: this.idleTimeoutMs,
       inputStreams: this.inputStreams,
       outputStreams: this.outputStreams,
@@ -149,6 +165,8 @@ export class ServerShell {
   dispose(): void {
     for (const c of this.commands.values()) c.dispose();
     this.commands.clear();
+    this.shellOutput?.dispose();
+    this.backend.close(this);
     this.budget.detach();
   }
 }

@@ -12,7 +12,7 @@ import { fault, useShell, sameClient } from './common.js';
 function applyBufferMode(shell: ServerShell, mode: BufferMode | undefined): void {
   if (!mode) return;
   shell.bufferMode = mode;
-  for (const c of shell.commands.values()) c.output.configure(mode);
+  for (const c of shell.outputs()) c.output.configure(mode);
 }
 
 export async function disconnect(req: WsmanRequest): Promise<Reply> {
@@ -27,7 +27,7 @@ export async function disconnect(req: WsmanRequest): Promise<Reply> {
   shell.disconnectedAt = req.core.now();
   shell.lostKeepAlive = false;
   // Pending Receives answer now with what they have.
-  for (const c of shell.commands.values()) c.poke();
+  for (const c of shell.outputs()) c.poke();
   return { kind: 'soap', action: Action.DisconnectResponse, body: { kind: 'Empty' } };
 }
 
@@ -59,7 +59,7 @@ export async function connect(req: WsmanRequest): Promise<Reply> {
   pre.disconnectedAt = undefined;
   pre.lostKeepAlive = false;
   applyBufferMode(pre, b?.bufferMode);
-  for (const c of pre.commands.values()) c.lastReceive = undefined;
+  for (const c of pre.outputs()) c.lastReceive = undefined;
   req.note.shellId = pre.id;
   if (b?.commandId !== undefined) return { kind: 'soap', action: Action.ConnectResponse, body: { kind: 'ConnectResponse' } };
   return { kind: 'soap', action: Action.ConnectResponse, body: { kind: 'ConnectResponse', inputStreams: pre.inputStreams, outputStreams: pre.outputStreams } };

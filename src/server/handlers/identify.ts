@@ -57,5 +57,26 @@ export async function getConfig(req: WsmanRequest): Promise<Reply> {
       MaxMemoryPerUserMB: String(c.maxMemoryPerUserMB),
     },
   };
+  // Ours, like `Get-PSSessionConfiguration` (Windows keeps these under winrm/config/plugin):
+  // every session configuration with its resource URI and what serves it.
+  const plugins: ConfigTree = {};
+  for (const s of c.configurations) {
+    plugins[xmlName(s.name)] = {
+      Name: s.name,
+      ResourceUri: s.resourceUri,
+      Backend: s.backend ?? 'cmd',
+      ...(s.backend === 'pwsh' && s.pwsh ? { Executable: s.pwsh.path } : {}),
+      IdleTimeoutms: String(s.idleTimeoutMs),
+      MaxShellsPerUser: String(s.maxShellsPerUser),
+      OutputBufferingMode: s.outputBufferingMode,
+    };
+  }
+  config.SessionConfigurations = plugins;
   return { kind: 'soap', action: Action.GetResponse, body: { kind: 'Config', config } };
+}
+
+/** A configuration name as an element name (letters, digits, '.', '-', '_'; not starting with a digit). */
+function xmlName(name: string): string {
+  const t = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return /^[A-Za-z_]/.test(t) ? t : `_${t}`;
 }

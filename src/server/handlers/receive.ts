@@ -25,7 +25,7 @@
 import { Action, WsmanCode, responseHeaders, type ReceiveResponseBody, type StreamChunk } from '../../core/index.js';
 import { receiveEnvelopeXml } from '../receive-xml.js';
 import { clientIdOf, type WsmanRequest, type Reply } from '../core.js';
-import type { ServerCommand, CachedReceive } from '../command.js';
+import type { BackendCommand as ServerCommand, CachedReceive } from '../command-base.js';
 import type { ServerShell } from '../shell.js';
 import { fault, badBody, useShell, guid } from './common.js';
 
@@ -59,6 +59,8 @@ function waitForNews(cmd: ServerCommand, shell: ServerShell, wanted: ReadonlySet
 
 function chooseCommand(shell: ServerShell, commandId: string | undefined): ServerCommand | undefined {
   if (commandId !== undefined) return shell.command(guid(commandId) ?? commandId);
+  // A PowerShell shell: the pool's own messages.
+  if (shell.shellOutput) return shell.shellOutput;
   // A Receive without CommandId on a cmd shell: the only command, if there is exactly one.
   return shell.commands.size === 1 ? [...shell.commands.values()][0] : undefined;
 }
@@ -122,6 +124,14 @@ function buildResponse(req: WsmanRequest, shell: ServerShell, cmd: ServerCommand
   const groupOverhead = `<rsp:Stream Name="" CommandId="${cmd.id}"></rsp:Stream>`.length + longest;
   const room = limit - base - 128;
   const taken = cmd.output.take(Math.max(0, room), groupOverhead, wanted);
+  if (cmd.id === '') {
+    // A PowerShell pool's own messages: no CommandId, no CommandState. Once pwsh has ended and
+    // everything it wrote was delivered, there is nothing more to wait for.
+    if (cmd.isDone && taken.length === 0) throw fault(WsmanCode.UnexpectedSelectors, 'the PowerShell process of this shell has ended');
+    const rr: ReceiveResponseBody = { kind: 'ReceiveResponse', streams: taken.map((c) => ({ name: c.stream, data: c.data })) };
+    if (seq !== undefined) rr.sequenceId = seq;
+    return rr;
+  }
   const streams: StreamChunk[] = taken.map((c) => ({ name: c.stream, commandId: cmd.id, data: c.data }));
   const rr: ReceiveResponseBody = { kind: 'ReceiveResponse', streams };
   if (seq !== undefined) rr.sequenceId = seq;

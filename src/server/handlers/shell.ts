@@ -2,13 +2,10 @@
  * Shell lifecycle and commands: Create, Get, Delete, Command, Send, Signal
  * (MS-WSMV §3.1.4.5.2, §3.1.4.11–3.1.4.14; protocol.md §3.1–3.7).
  */
-import { statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { Action, WsmanCode, option, type ShellFields } from '../../core/index.js';
 import type { WsmanRequest, Reply } from '../core.js';
 import { ServerShell } from '../shell.js';
-import { ServerCommand, type SpawnSpec } from '../command.js';
-import { resolveRunAs, accountEnv } from '../accounts.js';
+import { backendFor } from '../backends/index.js';
 import { fault, badBody, boolOption, useShell, guid } from './common.js';
 import { clientIdOf } from '../core.js';
 import { ClientGone } from './receive.js';
@@ -37,8 +34,10 @@ export async function createShell(req: WsmanRequest): Promise<Reply> {
     idle = s.idleTimeOut;
   }
   const codepage = option(h, 'WINRS_CODEPAGE')?.value.trim();
+  const backend = backendFor(config);
   const shell = new ServerShell({
     id,
+    backend,
     ...(s.name !== undefined && s.name !== '' ? { name: s.name } : {}),
     config,
     owner: req.user,
@@ -65,6 +64,12 @@ export async function createShell(req: WsmanRequest): Promise<Reply> {
   req.note.undo = () => {
     if (core.store.get(id) === shell) core.store.delete(id);
   };
+  try {
+    await backend.create(req, shell);
+  } catch (err) {
+    req.note.undo();
+    throw err;
+  }
   const fields = shell.toFields(core.now());
   delete fields.memoryUsed;
   delete fields.childProcesses;
@@ -86,39 +91,6 @@ export async function deleteShell(req: WsmanRequest): Promise<Reply> {
   return { kind: 'soap', action: Action.DeleteResponse, body: { kind: 'Empty' } };
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * How to start a command for this shell's owner (accounts.ts resolveRunAs): as the listener's
- * own account, or as another account, to which the directory, environment and command line are
- * given only after the switch (switched.ts).
- */
-function spawnSpec(req: WsmanRequest, shell: ServerShell, argv: string[]): SpawnSpec {
-  const who = resolveRunAs(shell.owner);
-  if (who.kind === 'refused') {
-    req.core.log.log('warn', 'command refused', { user: shell.owner.name, reason: who.reason });
-    throw fault(WsmanCode.AccessDenied, 'no local account may run this user\'s commands');
-  }
-  if (who.kind === 'account') {
-    const a = who.account;
-    // No stat of the client's directory here: the listener is root. The switched shell tries it.
-    const env = { ...accountEnv(a), LANG: process.env.LANG ?? 'C.UTF-8', ...shell.environment };
-    return { argv, cwd: shell.workingDirectory ?? a.home, home: a.home, env, uid: a.uid, gid: a.gid };
-  }
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !req.core.hiddenEnv.includes(k)) env[k] = v;
-  const home = process.env.HOME ?? homedir();
-  Object.assign(env, shell.environment);
-  const cwd = shell.workingDirectory !== undefined && isDirectory(shell.workingDirectory) ? shell.workingDirectory : isDirectory(home) ? home : '/';
-  return { argv, cwd, env };
-}
-
 export async function command(req: WsmanRequest): Promise<Reply> {
   const shell = useShell(req, 'Command');
   if (req.body.kind !== 'CommandLine') throw badBody('Command needs an rsp:CommandLine body');
@@ -130,28 +102,8 @@ export async function command(req: WsmanRequest): Promise<Reply> {
     if (shell.command(g)) throw fault(WsmanCode.ShellIdConflict, 'a command with this CommandId exists');
     id = g;
   } else id = req.core.newId();
-  const max = shell.config.maxProcessesPerShell;
-  if (max > 0 && shell.running >= max) {
-    throw fault(WsmanCode.QuotaMaxCommandsPerShell, `MaxProcessesPerShell (${max}) reached`);
-  }
-  const skipShell = boolOption(req.headers, 'WINRS_SKIP_CMD_SHELL');
-  const text = b.command.trim();
-  if (skipShell && text === '') throw badBody('Command is empty');
-  const line = [b.command, ...b.arguments].join(' ');
-  const argv = skipShell ? [text, ...b.arguments] : ['/bin/sh', '-c', line];
-  const spec = spawnSpec(req, shell, argv);
-  const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams, req.core.launcher, shell.budget);
-  shell.commands.set(id, cmd);
   req.note.commandId = id;
-  try {
-    await cmd.spawned;
-  } catch (err) {
-    shell.commands.delete(id);
-    cmd.dispose();
-    const code = (err as NodeJS.ErrnoException).code;
-    throw fault(code === 'ENOENT' ? 2 : code === 'EACCES' ? 5 : 50,
-      code === 'ENOENT' ? 'The system cannot find the file specified. ' : 'The command could not be started. ');
-  }
+  await shell.backend.command(req, shell, id, b);
   return { kind: 'soap', action: Action.CommandResponse, body: { kind: 'CommandResponse', commandId: id } };
 }
 
@@ -174,7 +126,7 @@ export async function send(req: WsmanRequest): Promise<Reply> {
     if (!cmd) throw fault(WsmanCode.UnexpectedSelectors, 'the request contained a command identifier that does not exist');
     req.note.commandId = cmd.id;
     cmd.transition('Send');
-    const r = await cmd.writeStdin(st.data, st.end === true, ms, req.closed);
+    const r = await shell.backend.send(cmd, st.name, st.data, st.end === true, ms, req.closed);
     if (r === 'aborted') throw new ClientGone();
     if (r === 'timeout') throw fault(WsmanCode.TimedOut, 'the command did not read its input within OperationTimeout');
   }
@@ -202,8 +154,8 @@ export async function signal(req: WsmanRequest): Promise<Reply> {
       cmd.dispose();
       shell.commands.delete(cmd.id);
       req.core.store.freed(held);
-    } else if (tail === 'ctrl_c' || tail === 'crtl_c') cmd.signal('ctrl_c');
-    else if (tail === 'ctrl_break') cmd.signal('ctrl_break');
+    } else if (tail === 'ctrl_c' || tail === 'crtl_c') shell.backend.signal(shell, cmd, 'ctrl_c');
+    else if (tail === 'ctrl_break') shell.backend.signal(shell, cmd, 'ctrl_break');
     else throw fault(WsmanCode.InvalidSoapBody, `unknown signal code`);
   }
   return { kind: 'soap', action: Action.SignalResponse, body: { kind: 'SignalResponse' } };

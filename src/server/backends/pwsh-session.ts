@@ -1,0 +1,136 @@
+/**
+ * One `pwsh -s` process serving one PowerShell shell: writes out-of-process packets to its stdin
+ * (one Data in flight per PSGuid, each waiting for its DataAck; Command waits for CommandAck) and
+ * routes the Data packets it writes to stdout into the output buffers of the shell (pool-level,
+ * Receive without CommandId) and of its pipelines (Receive with CommandId), as `stdout` chunks, or
+ * `pr` for pipeline host calls answered on PromptResponse. A pipeline is Done once its terminal
+ * PIPELINE_STATE has passed. Block mode pauses reading pwsh's stdout, so PowerShell itself waits.
+ */
+import { encodePacket, OutOfProcParser, POOL_GUID, type OutOfProcKind, type OutOfProcPacket } from '../../psrp/outofproc.js';
+import type { LaunchedProcess } from '../launcher.js';
+import { PwshCommand } from './pwsh-command.js';
+import { FragmentScanner } from './psrp-scan.js';
+
+interface AckWaiter {
+  kind: OutOfProcKind;
+  guid: string;
+  resolve: (ok: boolean) => void;
+}
+
+export class PwshSession {
+  /** pwsh's packets carry fragments of at most 32 KB (base64: ~44 KB a line); more is not PSRP. */
+  private readonly parser = new OutOfProcParser(1024 * 1024);
+  private readonly scanners = new Map<string, FragmentScanner>();
+  private readonly acks: AckWaiter[] = [];
+  /** Per PSGuid: the end of the chain of packets waiting to be written (one in flight). */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly paused = new Set<object>();
+  exited = false;
+  exitCode: number | undefined;
+  /** Who gets a PSGuid's output: the pool's (POOL_GUID) or a pipeline's. */
+  readonly routes = new Map<string, PwshCommand>();
+
+  constructor(readonly child: LaunchedProcess, private readonly onExit: () => void) {
+    child.stdin?.on('error', () => undefined);
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (t: string) => this.onText(t));
+    child.stderr?.resume(); // pwsh's own complaints; not the client's business
+    child.once('exit', (code) => {
+      this.exited = true;
+      this.exitCode = code ?? 1;
+      for (const w of this.acks.splice(0)) w.resolve(false);
+      this.onExit();
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private onText(text: string): void {
+    let packets: OutOfProcPacket[];
+    try {
+      packets = this.parser.push(text);
+    } catch {
+      // pwsh wrote something that is no packet: the session cannot be trusted any more.
+      this.kill();
+      return;
+    }
+    for (const p of packets) {
+      if (p.kind !== 'Data') {
+        const i = this.acks.findIndex((w) => w.kind === p.kind && w.guid === p.psGuid);
+        if (i !== -1) this.acks.splice(i, 1)[0]!.resolve(true);
+        continue;
+      }
+      const target = this.routes.get(p.psGuid) ?? this.routes.get(POOL_GUID);
+      if (!target) continue;
+      let scanner = this.scanners.get(p.psGuid);
+      if (!scanner) this.scanners.set(p.psGuid, (scanner = new FragmentScanner()));
+      const { terminal } = scanner.push(p.data!);
+      target.deliver(p.stream === 'PromptResponse' ? 'pr' : 'stdout', Buffer.from(p.data!));
+      if (terminal && target.id !== '') {
+        target.finish(0);
+        this.scanners.delete(p.psGuid);
+      }
+    }
+  }
+
+  /**
+   * Write one packet and wait for its acknowledgement (DataAck, CommandAck…), after the packets
+   * queued before it for the same PSGuid. Resolves false when pwsh went away first.
+   */
+  send(packet: OutOfProcPacket, ack: OutOfProcKind | undefined): Promise<boolean> {
+    const guid = packet.psGuid.toLowerCase();
+    const prev = this.chains.get(guid) ?? Promise.resolve();
+    const next = prev.then(() => this.write(packet, ack));
+    this.chains.set(guid, next);
+    void next.finally(() => {
+      if (this.chains.get(guid) === next) this.chains.delete(guid);
+    });
+    return next;
+  }
+
+  private write(packet: OutOfProcPacket, ack: OutOfProcKind | undefined): Promise<boolean> {
+    const stdin = this.child.stdin;
+    if (this.exited || !stdin || stdin.destroyed || stdin.writableEnded) return Promise.resolve(false);
+    const acked = ack
+      ? new Promise<boolean>((resolve) => this.acks.push({ kind: ack, guid: packet.psGuid.toLowerCase(), resolve }))
+      : Promise.resolve(true);
+    stdin.write(encodePacket(packet));
+    return acked;
+  }
+
+  /** An output buffer is full (Block) or has room again: stop or resume reading pwsh's stdout. */
+  pause(who: object, on: boolean): void {
+    if (on) this.paused.add(who);
+    else this.paused.delete(who);
+    if (this.paused.size > 0) this.child.stdout?.pause();
+    else this.child.stdout?.resume();
+  }
+
+  /** Close the pool, then end the process (its whole group) once pwsh acknowledged or after 2 s. */
+  close(): void {
+    if (this.exited) return;
+    const timer = setTimeout(() => this.kill(), 2000);
+    timer.unref();
+    void this.write({ kind: 'Close', psGuid: POOL_GUID }, 'CloseAck').then(() => {
+      clearTimeout(timer);
+      this.kill();
+    });
+  }
+
+  kill(): void {
+    const pid = this.child.pid;
+    this.child.stdin?.destroy();
+    if (pid === undefined || this.exited) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
