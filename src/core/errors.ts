@@ -252,7 +252,11 @@ export class WsmanFaultError extends WsmanError {
     const text = (fields.message ?? fields.reason ?? 'SOAP fault').trim();
     const codePart = fields.wsmanCode === undefined ? '' : ` (${fields.wsmanCode}${info ? ` ${info.name}` : ''})`;
     const where = fields.machine ? ` from ${fields.machine}` : '';
-    super('ERR_FAULT', `${fields.subcode ?? fields.soapCode}${codePart}${where}: ${text}`);
+    // The FaultDetail's last segment (InvalidResourceURI, UnexpectedSelectors…) says more than the
+    // subcode: it belongs in the one line people read.
+    const detail = fields.faultDetail?.trim().replace(/^.*\//, '');
+    const detailPart = detail ? ` [${detail}]` : '';
+    super('ERR_FAULT', `${fields.subcode ?? fields.soapCode}${codePart}${detailPart}${where}: ${text}`);
     this.name = 'WsmanFaultError';
     this.soapCode = fields.soapCode;
     this.subcode = fields.subcode;
