@@ -26,7 +26,9 @@ import { type ShellFields, decodeShell, encodeShell, type CommandItem, decodeCom
 export type EnumerationItem =
   | { kind: 'Shell'; shell: ShellFields }
   | CommandItem
-  | { kind: 'Unknown'; element: XmlElement };
+  | { kind: 'Unknown'; element: XmlElement }
+  /** Any other item, already built (a listener's CIM instances); encode only. */
+  | { kind: 'Raw'; node: XNode };
 
 export interface EnumerateBody {
   kind: 'Enumerate';
@@ -149,6 +151,7 @@ function encodeItems(name: string, items: EnumerationItem[]): XNode {
   return el(name, null, ...items.map((i) => {
     if (i.kind === 'Shell') return encodeShell(i.shell);
     if (i.kind === 'Command') return encodeCommandItem(i);
+    if (i.kind === 'Raw') return i.node;
     return undefined; // unknown items are decode-only
   }));
 }

@@ -22,6 +22,7 @@ export const MAX_CONTEXTS_PER_USER = 1000;
 function itemSize(i: EnumerationItem): number {
   if (i.kind === 'Shell') return Buffer.byteLength(serializeXml(encodeShell(i.shell)));
   if (i.kind === 'Command') return Buffer.byteLength(serializeXml(encodeCommandItem(i)));
+  if (i.kind === 'Raw') return Buffer.byteLength(serializeXml(i.node));
   return 0;
 }
 
@@ -61,7 +62,8 @@ function commandItems(req: WsmanRequest): EnumerationItem[] {
   }));
 }
 
-function start(req: WsmanRequest, items: EnumerationItem[]): Reply {
+/** Answer an Enumerate with these items: optimized (the first batch at once) or a context to Pull. */
+export function start(req: WsmanRequest, items: EnumerationItem[]): Reply {
   if (req.body.kind !== 'Enumerate') throw badBody('Enumerate needs an n:Enumerate body');
   const b = req.body;
   const max = Math.max(1, Math.min(b.maxElements ?? MAX_BATCH, MAX_BATCH));
