@@ -246,9 +246,31 @@ function compare(a: unknown, b: WqlLiteral): number | undefined {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function likeRegExp(pattern: string): RegExp {
-  const body = [...pattern].map((c) => (c === '%' ? '[^]*' : c === '_' ? '[^]' : c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, 'i');
+/**
+ * LIKE (`%` any run, `_` one character, case-insensitive) by dynamic programming over pattern and
+ * text: linear in their product whatever the pattern (a regular expression built from
+ * `%a%a%a…` would backtrack for ever on a mismatch).
+ */
+export function wqlLike(pattern: string, text: string): boolean {
+  const p = [...pattern.toLowerCase()];
+  const t = [...text.toLowerCase()];
+  // row[j]: p[0..i) matches t[0..j)
+  let row = new Uint8Array(t.length + 1);
+  row[0] = 1;
+  for (const c of p) {
+    const next = new Uint8Array(t.length + 1);
+    if (c === '%') {
+      let any = 0;
+      for (let j = 0; j <= t.length; j++) {
+        any |= row[j]!;
+        next[j] = any;
+      }
+    } else {
+      for (let j = 1; j <= t.length; j++) next[j] = row[j - 1]! & (c === '_' || t[j - 1] === c ? 1 : 0);
+    }
+    row = next;
+  }
+  return row[t.length] === 1;
 }
 
 /** Whether an instance (a flat object of property values) satisfies a condition. */
@@ -265,7 +287,7 @@ export function wqlMatches(where: WqlCondition | undefined, instance: Readonly<R
     case 'like': {
       const v = lookup(instance, where.property);
       if (v === null || v === undefined) return false;
-      return likeRegExp(where.pattern).test(String(v)) !== where.negated;
+      return wqlLike(where.pattern, String(v)) !== where.negated;
     }
     default: {
       const c = compare(lookup(instance, where.property), where.value);

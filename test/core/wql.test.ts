@@ -1,7 +1,7 @@
 /** WQL parsing and evaluation on their own (src/core/wql.ts), with typed errors for what we do not support. */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { parseWql, wqlMatches, wqlProject, WqlError } from '../../src/core/wql.js';
+import { parseWql, wqlMatches, wqlProject, wqlLike, WqlError } from '../../src/core/wql.js';
 import { WsmanProtocolError } from '../../src/core/errors.js';
 
 const err = (q: string): WqlError => {
@@ -86,6 +86,21 @@ describe('wqlMatches / wqlProject', () => {
     expect(m("Name LIKE 'ss_d'") && m("Name LIKE 'S%'") && !m("Name LIKE 'x%'") && m("Name NOT LIKE 'x%'")).toBe(true);
     expect(m("Name LIKE 'a.c'")).toBe(false); // '.' is literal
     expect(m("NOT (Owner = 'root' AND ProcessId < 100)")).toBe(true);
+  });
+
+  it('LIKE is linear whatever the pattern (no backtracking on %a%a%a…)', () => {
+    const text = 'a'.repeat(3000);
+    expect(wqlMatches(parseWql(`SELECT * FROM P WHERE Name LIKE '${'%a'.repeat(2000)}b'`).where, { Name: text })).toBe(false);
+    expect(wqlMatches(parseWql(`SELECT * FROM P WHERE Name LIKE '${'%a'.repeat(2000)}%'`).where, { Name: text })).toBe(true);
+  });
+
+  it('LIKE agrees with a straightforward matcher on random inputs (property)', () => {
+    const naive = (p: string, t: string): boolean => {
+      if (p === '') return t === '';
+      if (p[0] === '%') return [...Array(t.length + 1).keys()].some((k) => naive(p.slice(1), t.slice(k)));
+      return t !== '' && (p[0] === '_' || p[0] === t[0]) && naive(p.slice(1), t.slice(1));
+    };
+    fc.assert(fc.property(fc.stringMatching(/^[ab%_]{0,7}$/), fc.stringMatching(/^[ab]{0,7}$/), (p, t) => wqlLike(p, t) === naive(p, t)), { numRuns: 1000 });
   });
 
   it('projects the selected properties with the instance\'s spelling', () => {
