@@ -9,6 +9,8 @@ import { WsmanClient } from '../../src/client/client.js';
 import { WsmanFaultError } from '../../src/core/errors.js';
 import { getResource, putResource, enumerateAll, enumerateResources, invokeMethod, createResource } from '../../src/client/resources.js';
 import { startListener, type TestListener } from './helpers.js';
+import { Action } from '../../src/core/namespaces.js';
+import { MAX_ITEMS_PER_USER } from '../../src/server/handlers/enumerate.js';
 
 let L: TestListener;
 let client: WsmanClient;
@@ -85,6 +87,24 @@ describe('CIM', () => {
   it('stopping early releases the listener\'s context', async () => {
     for await (const _ of enumerateResources(client, 'cim/CIM_Process', { maxElements: 1 })) break;
     expect(L.listener.core.enumerations.size).toBe(0);
+  });
+
+  it('unreleased enumerations hold at most MAX_ITEMS_PER_USER items for a user; the oldest contexts go first', async () => {
+    const processes = (await enumerateAll(client, 'cim/CIM_Process')).length;
+    const opened = Math.ceil(MAX_ITEMS_PER_USER / processes) + 3;
+    for (let i = 0; i < opened; i++) {
+      await client.send(Action.Enumerate, { kind: 'Enumerate' }, { resourceUri: 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_Process' });
+    }
+    const mine = [...L.listener.core.enumerations.values()].filter((e) => e.owner === 'alice');
+    expect(mine.length).toBeLessThan(opened);
+    expect(mine.reduce((n, e) => n + e.items.length, 0)).toBeLessThanOrEqual(MAX_ITEMS_PER_USER);
+    L.listener.core.enumerations.clear();
+  });
+
+  it('hostile selectors and filters get faults', async () => {
+    expect((await faultOf(getResource(client, 'cim/CIM_Process', { selectors: JSON.parse('{"__proto__":"x"}') as Record<string, string> }))).subcode).toBe('w:InvalidSelectors');
+    expect((await faultOf(enumerateAll(client, 'wmicimv2/*', { filter: `SELECT * FROM Win32_Process WHERE Name = '${'x'.repeat(40_000)}'` }))).subcode).toBe('n:CannotProcessFilter');
+    expect((await faultOf(enumerateAll(client, 'cim/CIM_Process', { filter: 'x', dialect: 'urn:nope' }))).subcode).toBe('w:UnsupportedFeature');
   });
 
   it('bad or unsupported WQL, unknown classes and writes get the faults Windows gives', async () => {
