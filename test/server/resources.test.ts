@@ -8,7 +8,8 @@ import os from 'node:os';
 import { WsmanClient } from '../../src/client/client.js';
 import { WsmanFaultError } from '../../src/core/errors.js';
 import { getResource, putResource, enumerateAll, enumerateResources, invokeMethod, createResource } from '../../src/client/resources.js';
-import { startListener, type TestListener } from './helpers.js';
+import { startListener, call, type TestListener } from './helpers.js';
+import { validateEnvelopes } from '../helpers/schema.js';
 import { Action } from '../../src/core/namespaces.js';
 import { MAX_ITEMS_PER_USER } from '../../src/server/handlers/enumerate.js';
 
@@ -118,5 +119,27 @@ describe('CIM', () => {
     expect((await faultOf(invokeMethod(client, 'wmicimv2/Win32_Process', 'Create', { CommandLine: 'id' }))).subcode).toBe('a:ActionNotSupported');
     expect((await faultOf(createResource(client, 'cim/CIM_Process', { Name: 'x' }))).subcode).toBe('a:ActionNotSupported');
     expect((await faultOf(enumerateAll(client, 'wmicimv2/*'))).subcode).toBe('w:UnsupportedFeature');
+  });
+});
+
+describe('schema', () => {
+  it('CIM and config answers, their Pull and Release, and their faults validate against the WS-Man schemas', async () => {
+    const CIM = 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/';
+    const xmls: string[] = [];
+    xmls.push((await call(L.url, Action.Get, { kind: 'Empty' }, {}, `${CIM}CIM_OperatingSystem`)).raw);
+    const first = await call(L.url, Action.Enumerate, { kind: 'Enumerate', optimize: true, maxElements: 2, enumerationMode: 'EnumerateObjectAndEPR' }, {}, `${CIM}CIM_Process`);
+    xmls.push(first.raw);
+    const context = first.msg.body.kind === 'EnumerateResponse' ? first.msg.body.context : '';
+    expect(context).not.toBe('');
+    xmls.push((await call(L.url, Action.Pull, { kind: 'Pull', context, maxElements: 2 }, {}, `${CIM}CIM_Process`)).raw);
+    xmls.push((await call(L.url, Action.Release, { kind: 'Release', context }, {}, `${CIM}CIM_Process`)).raw);
+    xmls.push((await call(L.url, Action.Enumerate, { kind: 'Enumerate', optimize: true, filterText: 'SELECT Name FROM Win32_Process WHERE ProcessId = 1' }, {},
+      'http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/*')).raw);
+    xmls.push((await call(L.url, Action.Enumerate, { kind: 'Enumerate', filterText: 'SELECT' }, {}, `${CIM}CIM_Process`)).raw);
+    xmls.push((await call(L.url, Action.Get, { kind: 'Empty' }, {}, 'http://schemas.microsoft.com/wbem/wsman/1/config/Winrs')).raw);
+    xmls.push((await call(L.url, Action.Put, { kind: 'Empty' }, {}, 'http://schemas.microsoft.com/wbem/wsman/1/config')).raw);
+    xmls.push((await call(L.url, Action.Get, { kind: 'Empty' }, { selectors: { Handle: '999999999' } }, `${CIM}CIM_Process`)).raw);
+    const results = await validateEnvelopes(xmls);
+    expect(results.flatMap((r, i) => (r.valid ? [] : [`#${i}: ${r.errors.join('; ')}\n${xmls[i]!.slice(0, 400)}`]))).toEqual([]);
   });
 });
