@@ -10,7 +10,7 @@ import { configurationFor, type SessionConfiguration } from './config.js';
 import { createShell, getShell, deleteShell, command, send, signal } from './handlers/shell.js';
 import { receive } from './handlers/receive.js';
 import { enumerateShells, enumerateCommands, pull, release } from './handlers/enumerate.js';
-import { getConfigResource, putConfig } from './handlers/config.js';
+import { getConfigResource, putConfig, enumerateConfig } from './handlers/config.js';
 import { getCim, enumerateCim, cimResource } from './handlers/cim.js';
 import { disconnect, reconnect, connect } from './handlers/disconnect.js';
 
@@ -41,6 +41,9 @@ const TABLE: [string, ResourceKind, Handler][] = [
   [Action.Release, 'commands', release],
   [Action.Get, 'config', getConfigResource],
   [Action.Put, 'config', putConfig],
+  [Action.Enumerate, 'config', enumerateConfig],
+  [Action.Pull, 'config', pull],
+  [Action.Release, 'config', release],
   [Action.Get, 'cim', getCim],
   [Action.Enumerate, 'cim', enumerateCim],
   [Action.Pull, 'cim', pull],

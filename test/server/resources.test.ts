@@ -42,6 +42,17 @@ describe('winrm/config', () => {
     expect(f.subcode).toBe('w:InvalidResourceURI');
   });
 
+  it('winrm/config/Listener: Enumerate lists the endpoints; Get by Address and Transport', async () => {
+    const all = await enumerateAll(client, 'winrm/config/Listener');
+    expect(all.map((l) => l.properties)).toEqual([{ Address: '127.0.0.1', Transport: 'HTTP', Port: L.port, Hostname: '', Enabled: true, URLPrefix: 'wsman', CertificateThumbprint: '', ListeningOn: '127.0.0.1' }]);
+    expect(all[0]!.namespace).toBe('http://schemas.microsoft.com/wbem/wsman/1/config/listener');
+    const one = await getResource(client, 'winrm/config/Listener?Address=127.0.0.1+Transport=http');
+    expect(one.properties.Port).toBe(L.port);
+    expect((await faultOf(getResource(client, 'winrm/config/Listener?Address=*+Transport=HTTPS'))).subcode).toBe('a:DestinationUnreachable');
+    expect((await faultOf(getResource(client, 'winrm/config/Listener'))).subcode).toBe('w:InvalidSelectors');
+    expect((await faultOf(enumerateAll(client, 'winrm/config/Winrs'))).subcode).toBe('a:ActionNotSupported');
+  });
+
   it('Put is refused with Access is denied, as Windows refuses a non-administrator', async () => {
     const f = await faultOf(putResource(client, 'winrm/config', { MaxEnvelopeSizekb: 1 }));
     expect(f.wsmanCode).toBe(2147942405);
