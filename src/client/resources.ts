@@ -12,6 +12,7 @@ import { decodeSelectorSet } from '../core/envelope.js';
 import { type EnumerateBody, type AssociationFilter, type InstanceReference, WQL_DIALECT, encodeEnumerate, encodePull, encodeRelease } from '../core/messages/enumeration.js';
 import { type CimObject, type CimValue, type DecodeInstanceOptions, propertiesOf, elementXml, elementToXNode, encodeProperties, valueText } from '../core/messages/cim.js';
 import { SELECTOR_FILTER_DIALECT } from '../core/namespaces.js';
+import { setOwn } from '../core/messages/common.js';
 import type { WsmanClient, RequestOptions } from './client.js';
 
 export { WQL_DIALECT };
@@ -47,7 +48,13 @@ export function resolveResourceUri(text: string): ResolvedResource {
       if (pair === '') continue;
       const eq = pair.indexOf('=');
       if (eq <= 0) throw new WsmanUsageError(`selector '${pair}' is not NAME=VALUE`, 'ERR_BAD_SELECTOR');
-      selectors[pair.slice(0, eq)] = decodeURIComponent(pair.slice(eq + 1));
+      let value: string;
+      try {
+        value = decodeURIComponent(pair.slice(eq + 1));
+      } catch {
+        throw new WsmanUsageError(`selector '${pair}' has a bad %-escape`, 'ERR_BAD_SELECTOR');
+      }
+      setOwn(selectors, pair.slice(0, eq), value);
     }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return { resourceUri: path, selectors };
@@ -353,6 +360,6 @@ export function propertiesJson(p: CimObject): Record<string, unknown> {
     return v;
   };
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) out[k] = conv(v);
+  for (const [k, v] of Object.entries(p)) setOwn(out, k, conv(v));
   return out;
 }

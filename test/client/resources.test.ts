@@ -46,6 +46,8 @@ describe('resolveResourceUri', () => {
   it('refuses an unknown alias with a usage error', () => {
     expect(() => resolveResourceUri('nosuch/Thing')).toThrow(WsmanUsageError);
     expect(() => resolveResourceUri('winrm/config?novalue')).toThrow(/NAME=VALUE/);
+    expect(() => resolveResourceUri('winrm/config?A=%E0%A4%A')).toThrow(WsmanUsageError);
+    expect(Object.keys(resolveResourceUri('winrm/config?__proto__=x').selectors)).toEqual(['__proto__']);
   });
 });
 
