@@ -218,6 +218,8 @@ export function register(program: Command): void {
       let first = true;
       try {
         for await (const inst of enumerateResources(client, target, eo)) {
+          // The count shares the terminal with the items: cleared before each one is printed.
+          if (tty) process.stderr.write('\r\x1b[K');
           if (!first && !flags.json && flags.format !== 'xml') writeStdout('\n');
           first = false;
           printInstance(inst, flags);
