@@ -5,6 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { Action } from '../../src/core/namespaces.js';
 import { formatText } from '../../src/cli/resource.js';
 import { parseXml } from '../../src/core/xml.js';
@@ -100,6 +101,29 @@ describe('enumerate, faults, invoke-method (scripted endpoint)', () => {
     const g = await wsman(['get', 'wmicimv2/NoSuchClass', '--connection-uri', fake.url]);
     expect(g.code).toBe(255);
     expect(g.stderr).toMatch(/^wsman get: w:InvalidResourceURI \(2150858811 ERROR_WSMAN_INVALID_RESOURCE_URI\) \[InvalidResourceURI\] from win1: The WS-Management service/);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script'))('on a terminal, enumerate counts the items on stderr between responses (needs script(1) for a pty)', async () => {
+    let n = 0;
+    fake = await startScripted((m) => {
+      if (m.headers.action === Action.Enumerate) {
+        return { body: `<n:EnumerateResponse><n:EnumerationContext>c1</n:EnumerationContext><w:Items>${service('a')}</w:Items></n:EnumerateResponse>` };
+      }
+      n++;
+      return { body: `<n:PullResponse>${n < 2 ? '<n:EnumerationContext>c2</n:EnumerationContext>' : ''}<n:Items>${service('b')}${service('c')}</n:Items>${n < 2 ? '' : '<n:EndOfSequence/>'}</n:PullResponse>` };
+    });
+    const cmd = [process.execPath, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'enumerate', 'wmicimv2/Win32_Service', '--connection-uri', fake.url, '--json']
+      .map((a) => `'${a}'`).join(' ');
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (c: Buffer) => { text += c.toString(); });
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+    });
+    expect(out).toContain('\r1 item…');
+    expect(out).toContain('\r3 items…');
+    expect(out.match(/"Name":"\w"/g)).toEqual(['"Name":"a"', '"Name":"b"', '"Name":"c"', '"Name":"b"', '"Name":"c"']);
   });
 
   it('Ctrl-C during an enumeration sends Release and exits 130', async () => {
