@@ -22,6 +22,13 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   user: () => import('./user.js'),
   session: () => import('./session.js'),
   demo: () => import('./demo.js'),
+  // winrm.cmd's resource commands, one module for the six.
+  get: () => import('./resource.js'),
+  set: () => import('./resource.js'),
+  create: () => import('./resource.js'),
+  delete: () => import('./resource.js'),
+  enumerate: () => import('./resource.js'),
+  'invoke-method': () => import('./resource.js'),
 };
 
 /**
@@ -55,7 +62,8 @@ async function main(): Promise<void> {
   program.exitOverride();
   const load = name !== undefined ? COMMANDS[name] : undefined;
   const versionOnly = process.argv[2] === '-V' || process.argv[2] === '--version';
-  const modules = versionOnly ? [] : await Promise.all(load ? [load()] : Object.values(COMMANDS).map((l) => l()));
+  // A module that registers several commands is loaded once and registered once.
+  const modules = versionOnly ? [] : [...new Set(await Promise.all(load ? [load()] : Object.values(COMMANDS).map((l) => l())))];
   for (const m of modules) m.register(program);
   await program.parseAsync(process.argv);
 }

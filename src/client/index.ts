@@ -7,3 +7,8 @@ export { receiveUntilDone, isTimedOutFault, isConnectionLost, ROBUST_RETRY, type
 export { WsmanRedirectError, type RedirectPolicy } from './redirect.js';
 export { DEFAULTS as CLIENT_DEFAULTS, endpointUrl, computerNameOf, type Endpoint, type SessionOptions, type ClientOptions } from './options.js';
 export * from './sessions/index.js';
+export {
+  resolveResourceUri, getResource, putResource, createResource, deleteResource, invokeMethod, enumerateResources, enumerateAll,
+  instanceOf, propertiesJson, RESOURCE_ALIASES, WQL_DIALECT,
+  type ResolvedResource, type ResourceInstance, type ResourceOptions, type EnumerateOptions, type EndpointReference, type PropertyValues, type CreatedResource,
+} from './resources.js';

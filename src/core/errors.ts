@@ -88,6 +88,11 @@ export const FAULT_CODES: ReadonlyMap<number, FaultInfo> = new Map<number, Fault
   [2150858779, { soapCode: 'Receiver', subcode: ['n', 'InvalidEnumerationContext'], name: 'ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT',
     reason: 'The enumeration context supplied in the message is not valid. ',
     explanation: 'The enumeration context is unknown, already finished, or expired; start a new enumeration.' }],
+  // wsmerror.h's ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER (0x8033801A); the subcode is
+  // WS-Enumeration's. [U] whether Windows sends this or a WMI error for a bad WQL query.
+  [2150858778, { soapCode: 'Sender', subcode: ['n', 'CannotProcessFilter'], name: 'ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER',
+    reason: 'The data source could not process the filter. The filter might be missing or it might be invalid. Change the filter and try the request again. ',
+    explanation: 'The enumeration filter (a WQL query, say) is invalid or uses something the server does not support.' }],
   [2150858791, { soapCode: 'Sender', subcode: ['w', 'SchemaValidationError'], name: 'ERROR_WSMAN_INVALID_SOAP_BODY',
     reason: 'The SOAP XML in the message does not match the corresponding XML schema definition. Change the XML and retry. ',
     explanation: 'The SOAP body is not what the action requires.' }],
@@ -252,7 +257,11 @@ export class WsmanFaultError extends WsmanError {
     const text = (fields.message ?? fields.reason ?? 'SOAP fault').trim();
     const codePart = fields.wsmanCode === undefined ? '' : ` (${fields.wsmanCode}${info ? ` ${info.name}` : ''})`;
     const where = fields.machine ? ` from ${fields.machine}` : '';
-    super('ERR_FAULT', `${fields.subcode ?? fields.soapCode}${codePart}${where}: ${text}`);
+    // The FaultDetail's last segment (InvalidResourceURI, UnexpectedSelectors…) says more than the
+    // subcode: it belongs in the one line people read.
+    const detail = fields.faultDetail?.trim().replace(/^.*\//, '');
+    const detailPart = detail ? ` [${detail}]` : '';
+    super('ERR_FAULT', `${fields.subcode ?? fields.soapCode}${codePart}${detailPart}${where}: ${text}`);
     this.name = 'WsmanFaultError';
     this.soapCode = fields.soapCode;
     this.subcode = fields.subcode;

@@ -77,6 +77,8 @@ export class ListenerCore {
   readonly redirect: string | undefined;
   readonly hiddenEnv: string[];
   readonly enumerations = new Map<string, EnumerationContext>();
+  /** The endpoints being served (`winrm enumerate winrm/config/Listener`), filled as they start. */
+  readonly listening: { host: string; port: number; secure: boolean; path: string; thumbprint?: string }[] = [];
   private readonly operations = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
   readonly now: () => number;

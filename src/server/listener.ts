@@ -159,6 +159,7 @@ export class WsmanListener {
         const server = createHttpServer(this.serverTimeouts(), createHandler(this.core, { secure: false, path: this.path, ...this.handlerExtras() }));
         const port = await this.listen(server, this.opts.httpPort ?? 5985, host);
         this.endpoints.push({ url: `http://${urlHost(host)}:${port}${this.path}`, port, secure: false });
+        this.core.listening.push({ host, port, secure: false, path: this.path });
       }
       if (this.opts.httpsPort !== null) {
         const tls = this.opts.tls ?? stateDirCertificate(this.opts.stateDir ?? defaultStateDir());
@@ -172,6 +173,7 @@ export class WsmanListener {
         }, createHandler(this.core, { secure: true, path: this.path, ...this.handlerExtras() }));
         const port = await this.listen(server, this.opts.httpsPort ?? 5986, host);
         this.endpoints.push({ url: `https://${urlHost(host)}:${port}${this.path}`, port, secure: true, thumbprint: tls.thumbprint });
+        this.core.listening.push({ host, port, secure: true, path: this.path, ...(tls.thumbprint ? { thumbprint: tls.thumbprint } : {}) });
       }
     } catch (err) {
       await this.stop();

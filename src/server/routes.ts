@@ -10,10 +10,11 @@ import { configurationFor, type SessionConfiguration } from './config.js';
 import { createShell, getShell, deleteShell, command, send, signal } from './handlers/shell.js';
 import { receive } from './handlers/receive.js';
 import { enumerateShells, enumerateCommands, pull, release } from './handlers/enumerate.js';
-import { getConfig } from './handlers/identify.js';
+import { getConfigResource, putConfig, enumerateConfig } from './handlers/config.js';
+import { getCim, enumerateCim, cimResource } from './handlers/cim.js';
 import { disconnect, reconnect, connect } from './handlers/disconnect.js';
 
-export type ResourceKind = 'shell' | 'shells' | 'commands' | 'config';
+export type ResourceKind = 'shell' | 'shells' | 'commands' | 'config' | 'cim';
 export type Handler = (req: WsmanRequest) => Promise<Reply>;
 
 const TABLE: [string, ResourceKind, Handler][] = [
@@ -38,7 +39,15 @@ const TABLE: [string, ResourceKind, Handler][] = [
   [Action.Enumerate, 'commands', enumerateCommands],
   [Action.Pull, 'commands', pull],
   [Action.Release, 'commands', release],
-  [Action.Get, 'config', getConfig],
+  [Action.Get, 'config', getConfigResource],
+  [Action.Put, 'config', putConfig],
+  [Action.Enumerate, 'config', enumerateConfig],
+  [Action.Pull, 'config', pull],
+  [Action.Release, 'config', release],
+  [Action.Get, 'cim', getCim],
+  [Action.Enumerate, 'cim', enumerateCim],
+  [Action.Pull, 'cim', pull],
+  [Action.Release, 'cim', release],
 ];
 
 export const ROUTES: ReadonlyMap<string, Handler> = new Map(TABLE.map(([a, k, h]) => [`${k} ${a.toLowerCase()}`, h]));
@@ -51,6 +60,7 @@ export function resolveResource(core: ListenerCore, uri: string | undefined): { 
   if (lower === ResourceURI.Shell.toLowerCase()) return { kind: 'shells' };
   if (lower === ResourceURI.ShellCommand.toLowerCase()) return { kind: 'commands' };
   if (lower === ResourceURI.Config.toLowerCase() || lower.startsWith(ResourceURI.Config.toLowerCase() + '/')) return { kind: 'config' };
+  if (cimResource(uri)) return { kind: 'cim' };
   return undefined;
 }
 

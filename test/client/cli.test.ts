@@ -158,14 +158,14 @@ describe('wsman identify', () => {
 });
 
 describe('wsman (the entry point loads only the command asked for)', () => {
-  const ALL = ['decode', 'conformance', 'cert', 'identify', 'run', 'listen', 'user', 'session', 'demo'];
+  const ALL = ['decode', 'conformance', 'cert', 'identify', 'run', 'listen', 'user', 'session', 'demo', 'get', 'set', 'create', 'delete', 'invoke-method', 'enumerate'];
 
   it('--version prints the version; --help and `help` list every command', async () => {
     expect(await wsman(['--version'])).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });
     for (const args of [['--help'], ['help'], ['--help', 'run']]) {
       const r = await wsman(args);
       expect(r.code).toBe(0);
-      const listed = [...r.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+      const listed = [...r.stdout.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]);
       expect(listed).toEqual([...ALL, 'help']);
     }
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { runConformance, type Report } from '../../src/conformance/index.js';
-import { WsmanError, ResourceURI } from '../../src/core/index.js';
+import { WsmanError, ResourceURI, WsmanCode, faultFromCode, faultAction, encodeEnvelope, responseHeaders, encodeBody } from '../../src/core/index.js';
 import { startListener, type TestListener } from '../server/helpers.js';
 import { brokenServer, type Defect } from './helpers.js';
 
@@ -119,8 +119,23 @@ describe('profiles', () => {
     expect(status(r, 'ENV-005').status).toBe('pass');
   });
 
-  it('without a resource it serves, the checks that need one are skipped, saying how to name one', async () => {
+  it('without --resource-uri, a CIM class the endpoint serves is found and its checks run', async () => {
     const r = await runConformance({ url: listener.url, ...alice, profile: 'dsp0226', only: ['envelope', 'enumeration'] });
+    expect(r.resourceUri).toBe('http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ComputerSystem');
+    expect(status(r, 'ENUM-001').status).toBe('pass');
+    expect(r.summary.fail).toBe(0);
+  });
+
+  it('without a resource it serves, the checks that need one are skipped, saying how to name one', async () => {
+    // The listener serves a few CIM classes: a proxy answers them as an endpoint that serves none.
+    const noCim: Defect = (a, req) => {
+      if (!/cim-schema\/2\/|wmi\/root\/cimv2\//.test(req)) return a;
+      const id = /MessageID>([^<]*)</.exec(req)?.[1] ?? '';
+      const f = faultFromCode(WsmanCode.InvalidResourceURI, '127.0.0.1');
+      const xml = encodeEnvelope(responseHeaders({ messageId: id }, faultAction(f), 'uuid:00000000-0000-0000-0000-000000000000'), encodeBody({ kind: 'Fault', fault: f }), 'response');
+      return { ...a, status: 500, body: xml, headers: { ...a.headers, 'content-length': String(Buffer.byteLength(xml)) } };
+    };
+    const r = await withProxy(noCim, (url) => runConformance({ url, ...alice, profile: 'dsp0226', only: ['envelope', 'enumeration'] }));
     expect(r.resourceUri).toBeUndefined();
     expect(status(r, 'ENV-001')).toEqual({ status: 'skip', reason: expect.stringMatching(/--resource-uri/) });
     expect(status(r, 'ENUM-001').status).toBe('skip');

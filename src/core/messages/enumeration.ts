@@ -8,8 +8,15 @@
  *   <n:Pull><n:EnumerationContext>…</n:EnumerationContext><n:MaxElements>5</n:MaxElements></n:Pull>
  *   <n:PullResponse><n:EnumerationContext>…</n:EnumerationContext><n:Items>…</n:Items><n:EndOfSequence/></n:PullResponse>
  *   <n:Release><n:EnumerationContext>…</n:EnumerationContext></n:Release>
+ *
+ * Filters besides the SelectorFilter: a text filter (WQL, `w:Filter Dialect="…/WQL"`), and the
+ * CIM binding's association filter (DSP0227 §8.2; winrm.cmd `-dialect:association`):
+ *   <w:Filter Dialect="…/cimbinding/associationFilter"><b:AssociatedInstances>
+ *    <b:Object><a:Address>…</a:Address><a:ReferenceParameters><w:ResourceURI>…</w:ResourceURI>
+ *     <w:SelectorSet>…</w:SelectorSet></a:ReferenceParameters></b:Object>
+ *    <b:ResultClassName>…</b:ResultClassName></b:AssociatedInstances></w:Filter>
  */
-import { NS } from '../namespaces.js';
+import { NS, ANONYMOUS } from '../namespaces.js';
 import { type XmlElement, type XNode, el, child, attrCI, isEl } from '../xml.js';
 import { decodeSelectorSet, encodeSelectorSet } from '../envelope.js';
 import { parseIntField } from './common.js';
@@ -19,7 +26,9 @@ import { type ShellFields, decodeShell, encodeShell, type CommandItem, decodeCom
 export type EnumerationItem =
   | { kind: 'Shell'; shell: ShellFields }
   | CommandItem
-  | { kind: 'Unknown'; element: XmlElement };
+  | { kind: 'Unknown'; element: XmlElement }
+  /** Any other item, already built (a listener's CIM instances); encode only. */
+  | { kind: 'Raw'; node: XNode };
 
 export interface EnumerateBody {
   kind: 'Enumerate';
@@ -32,6 +41,75 @@ export interface EnumerateBody {
   filterSelectors?: Record<string, string>;
   /** `w:EnumerationMode` (EnumerateEPR, EnumerateObjectAndEPR). */
   enumerationMode?: string;
+  /** The text of a text filter (a WQL query), when the filter has no SelectorSet. */
+  filterText?: string;
+  /** An association filter (dialect ASSOCIATION_FILTER_DIALECT). */
+  association?: AssociationFilter;
+}
+
+/** The WQL filter dialect (MS-WSMV §2.2.4.x; winrm.cmd `-filter` with `-dialect:wql`, the default). */
+export const WQL_DIALECT = 'http://schemas.microsoft.com/wbem/wsman/1/WQL';
+/** The CIM binding's association filter dialect (DSP0227 §8.2). */
+export const ASSOCIATION_FILTER_DIALECT = 'http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter';
+
+/** The instance an association filter starts from: an endpoint reference. */
+export interface InstanceReference {
+  /** Defaults to the anonymous address, as winrm.cmd writes. */
+  address?: string;
+  resourceUri: string;
+  selectors?: Record<string, string>;
+}
+
+/**
+ * `b:AssociatedInstances` (Get-CimAssociatedInstance; winrm.cmd `-dialect:association`) or
+ * `b:AssociationInstances` (the association objects themselves, "references"; winrm.cmd
+ * `-associations`).
+ */
+export interface AssociationFilter {
+  kind: 'AssociatedInstances' | 'AssociationInstances';
+  object: InstanceReference;
+  associationClassName?: string;
+  role?: string;
+  resultClassName?: string;
+  resultRole?: string;
+}
+
+export function encodeInstanceReference(r: InstanceReference, name: string): XNode {
+  return el(name, null,
+    el('a:Address', null, r.address ?? ANONYMOUS),
+    el('a:ReferenceParameters', null,
+      el('w:ResourceURI', null, r.resourceUri),
+      r.selectors && Object.keys(r.selectors).length > 0 && encodeSelectorSet(r.selectors)));
+}
+
+export function decodeInstanceReference(e: XmlElement): InstanceReference {
+  const rp = child(e, NS.a, 'ReferenceParameters');
+  const r: InstanceReference = { resourceUri: child(rp, NS.w, 'ResourceURI')?.text.trim() ?? '' };
+  const address = child(e, NS.a, 'Address')?.text.trim();
+  if (address !== undefined) r.address = address;
+  const set = child(rp, NS.w, 'SelectorSet');
+  if (set) r.selectors = decodeSelectorSet(set);
+  return r;
+}
+
+function encodeAssociation(f: AssociationFilter): XNode {
+  const opt = (name: string, v: string | undefined): XNode | undefined => (v === undefined ? undefined : el(`b:${name}`, null, v));
+  return el(`b:${f.kind}`, null,
+    encodeInstanceReference(f.object, 'b:Object'),
+    opt('AssociationClassName', f.associationClassName),
+    opt('Role', f.role),
+    opt('ResultClassName', f.resultClassName),
+    opt('ResultRole', f.resultRole));
+}
+
+function decodeAssociation(e: XmlElement): AssociationFilter {
+  const f: AssociationFilter = { kind: e.name === 'AssociationInstances' ? 'AssociationInstances' : 'AssociatedInstances',
+    object: decodeInstanceReference(child(e, NS.b, 'Object') ?? e) };
+  for (const [key, name] of [['associationClassName', 'AssociationClassName'], ['role', 'Role'], ['resultClassName', 'ResultClassName'], ['resultRole', 'ResultRole']] as const) {
+    const v = child(e, NS.b, name)?.text.trim();
+    if (v !== undefined) f[key] = v;
+  }
+  return f;
 }
 
 export interface EnumerateResponseBody {
@@ -73,6 +151,7 @@ function encodeItems(name: string, items: EnumerationItem[]): XNode {
   return el(name, null, ...items.map((i) => {
     if (i.kind === 'Shell') return encodeShell(i.shell);
     if (i.kind === 'Command') return encodeCommandItem(i);
+    if (i.kind === 'Raw') return i.node;
     return undefined; // unknown items are decode-only
   }));
 }
@@ -89,7 +168,10 @@ export function decodeEnumerate(e: XmlElement): EnumerateBody {
     const dialect = attrCI(filter, 'Dialect');
     if (dialect !== undefined) b.filterDialect = dialect;
     const set = child(filter, NS.w, 'SelectorSet');
+    const assoc = child(filter, NS.b, 'AssociatedInstances') ?? child(filter, NS.b, 'AssociationInstances');
     if (set) b.filterSelectors = decodeSelectorSet(set);
+    else if (assoc) b.association = decodeAssociation(assoc);
+    else if (filter.children.length === 0 && filter.text.trim() !== '') b.filterText = filter.text.trim();
   }
   return b;
 }
@@ -99,8 +181,9 @@ export function encodeEnumerate(b: EnumerateBody): XNode {
     b.optimize && el('w:OptimizeEnumeration'),
     b.maxElements !== undefined && el('w:MaxElements', null, String(b.maxElements)),
     b.enumerationMode !== undefined && el('w:EnumerationMode', null, b.enumerationMode),
-    (b.filterDialect !== undefined || b.filterSelectors !== undefined) &&
-      el('w:Filter', { Dialect: b.filterDialect }, b.filterSelectors && encodeSelectorSet(b.filterSelectors)));
+    (b.filterDialect !== undefined || b.filterSelectors !== undefined || b.filterText !== undefined || b.association !== undefined) &&
+      el('w:Filter', { Dialect: b.filterDialect ?? (b.association ? ASSOCIATION_FILTER_DIALECT : b.filterText !== undefined ? WQL_DIALECT : undefined) },
+        b.filterSelectors ? encodeSelectorSet(b.filterSelectors) : b.association ? encodeAssociation(b.association) : b.filterText));
 }
 
 export function decodeEnumerateResponse(e: XmlElement): EnumerateResponseBody {

@@ -24,6 +24,12 @@ export interface AckBody {
   kind: 'SendResponse' | 'SignalResponse';
 }
 
+/** Body elements already built (a resource instance a listener answers); encode only. */
+export interface RawBody {
+  kind: 'Raw';
+  nodes: XNode[];
+}
+
 /** A body element we do not model (decode only). */
 export interface UnknownBody {
   kind: 'Unknown';
@@ -54,6 +60,7 @@ export type Body =
   | ReleaseBody
   | ConfigBody
   | FaultBody
+  | RawBody
   | UnknownBody;
 
 export type BodyKind = Body['kind'];
@@ -132,6 +139,7 @@ export function encodeBody(b: Body): XNode[] {
     case 'Release': return [encodeRelease(b)];
     case 'Config': return [encodeConfig(b)];
     case 'Fault': return [encodeFault(b)];
+    case 'Raw': return b.nodes;
     case 'Unknown': throw new Error('internal: an Unknown body cannot be encoded');
   }
 }

@@ -30,7 +30,7 @@ export class FragmentScanner {
 
   push(chunk: Uint8Array): ScanResult {
     if (this.broken) return { terminal: false };
-    let bytes = this.partial.length ? Buffer.concat([this.partial, chunk]) : Buffer.from(chunk);
+    const bytes = this.partial.length ? Buffer.concat([this.partial, chunk]) : Buffer.from(chunk);
     let terminal = false;
     let at = 0;
     while (bytes.length - at >= FRAGMENT_HEADER_SIZE) {
@@ -68,7 +68,6 @@ export class FragmentScanner {
       }
     }
     this.partial = at === bytes.length ? Buffer.alloc(0) : Buffer.from(bytes.subarray(at));
-    bytes = Buffer.alloc(0);
     return { terminal };
   }
 }

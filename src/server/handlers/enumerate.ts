@@ -18,6 +18,11 @@ const ENVELOPE_OVERHEAD = 3072;
  * that forget to Release keep working, and one user's flood never touches another's contexts.
  */
 export const MAX_CONTEXTS_PER_USER = 1000;
+/**
+ * At most this many items waiting in one user's open contexts (a CIM_Process enumeration holds
+ * one per process; 1000 unreleased ones would otherwise hold 1000 process tables).
+ */
+export const MAX_ITEMS_PER_USER = 20_000;
 
 /**
  * An item's size in the response: written without namespace declarations, as it is inside the
@@ -27,6 +32,7 @@ export const MAX_CONTEXTS_PER_USER = 1000;
 function itemSize(i: EnumerationItem): number {
   if (i.kind === 'Shell') return Buffer.byteLength(serializeFragment(encodeShell(i.shell)));
   if (i.kind === 'Command') return Buffer.byteLength(serializeFragment(encodeCommandItem(i)));
+  if (i.kind === 'Raw') return Buffer.byteLength(serializeFragment(i.node));
   return 0;
 }
 
@@ -66,7 +72,8 @@ function commandItems(req: WsmanRequest): EnumerationItem[] {
   }));
 }
 
-function start(req: WsmanRequest, items: EnumerationItem[]): Reply {
+/** Answer an Enumerate with these items: optimized (the first batch at once) or a context to Pull. */
+export function start(req: WsmanRequest, items: EnumerationItem[]): Reply {
   if (req.body.kind !== 'Enumerate') throw badBody('Enumerate needs an n:Enumerate body');
   const b = req.body;
   const max = Math.max(1, Math.min(b.maxElements ?? MAX_BATCH, MAX_BATCH));
@@ -88,14 +95,22 @@ function remember(req: WsmanRequest, items: EnumerationItem[]): string {
   const id = `uuid:${req.core.newId()}`;
   const all = req.core.enumerations;
   const owner = req.user.name.toLowerCase();
-  let oldest: string | undefined;
-  let count = 0;
+  const mine: string[] = [];
+  let held = 0;
   for (const [key, e] of all) {
     if (e.owner !== owner) continue;
-    oldest ??= key;
-    count++;
+    mine.push(key);
+    held += e.items.length;
   }
-  if (count >= MAX_CONTEXTS_PER_USER && oldest !== undefined) all.delete(oldest);
+  // Oldest first: past either quota, that user's own oldest contexts go (their Pulls then get
+  // InvalidEnumerationContext, as after expiry).
+  let count = mine.length;
+  for (const key of mine) {
+    if (count < MAX_CONTEXTS_PER_USER && held + items.length <= MAX_ITEMS_PER_USER) break;
+    held -= all.get(key)?.items.length ?? 0;
+    all.delete(key);
+    count--;
+  }
   all.set(id.toUpperCase(), { items, owner, expires: req.core.now() + req.core.config.enumerationTimeoutMs });
   return id;
 }
