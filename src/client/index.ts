@@ -1,4 +1,7 @@
-/** The WS-Management client: WsmanClient (generic operations), Shell and Command, fan-out. */
+/**
+ * `wsman/client`: every client piece. WsmanClient (generic operations), Shell and Command, fan-out,
+ * sessions, resources, and the HTTP transport under them.
+ */
 export { WsmanClient, type RequestOptions, type RawExchange } from './client.js';
 export { Shell, configurationUri, newGuid, type ShellOptions, type RunOptions } from './shell.js';
 export { Command, CommandDetachedError, type CommandOutput } from './command.js';
@@ -12,3 +15,4 @@ export {
   instanceOf, propertiesJson, RESOURCE_ALIASES, WQL_DIALECT,
   type ResolvedResource, type ResourceInstance, type ResourceOptions, type EnumerateOptions, type EndpointReference, type PropertyValues, type CreatedResource,
 } from './resources.js';
+export * from '../transport/index.js';

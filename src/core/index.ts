@@ -8,3 +8,5 @@ export * from './messages/index.js';
 export { faultFromCode, faultAction, normalizeSubcode } from './messages/fault.js';
 export { configNumber } from './messages/transfer.js';
 export { messageToJson, toJson, printable, type Json } from './inspect.js';
+/** Shell and command state machines, shared by the listener and the client. */
+export * from './state/index.js';
