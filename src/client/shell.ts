@@ -43,6 +43,11 @@ export interface ShellOptions {
   outputBufferingMode?: 'Block' | 'Drop';
   /** PSRP creationXml (base64 fragments), opaque here; PowerShell shells only. */
   creationXml?: string;
+  /**
+   * The Create's OptionSet, replacing WINRS_NOPROFILE and WINRS_CODEPAGE (a PowerShell shell
+   * sends `protocolversion` instead, as New-PSSession does).
+   */
+  wsmanOptions?: WsmanOption[];
   signal?: AbortSignal;
 }
 
@@ -124,8 +129,11 @@ export class Shell {
     if (mode !== undefined) shell.bufferMode = mode;
     if (opts.creationXml !== undefined) shell.creationXml = opts.creationXml;
     const options: WsmanOption[] = [];
-    if (opts.noProfile ?? o.noMachineProfile) options.push({ name: 'WINRS_NOPROFILE', value: 'TRUE' });
-    options.push({ name: 'WINRS_CODEPAGE', value: String(opts.codePage ?? o.codePage ?? DEFAULTS.codePage) });
+    if (opts.wsmanOptions) options.push(...opts.wsmanOptions);
+    else {
+      if (opts.noProfile ?? o.noMachineProfile) options.push({ name: 'WINRS_NOPROFILE', value: 'TRUE' });
+      options.push({ name: 'WINRS_CODEPAGE', value: String(opts.codePage ?? o.codePage ?? DEFAULTS.codePage) });
+    }
 
     const policy = {
       allow: o.allowRedirection === true,

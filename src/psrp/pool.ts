@@ -226,6 +226,11 @@ export class ClientRunspacePool extends RunspacePool {
     }
   }
 
+  /** The transport closed the pool (WS-Man Delete answered): Closed, with its PoolState event. */
+  closedByTransport(): void {
+    this.transition('closed');
+  }
+
   /** A pipeline this client did not start, running in a pool it connected to (Receive-PSSession). */
   adoptPipeline(pid: string): ClientPipeline {
     const p = this.createPipeline(pid);

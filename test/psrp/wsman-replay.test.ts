@@ -1,0 +1,112 @@
+/**
+ * The client's PSRP over WS-Man against recorded Windows conversations (pypsrp's test_psrp_*.yml):
+ * the client sends the recorded sequence of requests (Action, ResourceURI, ShellId, CommandId,
+ * streams and PSRP message types compared with the recording) and decodes every recorded server
+ * message into typed events.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { WsmanClient } from '../../src/client/client.js';
+import { fragmentSizeFor, WsmanRunspace } from '../../src/client/psrp/wsman.js';
+import { eventsUntil } from '../../src/client/psrp/transport.js';
+import { ClientRunspacePool, type PsrpEvent } from '../../src/psrp/pool.js';
+import { scriptSpec } from '../../src/psrp/pipeline.js';
+import { startReplay, type Replay } from './replay-server.js';
+
+const open: Array<{ replay: Replay; client: WsmanClient }> = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    await o.client.close();
+    await o.replay.close();
+  }
+});
+
+async function openPool(file: string, opts: { auto?: boolean; protocolVersion?: string } = {}) {
+  const replay = await startReplay(file);
+  const client = new WsmanClient({ endpoint: { connectionUri: replay.url }, ...(opts.auto ? { maxEnvelopeSize: 'auto' as const } : {}) });
+  open.push({ replay, client });
+  await client.prepare();
+  const pool = new ClientRunspacePool({ rpid: replay.ids.rpids[0]!, maxFragmentSize: fragmentSizeFor(client.maxEnvelopeSize), ...(opts.protocolVersion ? { protocolVersion: opts.protocolVersion } : {}) });
+  const t = new WsmanRunspace(client, pool, { shellId: replay.ids.shellIds[0]!, ...(opts.protocolVersion ? { protocolVersion: opts.protocolVersion } : {}) });
+  pool.open();
+  await t.flush();
+  const events = await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
+  return { replay, client, pool, t, events };
+}
+
+const ended = (e: PsrpEvent): boolean => e.type === 'PipelineState' && ['Completed', 'Failed', 'Stopped'].includes(e.state);
+const messageTypes = (events: PsrpEvent[]): string[] => events.flatMap((e) => (e.type === 'Message' ? [e.message.type] : []));
+
+async function runPipeline(ctx: Awaited<ReturnType<typeof openPool>>, index: number, input?: unknown[], script = 'recorded'): Promise<PsrpEvent[]> {
+  const p = ctx.pool.createPipeline(ctx.replay.ids.pids[index]!);
+  p.invoke({ ...scriptSpec(script), input: input !== undefined });
+  if (input) {
+    for (const v of input) p.sendInput(v as string);
+    p.endInput();
+  }
+  await ctx.t.flush();
+  return eventsUntil(ctx.t, ended);
+}
+
+async function closePool(ctx: Awaited<ReturnType<typeof openPool>>): Promise<void> {
+  ctx.pool.close();
+  await ctx.t.flush();
+  await ctx.t.settled();
+  expect(ctx.pool.state).toBe('Closed');
+  expect(ctx.replay.mismatches).toEqual([]);
+  expect(ctx.replay.served()).toBe(ctx.replay.exchanges.length);
+  const { ours, recorded } = ctx.replay.clientMessages();
+  expect(ours).toEqual(recorded);
+}
+
+describe('PSRP over WS-Man, replayed from recorded Windows conversations', () => {
+  it('test_psrp_open_runspace: Create with creationXml, pool Receives until Opened, Delete', async () => {
+    const ctx = await openPool('test_psrp_open_runspace.yml');
+    expect(messageTypes(ctx.events)).toContain('APPLICATION_PRIVATE_DATA');
+    expect(ctx.pool.serverProtocolVersion).toBe('2.3');
+    expect(ctx.pool.applicationPrivateData).toBeDefined();
+    await closePool(ctx);
+  });
+
+  it('test_psrp_stream_output_invocation: output and every record stream, eight fragments in one Receive', async () => {
+    const ctx = await openPool('test_psrp_stream_output_invocation.yml');
+    const events = await runPipeline(ctx, 0);
+    expect(messageTypes(events).sort()).toEqual(['DEBUG_RECORD', 'ERROR_RECORD', 'INFORMATION_RECORD', 'PIPELINE_OUTPUT', 'PROGRESS_RECORD', 'VERBOSE_RECORD', 'WARNING_RECORD']);
+    expect(events.at(-1)).toMatchObject({ type: 'PipelineState', state: 'Completed' });
+    await closePool(ctx);
+  });
+
+  it('test_psrp_error_failed: a Failed pipeline with its error record', async () => {
+    const ctx = await openPool('test_psrp_error_failed.yml');
+    const events = await runPipeline(ctx, 0);
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ type: 'PipelineState', state: 'Failed' });
+    expect((last as { error?: unknown }).error).toBeDefined();
+    await closePool(ctx);
+  });
+
+  it('test_psrp_small_msg_size: MaxEnvelopeSize 32 KiB from the config, CREATE_PIPELINE split over Command and Send', async () => {
+    const ctx = await openPool('test_psrp_small_msg_size.yml', { auto: true });
+    expect(ctx.client.maxEnvelopeSize).toBe(32768);
+    // A script as long as the recorded one: CREATE_PIPELINE needs two fragments.
+    const events = await runPipeline(ctx, 0, ['input'], `'${'a'.repeat(30000)}'`);
+    expect(messageTypes(events)).toEqual(['PIPELINE_OUTPUT', 'PIPELINE_OUTPUT', 'PIPELINE_OUTPUT']);
+    expect(events.at(-1)).toMatchObject({ type: 'PipelineState' });
+    await closePool(ctx);
+  });
+
+  for (const v of ['2.1', '2.2', '2.3']) {
+    it(`test_psrp_run_protocol_version_${v}: the server's protocol version, its own CommandId honoured`, async () => {
+      const ctx = await openPool(`test_psrp_run_protocol_version_${v}.yml`, { protocolVersion: v });
+      const events = await runPipeline(ctx, 0, [1, 2, 3]);
+      expect(messageTypes(events)).toContain('PIPELINE_OUTPUT');
+      await closePool(ctx);
+    });
+  }
+
+  it('test_psrp_pshost_methods: host calls decode into PIPELINE_HOST_CALL events', async () => {
+    const ctx = await openPool('test_psrp_pshost_methods.yml');
+    const events = await runPipeline(ctx, 0);
+    expect(messageTypes(events)).toContain('PIPELINE_HOST_CALL');
+    await closePool(ctx);
+  });
+});
