@@ -7,3 +7,8 @@ export { receiveUntilDone, isTimedOutFault, isConnectionLost, ROBUST_RETRY, type
 export { WsmanRedirectError, type RedirectPolicy } from './redirect.js';
 export { DEFAULTS as CLIENT_DEFAULTS, endpointUrl, computerNameOf, type Endpoint, type SessionOptions, type ClientOptions } from './options.js';
 export * from './sessions/index.js';
+/** PowerShell remoting (PSRP): RunspacePool and PowerShell over WS-Man or a local `pwsh -s`. */
+export { RunspacePool, PowerShell, PipelineFailedError, errorRecordMessage, type RunspacePoolOptions, type RunspaceTarget, type PowerShellStreams } from './psrp/powershell.js';
+export { WsmanRunspace, fragmentSizeFor, DEFAULT_CONFIGURATION, type WsmanRunspaceOptions } from './psrp/wsman.js';
+export { OutOfProcessRunspace, type OutOfProcessOptions } from './psrp/outofproc.js';
+export type { PsrpTransport } from './psrp/transport.js';

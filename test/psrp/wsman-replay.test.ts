@@ -110,3 +110,33 @@ describe('PSRP over WS-Man, replayed from recorded Windows conversations', () =>
     await closePool(ctx);
   });
 });
+
+describe('the PowerShell API over WS-Man, replayed', () => {
+  it('RunspacePool.open + PowerShell.beginInvoke give every stream of test_psrp_stream_output_invocation', async () => {
+    const { PowerShell, RunspacePool } = await import('../../src/client/psrp/powershell.js');
+    const replay = await startReplay('test_psrp_stream_output_invocation.yml');
+    const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client });
+    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+    const s = await PowerShell.create(pool, { instanceId: replay.ids.pids[0]! }).addScript('recorded').beginInvoke();
+    const count = async (it: AsyncIterable<unknown>): Promise<number> => { let n = 0; for await (const _ of it) n++; return n; };
+    const counts = await Promise.all([s.output, s.error, s.warning, s.verbose, s.debug, s.information, s.progress].map(count));
+    expect(counts).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect((await s.completion).state).toBe('Completed');
+    await pool.close();
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
+  });
+
+  it('invoke() of test_psrp_error_failed throws PipelineFailedError', async () => {
+    const { PowerShell, RunspacePool, PipelineFailedError } = await import('../../src/client/psrp/powershell.js');
+    const replay = await startReplay('test_psrp_error_failed.yml');
+    const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client });
+    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+    const err = await PowerShell.create(pool, { instanceId: replay.ids.pids[0]! }).addScript('recorded').invoke().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PipelineFailedError);
+    await pool.close();
+    expect(replay.mismatches).toEqual([]);
+  });
+});

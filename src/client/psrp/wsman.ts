@@ -73,6 +73,7 @@ export class WsmanRunspace implements PsrpTransport {
   /** Pipeline id -> the CommandId the server answered (Windows' protocol 2.1 servers choose their own). */
   private readonly commandIds = new Map<string, string>();
   private readonly toReceive: string[] = [];
+  private readonly done = new Set<string>();
 
   constructor(readonly client: WsmanClient, readonly pool: ClientRunspacePool, private readonly options: WsmanRunspaceOptions = {}) {
     this.resourceUri = configurationUri(options.configurationName ?? DEFAULT_CONFIGURATION);
@@ -134,6 +135,8 @@ export class WsmanRunspace implements PsrpTransport {
       this.queue.drain(this.pool);
       return;
     }
+    // A command the server reported Done is released already (Windows; pypsrp sends nothing more).
+    if (this.done.has(this.commandIdOf(o.pid))) return;
     await this.shell!.signal(this.commandIdOf(o.pid), SignalURI.Terminate, this.options.signal);
   }
 
@@ -198,6 +201,7 @@ export class WsmanRunspace implements PsrpTransport {
       onData: (_stream, data) => this.feed(data),
       ...this.sig(),
     });
+    this.done.add(commandId);
   }
 
   nextEvent(): Promise<PsrpEvent> {
