@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   user: () => import('./user.js'),
   session: () => import('./session.js'),
   demo: () => import('./demo.js'),
+  invoke: () => import('./invoke.js'),
 };
 
 /**

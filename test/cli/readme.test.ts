@@ -17,12 +17,13 @@ import { register as listen } from '../../src/cli/listen.js';
 import { register as user } from '../../src/cli/user.js';
 import { register as session } from '../../src/cli/session.js';
 import { register as demo } from '../../src/cli/demo.js';
+import { register as invoke } from '../../src/cli/invoke.js';
 
 const README = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
 function program(): Command {
   const p = new Command('wsman');
-  for (const r of [decode, conformance, cert, identify, run, listen, user, session, demo]) r(p);
+  for (const r of [decode, conformance, cert, identify, run, listen, user, session, demo, invoke]) r(p);
   return p;
 }
 
