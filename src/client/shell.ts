@@ -284,13 +284,17 @@ export class Shell {
    * Connect (another client takes over a Disconnected shell; protocol.md §4.3). With a CommandId
    * it connects that command, after the shell. Returns the ConnectResponse.
    */
-  async connect(opts: { commandId?: string; bufferMode?: 'Block' | 'Drop'; connectXml?: string; signal?: AbortSignal } = {}): Promise<ConnectResponseBody> {
+  async connect(opts: { commandId?: string; bufferMode?: 'Block' | 'Drop'; connectXml?: string; wsmanOptions?: WsmanOption[]; signal?: AbortSignal } = {}): Promise<ConnectResponseBody> {
     const msg = await this.client.send(Action.Connect, {
       kind: 'Connect',
       ...(opts.commandId !== undefined ? { commandId: opts.commandId } : {}),
       ...(opts.bufferMode !== undefined ? { bufferMode: opts.bufferMode } : {}),
       ...(opts.connectXml !== undefined ? { connectXml: opts.connectXml } : {}),
-    }, { resourceUri: this.resourceUri, selectors: this.selectors(), ...(opts.signal ? { signal: opts.signal } : {}) });
+    }, {
+      resourceUri: this.resourceUri, selectors: this.selectors(),
+      ...(opts.wsmanOptions ? { options: opts.wsmanOptions } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     if (msg.body.kind !== 'ConnectResponse') throw unexpected('ConnectResponse', msg);
     this.current = 'Connected';
     return msg.body;

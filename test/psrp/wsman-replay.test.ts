@@ -140,3 +140,51 @@ describe('the PowerShell API over WS-Man, replayed', () => {
     expect(replay.mismatches).toEqual([]);
   });
 });
+
+describe('disconnected runspace pools, replayed', () => {
+  it('test_psrp_disconnect_runspaces: Disconnect, Reconnect, Disconnect; another client Connects (connectXml) to both pools and closes them', async () => {
+    const replay = await startReplay('test_psrp_disconnect_runspaces.yml');
+    const first = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    const second = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client: first }, { replay: { close: async () => undefined } as Replay, client: second });
+    const { ids } = replay;
+    const openOne = async (i: number): Promise<{ pool: ClientRunspacePool; t: WsmanRunspace }> => {
+      const pool = new ClientRunspacePool({ rpid: ids.rpids[i]! });
+      const t = new WsmanRunspace(first, pool, { shellId: ids.shellIds[i]! });
+      pool.open();
+      await t.flush();
+      await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
+      await t.settled();
+      return { pool, t };
+    };
+    const a = await openOne(0);
+    await a.t.disconnect();
+    expect(a.pool.state).toBe('Disconnected');
+    await a.t.reconnect();
+    expect(a.pool.state).toBe('Opened');
+    await a.t.disconnect();
+    const b = await openOne(1);
+    await b.t.disconnect();
+    replay.skip(3); // Get-PSSession's enumerations of shells and commands (see the session tests)
+    const connected: Array<{ pool: ClientRunspacePool; t: WsmanRunspace }> = [];
+    for (const i of [0, 1]) {
+      const pool = new ClientRunspacePool({ rpid: ids.rpids[i]! });
+      const t = await WsmanRunspace.connect(second, pool, ids.shellIds[i]!);
+      const seen = await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
+      expect(seen.filter((e) => e.type === 'Message').map((e) => (e as { message: { type: string } }).message.type)).toContain('SESSION_CAPABILITY');
+      // RUNSPACEPOOL_INIT_DATA (in the connectResponseXml) opened it; its message follows the Opened event.
+      expect((await t.nextEvent())).toMatchObject({ type: 'Message', message: { type: 'RUNSPACEPOOL_INIT_DATA', minRunspaces: 1, maxRunspaces: 1 } });
+      await t.settled();
+      connected.push({ pool, t });
+    }
+    for (const c of connected) {
+      c.pool.close();
+      await c.t.flush();
+      expect(c.pool.state).toBe('Closed');
+    }
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
+    const { ours, recorded } = replay.clientMessages();
+    expect(ours).toEqual(recorded);
+  });
+});

@@ -9,6 +9,7 @@
  * `powershell/signal/crtl_c`; Close is Delete. PowerShell: New-PSSession, Invoke-Command -Session.
  */
 import { Action, ResourceURI, SignalURI } from '../../core/namespaces.js';
+import type { WsmanOption } from '../../core/envelope.js';
 import { WsmanUsageError } from '../../core/errors.js';
 import { EMPTY_GUID } from '../../psrp/message.js';
 import { decodeFragments, encodeFragment } from '../../psrp/fragment.js';
@@ -147,7 +148,7 @@ export class WsmanRunspace implements PsrpTransport {
       inputStreams: ['stdin', 'pr'],
       outputStreams: ['stdout'],
       creationXml: Buffer.from(creation).toString('base64'),
-      wsmanOptions: [{ name: 'protocolversion', value: this.options.protocolVersion ?? '2.3', mustComply: true }],
+      wsmanOptions: this.versionOption,
       ...(this.options.idleTimeout !== undefined ? { idleTimeout: this.options.idleTimeout } : {}),
       ...this.sig(),
     });
@@ -177,9 +178,10 @@ export class WsmanRunspace implements PsrpTransport {
   }
 
   /** Pool messages (Receive without a CommandId) until the pool is Opened (or ends). */
-  private async receivePool(): Promise<void> {
+  private async receivePool(atLeast = 0): Promise<void> {
     const state = (): string => this.pool.state;
-    while (state() === 'NegotiationSent' || state() === 'NegotiationSucceeded' || state() === 'Connecting' || state() === 'Opening') {
+    let n = 0;
+    while (n++ < atLeast || state() === 'NegotiationSent' || state() === 'NegotiationSucceeded' || state() === 'Connecting' || state() === 'Opening') {
       let msg;
       try {
         msg = await this.client.send(Action.Receive, { kind: 'Receive', streams: ['stdout'] }, {
@@ -202,6 +204,46 @@ export class WsmanRunspace implements PsrpTransport {
       ...this.sig(),
     });
     this.done.add(commandId);
+  }
+
+  private get versionOption(): WsmanOption[] {
+    return [{ name: 'protocolversion', value: this.options.protocolVersion ?? '2.3', mustComply: true }];
+  }
+
+  /**
+   * Disconnect-PSSession: the shell and its pipelines stay on the server (WS-Man Disconnect); the
+   * pool and its running pipelines become Disconnected. `idleTimeout` in ms.
+   */
+  async disconnect(opts: { idleTimeout?: number; bufferMode?: 'Block' | 'Drop' } = {}): Promise<void> {
+    await this.sending;
+    await this.shell!.disconnect({ ...opts, ...this.sig() });
+    this.pool.disconnected();
+    this.queue.drain(this.pool);
+  }
+
+  /** Connect-PSSession by the client that disconnected (WS-Man Reconnect, same SessionId). */
+  async reconnect(): Promise<void> {
+    await this.shell!.reconnect(this.sig());
+    this.pool.reconnected();
+    this.queue.drain(this.pool);
+  }
+
+  /**
+   * Connect-PSSession from another client: take over the Disconnected shell `shellId` whose pool id
+   * is `pool.rpid` (WS-Man Connect with connectXml = SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL; the
+   * connectResponseXml and the pool's Receives open it). Running pipelines: pool.adoptPipeline().
+   */
+  static async connect(client: WsmanClient, pool: ClientRunspacePool, shellId: string, options: WsmanRunspaceOptions = {}): Promise<WsmanRunspace> {
+    const t = new WsmanRunspace(client, pool, { ...options, shellId });
+    t.shell = Shell.attach(client, shellId, t.resourceUri, 'Disconnected');
+    pool.connect();
+    const data = Buffer.concat(pool.dataToSend().flatMap((o) => (o.kind === 'data' ? [o.data] : [])));
+    const res = await t.shell.connect({ connectXml: data.toString('base64'), wsmanOptions: t.versionOption, ...t.sig() });
+    if (res.connectResponseXml) t.feed(Buffer.from(res.connectResponseXml, 'base64'));
+    // As PowerShell's client, keep one pool Receive going after a Connect (it brings what the pool
+    // queued meanwhile), and more until the pool is Opened.
+    t.background(t.receivePool(1));
+    return t;
   }
 
   nextEvent(): Promise<PsrpEvent> {
