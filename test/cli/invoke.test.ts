@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/fixtures.js';
 import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
+import { startReplay } from '../psrp/replay-server.js';
 
 function wsman(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -30,6 +31,42 @@ describe('wsman invoke', () => {
     const r = await wsman(['invoke', '--connection-uri', 'http://127.0.0.1:9/wsman']);
     expect([r.code, r.stderr]).toEqual([255, 'wsman invoke: give --script-block TEXT or --file-path FILE (one of them)\n']);
   });
+
+  it('over WS-Man against a recorded Windows conversation: every stream printed, exit 1 after an error record', async () => {
+    const replay = await startReplay('test_psrp_stream_output_invocation.yml');
+    try {
+      const r = await wsman(['invoke', '--connection-uri', replay.url, '--script-block', 'recorded']);
+      expect(r.stdout).toBe('output stream\ninformation stream\n');
+      expect(r.stderr.split('\n').sort()).toEqual([
+        '', '    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException',
+        '    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException',
+        'DEBUG: debug stream', 'VERBOSE: verbose stream', 'WARNING: warning stream', 'error stream',
+      ]);
+      expect(replay.mismatches).toEqual([]);
+      expect(replay.served()).toBe(replay.exchanges.length);
+      expect(r.code).toBe(1);
+    } finally {
+      await replay.close();
+    }
+  }, 60_000);
+
+  it('--json over WS-Man against test_psrp_error_failed: the failure as an Error line, exit 1', async () => {
+    const replay = await startReplay('test_psrp_error_failed.yml');
+    try {
+      const r = await wsman(['invoke', '--connection-uri', replay.url, '--script-block', 'recorded', '--json']);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { Stream: string; Value: { Message?: string; Record?: { $types: string[] } } });
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toEqual({ Stream: 'Output', Value: 'before' });
+      expect(lines[1]!.Stream).toBe('Error');
+      expect(lines[1]!.Value.Message).toBe('error');
+      expect(lines[1]!.Value.Record!.$types[0]).toBe('System.Management.Automation.ErrorRecord');
+      expect(r.stderr).toBe('');
+      expect(replay.mismatches).toEqual([]);
+      expect(r.code).toBe(1);
+    } finally {
+      await replay.close();
+    }
+  }, 60_000);
 
   describe.skipIf(!PWSH)(`in a local pwsh -s${PWSH ? '' : ` (skipped: ${NO_PWSH_REASON})`}`, () => {
     it('prints strings as-is, objects as property lists, errors in PowerShell\'s format; exit 1 after an error', async () => {

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { pypsrpExchanges, type RecordedExchange } from '../helpers/fixtures.js';
 import { parseXml, type XmlElement } from '../../src/core/xml.js';
 import { decodeMessage as decodeSoap } from '../../src/core/messages/index.js';
-import { Defragmenter, decodeFragments } from '../../src/psrp/fragment.js';
-import { bytesToGuid, decodeMessage, messageTypeName } from '../../src/psrp/message.js';
+import { Defragmenter, decodeFragments, encodeFragment } from '../../src/psrp/fragment.js';
+import { bytesToGuid, decodeMessage, guidToBytes, messageTypeName } from '../../src/psrp/message.js';
 
 const PAYLOADS = new Set(['creationXml', 'connectXml', 'Arguments', 'Stream']);
 
@@ -84,6 +84,59 @@ function types(d: Defragmenter, chunks: Uint8Array[], out: string[]): void {
   for (const c of chunks) for (const m of d.push(c)) out.push(messageTypeName(decodeMessage(m.data).messageType) ?? 'UNKNOWN');
 }
 
+/**
+ * The ids the client chose, learnt from its requests: recorded ShellId/CommandId text -> ours, and
+ * recorded message-header RunspacePool/pipeline ids -> ours. Responses are rewritten with them, so
+ * a client that picks its own ids (the CLI) replays too.
+ */
+class IdMap {
+  readonly text = new Map<string, string>();
+  readonly header = new Map<string, string>();
+
+  learn(ours: string, recorded: string): void {
+    const o = decodeSoap(ours);
+    const r = decodeSoap(recorded);
+    if (o.body.kind === 'Shell' && r.body.kind === 'Shell' && o.body.shell.requestedShellId && r.body.shell.requestedShellId) {
+      this.text.set(r.body.shell.requestedShellId.toLowerCase(), o.body.shell.requestedShellId);
+    }
+    if (o.body.kind === 'CommandLine' && r.body.kind === 'CommandLine' && o.body.commandId && r.body.commandId) {
+      this.text.set(r.body.commandId.toLowerCase(), o.body.commandId);
+    }
+    const op = payloads(parseXml(ours));
+    const rp = payloads(parseXml(recorded));
+    if ((o.body.kind === 'Shell' || o.body.kind === 'CommandLine') && op[0] && rp[0]) {
+      const oh = header(decodeFragments(op[0])[0]!.blob);
+      const rh = header(decodeFragments(rp[0])[0]!.blob);
+      this.header.set(rh.rpid, oh.rpid);
+      this.header.set(rh.pid, oh.pid);
+    }
+  }
+
+  /** A recorded id as the client would write it. */
+  mapped(id: string | undefined): string | undefined {
+    return id === undefined ? undefined : (this.text.get(id.toLowerCase()) ?? id);
+  }
+
+  rewrite(xml: string): string {
+    let out = xml;
+    for (const [rec, ours] of this.text) out = out.replace(new RegExp(rec, 'gi'), ours.toUpperCase());
+    return out.replace(/(<(?:\w+:)?(?:Stream|connectResponseXml)\b[^>]*>)([A-Za-z0-9+/=]+)(<)/g, (_m, open: string, b64: string, close: string) => {
+      const frags = decodeFragments(Buffer.from(b64, 'base64')).map((f) => {
+        if (f.start && f.blob.length >= 40) {
+          const blob = Buffer.from(f.blob);
+          for (const at of [8, 24]) {
+            const ours = this.header.get(bytesToGuid(blob.subarray(at, at + 16)));
+            if (ours) blob.set(guidToBytes(ours), at);
+          }
+          return encodeFragment({ ...f, blob });
+        }
+        return encodeFragment(f);
+      });
+      return `${open}${Buffer.concat(frags).toString('base64')}${close}`;
+    });
+  }
+}
+
 export async function startReplay(file: string, opts: { from?: number } = {}): Promise<Replay> {
   const exchanges = pypsrpExchanges().filter((e) => e.file === file).slice(opts.from ?? 0);
   if (!exchanges.length) throw new Error(`no recording ${file}`);
@@ -92,6 +145,7 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
   const recorded: string[] = [];
   const ourDefrag = new Defragmenter();
   const recDefrag = new Defragmenter();
+  const ids = new IdMap();
   let n = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -107,13 +161,14 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
         return;
       }
       try {
+        ids.learn(text, ex.request);
         const m = decodeSoap(text);
         const r = decodeSoap(ex.request);
         const tail = (a?: string): string | undefined => a?.split('/').pop();
         if (m.headers.action !== r.headers.action) mismatches.push(`${at}: Action ${tail(m.headers.action)}, recorded ${tail(r.headers.action)}`);
         if (m.headers.resourceUri !== r.headers.resourceUri) mismatches.push(`${at}: ResourceURI ${m.headers.resourceUri}, recorded ${r.headers.resourceUri}`);
         const sel = (x: typeof m): string | undefined => x.headers.selectors?.ShellId;
-        if (!sameGuid(sel(m), sel(r))) mismatches.push(`${at}: ShellId ${sel(m)}, recorded ${sel(r)}`);
+        if (!sameGuid(sel(m), ids.mapped(sel(r)))) mismatches.push(`${at}: ShellId ${sel(m)}, recorded ${sel(r)}`);
         const bodyKey = (x: typeof m): string => {
           const b = x.body as { kind: string; commandId?: string; streams?: Array<{ name: string; commandId?: string } | string>; code?: string };
           const streams = (b.streams ?? []).map((s) => (typeof s === 'string' ? s : `${s.name}`)).join(' ');
@@ -124,11 +179,11 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
           const b = x.body as { commandId?: string; streams?: Array<{ commandId?: string }> };
           return b.commandId ?? (Array.isArray(b.streams) ? (b.streams[0] as { commandId?: string } | undefined)?.commandId : undefined);
         };
-        if (!sameGuid(cid(m), cid(r))) mismatches.push(`${at}: CommandId ${cid(m)}, recorded ${cid(r)}`);
+        if (!sameGuid(cid(m), ids.mapped(cid(r)))) mismatches.push(`${at}: CommandId ${cid(m)}, recorded ${cid(r)}`);
         types(ourDefrag, payloads(parseXml(text)), ours);
         types(recDefrag, payloads(parseXml(ex.request)), recorded);
         const ourId = m.headers.messageId!;
-        const body = ex.response.replace(/(<(\w+:)?RelatesTo>)[^<]*(<\/)/, `$1${ourId}$3`);
+        const body = ids.rewrite(ex.response).replace(/(<(\w+:)?RelatesTo>)[^<]*(<\/)/, `$1${ourId}$3`);
         const status = /<(\w+:)?Fault[ >]/.test(body) ? 500 : 200;
         res.writeHead(status, { 'Content-Type': 'application/soap+xml;charset=UTF-8' }).end(body);
       } catch (err) {

@@ -188,3 +188,19 @@ describe('disconnected runspace pools, replayed', () => {
     expect(ours).toEqual(recorded);
   });
 });
+
+describe('the replay server maps ids', () => {
+  it('a client with ids of its own (random RunspacePool and pipeline ids) replays test_psrp_run_protocol_version_2.3', async () => {
+    const { PowerShell, RunspacePool } = await import('../../src/client/psrp/powershell.js');
+    const replay = await startReplay('test_psrp_run_protocol_version_2.3.yml');
+    const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client });
+    const pool = await RunspacePool.open(client);
+    expect(pool.core.rpid).not.toBe(replay.ids.rpids[0]);
+    const out = await PowerShell.create(pool).addScript('recorded').invoke([1, 2, 3]);
+    expect(out.length).toBeGreaterThan(0);
+    await pool.close();
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
+  });
+});
