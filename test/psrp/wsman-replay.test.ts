@@ -204,3 +204,48 @@ describe('the replay server maps ids', () => {
     expect(replay.served()).toBe(replay.exchanges.length);
   });
 });
+
+describe('disconnected pipelines, replayed', () => {
+  it('test_psrp_disconnected_commands: start pipelines and disconnect at once; another client connects each pool and receives the pipeline it did not start', async () => {
+    const replay = await startReplay('test_psrp_disconnected_commands.yml');
+    const first = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    const second = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client: first }, { replay: { close: async () => undefined } as Replay, client: second });
+    const { ids } = replay;
+    for (const i of [0, 1]) {
+      const pool = new ClientRunspacePool({ rpid: ids.rpids[i]! });
+      const t = new WsmanRunspace(first, pool, { shellId: ids.shellIds[i]! });
+      pool.open();
+      await t.flush();
+      await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
+      await t.settled();
+      pool.createPipeline(ids.pids[i]!).invoke(scriptSpec('recorded'));
+      await t.flush({ receive: false }); // Invoke-Command -InDisconnectedSession: no Receive before the Disconnect
+      await t.disconnect();
+      expect(pool.pipeline(ids.pids[i]!)!.state).toBe('Disconnected');
+    }
+    replay.skip(3); // Get-PSSession's enumerations
+    const closing: Array<{ pool: ClientRunspacePool; t: WsmanRunspace }> = [];
+    for (const i of [1, 0]) {
+      const pool = new ClientRunspacePool({ rpid: ids.rpids[i]! });
+      const t = await WsmanRunspace.connect(second, pool, ids.shellIds[i]!);
+      await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
+      await t.settled();
+      await t.connectPipeline(ids.pids[i]!);
+      const events = await eventsUntil(t, ended);
+      expect(messageTypes(events)).toContain('PIPELINE_OUTPUT');
+      expect(events.at(-1)).toMatchObject({ type: 'PipelineState', pid: ids.pids[i], state: 'Completed' });
+      await t.settled();
+      closing.push({ pool, t });
+    }
+    for (const c of closing) {
+      replay.skip(1); // the recorded client (pypsrp) sent a Reconnect before each Delete; PowerShell does not
+      c.pool.close();
+      await c.t.flush();
+    }
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
+    const { ours, recorded } = replay.clientMessages();
+    expect(ours).toEqual(recorded);
+  });
+});

@@ -89,14 +89,18 @@ export class WsmanRunspace implements PsrpTransport {
     return this.options.signal ? { signal: this.options.signal } : {};
   }
 
-  /** Send everything the pool has queued, in order. */
-  flush(): Promise<void> {
+  /**
+   * Send everything the pool has queued, in order. `receive: false` starts pipelines without
+   * receiving their output (Invoke-Command -InDisconnectedSession: start, then disconnect).
+   */
+  flush(opts: { receive?: boolean } = {}): Promise<void> {
     const items = this.pool.dataToSend();
     const run = this.sending.then(async () => {
       for (const o of items) await this.sendOne(o);
       // A pipeline's Receives start once what was queued with it (the rest of CREATE_PIPELINE,
       // input given before the invoke) has been sent, as PowerShell's client orders them.
-      for (const commandId of this.toReceive.splice(0)) this.background(this.receivePipeline(commandId));
+      const started = this.toReceive.splice(0);
+      if (opts.receive !== false) for (const commandId of started) this.background(this.receivePipeline(commandId));
     });
     this.sending = run.catch(() => undefined);
     return run.catch((err: Error) => {
@@ -244,6 +248,17 @@ export class WsmanRunspace implements PsrpTransport {
     // queued meanwhile), and more until the pool is Opened.
     t.background(t.receivePool(1));
     return t;
+  }
+
+  /**
+   * Receive-PSSession of a pipeline running in a pool this client connected to: adopt it, Connect
+   * its command (WS-Man Connect with its CommandId), and receive its output until it is Done.
+   */
+  async connectPipeline(pid: string): Promise<void> {
+    this.pool.adoptPipeline(pid);
+    const commandId = this.commandIdOf(pid);
+    await this.shell!.connect({ commandId, ...this.sig() });
+    this.background(this.receivePipeline(commandId));
   }
 
   nextEvent(): Promise<PsrpEvent> {
