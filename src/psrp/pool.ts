@@ -242,7 +242,8 @@ export class ClientRunspacePool extends RunspacePool {
   createPipeline(pid: string): ClientPipeline {
     if (this.state !== 'Opened') throw psrpUsage(`a pipeline needs an Opened pool, not ${this.state}`, 'ERR_PSRP_STATE');
     const key = pid.toLowerCase();
-    if (this.pipelines.has(key)) throw psrpUsage(`pipeline ${pid} exists already`, 'ERR_PSRP_STATE');
+    // PowerShell invokes the same PowerShell object again under the same id once the last run ended.
+    if (this.pipelines.get(key)?.ended === false) throw psrpUsage(`pipeline ${pid} exists already`, 'ERR_PSRP_STATE');
     const p = new ClientPipeline(key, this);
     this.pipelines.set(key, p);
     return p;

@@ -172,7 +172,7 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
         const bodyKey = (x: typeof m): string => {
           const b = x.body as { kind: string; commandId?: string; streams?: Array<{ name: string; commandId?: string } | string>; code?: string };
           const streams = (b.streams ?? []).map((s) => (typeof s === 'string' ? s : `${s.name}`)).join(' ');
-          return `${b.kind} ${streams} ${b.code ?? ''}`;
+          return `${b.kind} ${streams} ${(b.code ?? '').toLowerCase()}`; // signal codes compare without case
         };
         if (bodyKey(m) !== bodyKey(r)) mismatches.push(`${at}: body ${bodyKey(m)}, recorded ${bodyKey(r)}`);
         const cid = (x: typeof m): string | undefined => {

@@ -249,3 +249,31 @@ describe('disconnected pipelines, replayed', () => {
     expect(ours).toEqual(recorded);
   });
 });
+
+describe('several pipelines in one pool, replayed', () => {
+  it('test_psrp_multiple_invocations: two pipelines one after the other, each released by Signal terminate', async () => {
+    const replay = await startReplay('test_psrp_multiple_invocations.yml');
+    const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client });
+    const pool = new ClientRunspacePool({ rpid: replay.ids.rpids[0]! });
+    const t = new WsmanRunspace(client, pool, { shellId: replay.ids.shellIds[0]!, terminateWhenDone: true });
+    pool.open();
+    await t.flush();
+    await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
+    await t.settled();
+    for (const pid of replay.ids.pids) {
+      const p = pool.createPipeline(pid);
+      p.invoke(scriptSpec('recorded'));
+      await t.flush();
+      const events = await eventsUntil(t, ended);
+      expect(events.at(-1)).toMatchObject({ type: 'PipelineState', state: 'Completed' });
+      await t.settled();
+      p.close();
+      await t.flush();
+    }
+    pool.close();
+    await t.flush();
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
+  });
+});

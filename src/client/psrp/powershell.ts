@@ -325,7 +325,6 @@ export class PowerShell {
   /** PowerShell: BeginInvoke(). Returns the streams; `input` is piped in. */
   async beginInvoke(input?: Iterable<Serializable>): Promise<PowerShellStreams> {
     if (!this.commands.length) throw new WsmanError('ERR_PSRP_USAGE', 'nothing to invoke: addScript or addCommand first');
-    if (this.pipeline) this.instanceId = randomUUID();
     this.pipeline = this.runspacePool.core.createPipeline(this.instanceId);
     const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined);
     this.hadErrors = false;

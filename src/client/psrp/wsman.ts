@@ -31,6 +31,12 @@ export interface WsmanRunspaceOptions {
   protocolVersion?: string;
   /** IdleTimeOut of the shell in ms (New-PSSessionOption -IdleTimeout). */
   idleTimeout?: number;
+  /**
+   * Closing an ended pipeline sends Signal terminate even after its command was Done (as pypsrp
+   * does for each invocation in test_psrp_multiple_invocations); default false: a Done command
+   * needs nothing more, and the shell's Delete releases everything.
+   */
+  terminateWhenDone?: boolean;
   signal?: AbortSignal;
 }
 
@@ -141,7 +147,7 @@ export class WsmanRunspace implements PsrpTransport {
       return;
     }
     // A command the server reported Done is released already (Windows; pypsrp sends nothing more).
-    if (this.done.has(this.commandIdOf(o.pid))) return;
+    if (this.done.has(this.commandIdOf(o.pid)) && !this.options.terminateWhenDone) return;
     await this.shell!.signal(this.commandIdOf(o.pid), SignalURI.Terminate, this.options.signal);
   }
 
