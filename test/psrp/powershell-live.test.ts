@@ -23,6 +23,14 @@ describe.skipIf(!PWSH)(`PowerShell API over pwsh -s${PWSH ? '' : ` (skipped: ${N
     expect(await PowerShell.create(pool).addScript('1 + 1; "two"').invoke()).toEqual([2, 'two']);
   });
 
+  it('the same PowerShell invoked twice keeps its InstanceId', async () => {
+    const ps = PowerShell.create(pool).addScript('$args.Count; 7');
+    const id = ps.instanceId;
+    expect(await ps.invoke()).toEqual([0, 7]);
+    expect(await ps.invoke()).toEqual([0, 7]);
+    expect(ps.instanceId).toBe(id);
+  });
+
   it('addCommand, addParameter and addArgument build a pipeline; input is piped in', async () => {
     const out = await PowerShell.create(pool).addCommand('Write-Output').addParameter('InputObject', 'a').invoke();
     expect(out).toEqual(['a']);
