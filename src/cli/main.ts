@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   delete: () => import('./resource.js'),
   enumerate: () => import('./resource.js'),
   'invoke-method': () => import('./resource.js'),
+  invoke: () => import('./invoke.js'),
 };
 
 /**

@@ -16,3 +16,8 @@ export {
   type ResolvedResource, type ResourceInstance, type ResourceOptions, type EnumerateOptions, type EndpointReference, type PropertyValues, type CreatedResource,
 } from './resources.js';
 export * from '../transport/index.js';
+/** PowerShell remoting (PSRP): RunspacePool and PowerShell over WS-Man or a local `pwsh -s`. */
+export { RunspacePool, PowerShell, PipelineFailedError, errorRecordMessage, type RunspacePoolOptions, type RunspaceTarget, type PowerShellStreams } from './psrp/powershell.js';
+export { WsmanRunspace, fragmentSizeFor, DEFAULT_CONFIGURATION, type WsmanRunspaceOptions } from './psrp/wsman.js';
+export { OutOfProcessRunspace, type OutOfProcessOptions } from './psrp/outofproc.js';
+export type { PsrpTransport } from './psrp/transport.js';

@@ -43,6 +43,11 @@ export interface ShellOptions {
   outputBufferingMode?: 'Block' | 'Drop';
   /** PSRP creationXml (base64 fragments), opaque here; PowerShell shells only. */
   creationXml?: string;
+  /**
+   * The Create's OptionSet, replacing WINRS_NOPROFILE and WINRS_CODEPAGE (a PowerShell shell
+   * sends `protocolversion` instead, as New-PSSession does).
+   */
+  wsmanOptions?: WsmanOption[];
   signal?: AbortSignal;
 }
 
@@ -124,8 +129,11 @@ export class Shell {
     if (mode !== undefined) shell.bufferMode = mode;
     if (opts.creationXml !== undefined) shell.creationXml = opts.creationXml;
     const options: WsmanOption[] = [];
-    if (opts.noProfile ?? o.noMachineProfile) options.push({ name: 'WINRS_NOPROFILE', value: 'TRUE' });
-    options.push({ name: 'WINRS_CODEPAGE', value: String(opts.codePage ?? o.codePage ?? DEFAULTS.codePage) });
+    if (opts.wsmanOptions) options.push(...opts.wsmanOptions);
+    else {
+      if (opts.noProfile ?? o.noMachineProfile) options.push({ name: 'WINRS_NOPROFILE', value: 'TRUE' });
+      options.push({ name: 'WINRS_CODEPAGE', value: String(opts.codePage ?? o.codePage ?? DEFAULTS.codePage) });
+    }
 
     const policy = {
       allow: o.allowRedirection === true,
@@ -276,13 +284,17 @@ export class Shell {
    * Connect (another client takes over a Disconnected shell; protocol.md §4.3). With a CommandId
    * it connects that command, after the shell. Returns the ConnectResponse.
    */
-  async connect(opts: { commandId?: string; bufferMode?: 'Block' | 'Drop'; connectXml?: string; signal?: AbortSignal } = {}): Promise<ConnectResponseBody> {
+  async connect(opts: { commandId?: string; bufferMode?: 'Block' | 'Drop'; connectXml?: string; wsmanOptions?: WsmanOption[]; signal?: AbortSignal } = {}): Promise<ConnectResponseBody> {
     const msg = await this.client.send(Action.Connect, {
       kind: 'Connect',
       ...(opts.commandId !== undefined ? { commandId: opts.commandId } : {}),
       ...(opts.bufferMode !== undefined ? { bufferMode: opts.bufferMode } : {}),
       ...(opts.connectXml !== undefined ? { connectXml: opts.connectXml } : {}),
-    }, { resourceUri: this.resourceUri, selectors: this.selectors(), ...(opts.signal ? { signal: opts.signal } : {}) });
+    }, {
+      resourceUri: this.resourceUri, selectors: this.selectors(),
+      ...(opts.wsmanOptions ? { options: opts.wsmanOptions } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     if (msg.body.kind !== 'ConnectResponse') throw unexpected('ConnectResponse', msg);
     this.current = 'Connected';
     return msg.body;

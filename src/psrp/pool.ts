@@ -226,6 +226,11 @@ export class ClientRunspacePool extends RunspacePool {
     }
   }
 
+  /** The transport closed the pool (WS-Man Delete answered): Closed, with its PoolState event. */
+  closedByTransport(): void {
+    this.transition('closed');
+  }
+
   /** A pipeline this client did not start, running in a pool it connected to (Receive-PSSession). */
   adoptPipeline(pid: string): ClientPipeline {
     const p = this.createPipeline(pid);
@@ -237,7 +242,8 @@ export class ClientRunspacePool extends RunspacePool {
   createPipeline(pid: string): ClientPipeline {
     if (this.state !== 'Opened') throw psrpUsage(`a pipeline needs an Opened pool, not ${this.state}`, 'ERR_PSRP_STATE');
     const key = pid.toLowerCase();
-    if (this.pipelines.has(key)) throw psrpUsage(`pipeline ${pid} exists already`, 'ERR_PSRP_STATE');
+    // PowerShell invokes the same PowerShell object again under the same id once the last run ended.
+    if (this.pipelines.get(key)?.ended === false) throw psrpUsage(`pipeline ${pid} exists already`, 'ERR_PSRP_STATE');
     const p = new ClientPipeline(key, this);
     this.pipelines.set(key, p);
     return p;

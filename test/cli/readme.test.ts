@@ -18,12 +18,13 @@ import { register as user } from '../../src/cli/user.js';
 import { register as session } from '../../src/cli/session.js';
 import { register as demo } from '../../src/cli/demo.js';
 import { register as resource } from '../../src/cli/resource.js';
+import { register as invoke } from '../../src/cli/invoke.js';
 
 const README = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
 function program(): Command {
   const p = new Command('wsman');
-  for (const r of [decode, conformance, cert, identify, run, listen, user, session, demo, resource]) r(p);
+  for (const r of [decode, conformance, cert, identify, run, listen, user, session, demo, resource, invoke]) r(p);
   return p;
 }
 

@@ -158,7 +158,7 @@ describe('wsman identify', () => {
 });
 
 describe('wsman (the entry point loads only the command asked for)', () => {
-  const ALL = ['decode', 'conformance', 'cert', 'identify', 'run', 'listen', 'user', 'session', 'demo', 'get', 'set', 'create', 'delete', 'invoke-method', 'enumerate'];
+  const ALL = ['decode', 'conformance', 'cert', 'identify', 'run', 'listen', 'user', 'session', 'demo', 'get', 'set', 'create', 'delete', 'invoke-method', 'enumerate', 'invoke'];
 
   it('--version prints the version; --help and `help` list every command', async () => {
     expect(await wsman(['--version'])).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });

@@ -74,14 +74,29 @@ export const faithfulPrimitive: fc.Arbitrary<PSValue> = fc.oneof(
 const typeNameSuffix = fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,8}(\.[A-Z][A-Za-z0-9]{0,8}){0,2}$/);
 const propName = fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), fc.constantFrom('_x0041_', 'a b', '<&>', 'Key', 'Value', '__proto__'));
 
+/**
+ * A property name as PowerShell's member collections compare it (OrdinalIgnoreCase: each character
+ * upper-cased by its simple mapping). PowerShell keeps one of two properties of one set (`<Props>` or
+ * `<MS>`) whose names differ only in case ("T" and "t"), so live batches keep such names apart;
+ * clixml-live.test.ts shows PowerShell doing it. Hashtable keys stay case-sensitive.
+ */
+export function memberKey(name: string): string {
+  let out = '';
+  for (const unit of name) {
+    const up = unit.toUpperCase();
+    out += up.length === unit.length ? up : unit;
+  }
+  return out;
+}
+
 /** Objects PowerShell keeps: `Deserialized.*` type names with properties, and top-level collections of primitives. */
 export const faithfulValue: fc.Arbitrary<PSValue> = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, faithfulPrimitive, tie('obj'), tie('collection')),
   obj: fc.record({
     typeNames: fc.array(typeNameSuffix, { minLength: 1, maxLength: 3 }).map((t) => [...t.map((x) => `Deserialized.${x}`), 'Deserialized.System.Object']),
     toStringText: fc.option(psString, { nil: undefined }),
-    adapted: fc.uniqueArray(fc.tuple(propName, fc.oneof(faithfulPrimitive, tie('obj'))), { maxLength: 4, selector: ([k]) => k }),
-    extended: fc.uniqueArray(fc.tuple(propName, fc.oneof(faithfulPrimitive, tie('obj'))), { maxLength: 4, selector: ([k]) => k }),
+    adapted: fc.uniqueArray(fc.tuple(propName, fc.oneof(faithfulPrimitive, tie('obj'))), { maxLength: 4, selector: ([k]) => memberKey(k) }),
+    extended: fc.uniqueArray(fc.tuple(propName, fc.oneof(faithfulPrimitive, tie('obj'))), { maxLength: 4, selector: ([k]) => memberKey(k) }),
   }).map((r) => new PSObject(r as ConstructorParameters<typeof PSObject>[0])),
   collection: fc.oneof(
     fc.tuple(fc.constantFrom(['System.Collections.ArrayList', 'LST'], ['System.Collections.Stack', 'STK'], ['System.Collections.Queue', 'QUE']), fc.array(faithfulPrimitive, { maxLength: 5 }))

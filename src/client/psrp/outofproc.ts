@@ -8,6 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { WsmanError } from '../../core/errors.js';
 import { encodePacket, OutOfProcParser, type OutOfProcKind } from '../../psrp/outofproc.js';
 import type { ClientRunspacePool, Outgoing, PsrpEvent } from '../../psrp/pool.js';
+import type { PsrpTransport } from './transport.js';
 
 export interface OutOfProcessOptions {
   /** The pwsh executable. */
@@ -17,7 +18,7 @@ export interface OutOfProcessOptions {
 }
 
 /** A pool served by one `pwsh -s` process. */
-export class OutOfProcessRunspace {
+export class OutOfProcessRunspace implements PsrpTransport {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly parser = new OutOfProcParser();
   private readonly waiters: Array<{ kind: OutOfProcKind; guid: string; resolve: () => void }> = [];
@@ -114,5 +115,9 @@ export class OutOfProcessRunspace {
   /** End the process (after the pool is closed, or to abandon it). */
   kill(): void {
     if (!this.exited) this.child.kill();
+  }
+
+  async dispose(): Promise<void> {
+    this.kill();
   }
 }

@@ -1,0 +1,57 @@
+/**
+ * What the client's RunspacePool code needs from a PSRP transport (WS-Man or out-of-process):
+ * send what the sans-IO pool queued, hand back its events, end. The same pool code runs over either.
+ */
+import type { ClientRunspacePool, PsrpEvent } from '../../psrp/pool.js';
+
+export interface PsrpTransport {
+  readonly pool: ClientRunspacePool;
+  /** Send everything the pool has queued (pool.dataToSend()), in order. */
+  flush(): Promise<void>;
+  /** The next event of the pool, waiting for one; throws the transport's failure. */
+  nextEvent(): Promise<PsrpEvent>;
+  /** Release the transport's resources (process, connections) without a graceful close. */
+  dispose(): Promise<void>;
+}
+
+/** A queue of pool events with waiters, shared by the transports. */
+export class EventQueue {
+  private readonly events: PsrpEvent[] = [];
+  private readonly waiters: Array<() => void> = [];
+  failure: Error | undefined;
+
+  /** Move every event the pool has ready into the queue. */
+  drain(pool: ClientRunspacePool): void {
+    let e: PsrpEvent | undefined;
+    while ((e = pool.nextEvent())) this.events.push(e);
+    this.wake();
+  }
+
+  fail(err: Error): void {
+    this.failure ??= err;
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  async next(): Promise<PsrpEvent> {
+    for (;;) {
+      const e = this.events.shift();
+      if (e) return e;
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}
+
+/** Events until one matches (that one included). */
+export async function eventsUntil(t: PsrpTransport, match: (e: PsrpEvent) => boolean): Promise<PsrpEvent[]> {
+  const seen: PsrpEvent[] = [];
+  for (;;) {
+    const e = await t.nextEvent();
+    seen.push(e);
+    if (match(e)) return seen;
+  }
+}
