@@ -20,6 +20,9 @@ export { ROBUST_RETRY, type RetryPolicy } from './client/receive.js';
 export { Shell, type ShellOptions, type RunOptions } from './client/shell.js';
 export { Command, type CommandOutput } from './client/command.js';
 
+// Invoke PowerShell (runspace pools and pipelines, [powershell]::Create(), Invoke-Command -ScriptBlock).
+export { RunspacePool, PowerShell, PipelineFailedError, type RunspacePoolOptions, type RunspaceTarget, type PowerShellStreams } from './client/psrp/powershell.js';
+
 // Disconnected sessions (New-, Get-, Disconnect-, Connect-, Receive-, Remove-PSSession).
 export { SessionManager, type SessionManagerOptions, type NewSessionOptions, type DisconnectOptions } from './client/sessions/manager.js';
 export { PSSession } from './client/sessions/session.js';
