@@ -33,6 +33,21 @@ async function enumerate(url: string, session?: string, auth?: string): Promise<
   return (r.msg.body.items ?? []).flatMap((i) => (i.kind === 'Shell' ? [i.shell] : []));
 }
 
+/** Poll until `fn` holds (a bounded wait on the listener's state, not a fixed sleep). */
+async function until(fn: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** The command has ended on the listener (its output may still wait to be received). */
+function commandDone(listener: TestListener, shellId: string, commandId: string): boolean {
+  const c = listener.listener.core.store.get(shellId)?.command(commandId.toUpperCase());
+  return c?.isDone === true;
+}
+
 function shellAs(sh: TestShell, session: string, auth = sh.auth): TestShell {
   return new TestShell(sh.url, sh.id, auth, session);
 }
@@ -49,7 +64,7 @@ describe('Disconnect, Reconnect, Connect', () => {
     expect(faultCode((await sh.receive(id)).msg)).toBe(2150859204);
     expect(faultCode((await sh.run('echo no')).msg)).toBe(2150859204);
     expect(faultCode((await sh.op(Action.Disconnect, { kind: 'Disconnect' })).msg)).toBe(2150859215);
-    await sleep(700);
+    await until(() => commandDone(t, sh.id, id), 'the command to end while disconnected');
     expect((await sh.op(Action.Reconnect, { kind: 'Reconnect' })).msg.headers.action).toBe(Action.ReconnectResponse);
     const rest = await sh.collect(id);
     expect(firstOut + rest.stdout.toString()).toBe('line 1\nline 2\nline 3\nline 4\nline 5\n');
@@ -154,7 +169,7 @@ describe('timeouts and buffering', () => {
     const sh = await TestShell.create(t.url, {}, { sessionId: A });
     const id = await sh.start('seq 1 400000');
     await sh.op(Action.Disconnect, { kind: 'Disconnect', bufferMode: 'Drop' });
-    await sleep(1200);
+    await until(() => commandDone(t, sh.id, id), 'the command to end while disconnected (Drop: nothing holds it back)');
     await sh.op(Action.Reconnect, { kind: 'Reconnect' });
     const got = await sh.collect(id);
     expect(got.exitCode).toBe(0);
@@ -170,8 +185,7 @@ describe('timeouts and buffering', () => {
     try {
       const sh = await TestShell.create(k.url, { name: 'laptop' }, { sessionId: A });
       const id = await sh.start('sleep 0.5; echo done');
-      await sleep(700);
-      expect((await enumerate(k.url)).find((s) => s.shellId === sh.id)?.state).toBe('Disconnected');
+      await until(async () => (await enumerate(k.url)).find((s) => s.shellId === sh.id)?.state === 'Disconnected', 'the keep-alive window to pass');
       const other = shellAs(sh, B);
       expect((await other.op(Action.Connect, { kind: 'Connect' })).status).toBe(200);
       expect((await other.collect(id)).stdout.toString()).toBe('done\n');
