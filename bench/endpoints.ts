@@ -4,6 +4,7 @@
  * computers (bench/remote-computers.ts). Not a bench itself.
  */
 import { spawn } from 'node:child_process';
+import { request, type Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -43,4 +44,22 @@ export async function startListeners(n: number, delayMs = 0, helperFile = 'clien
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     }),
   };
+}
+
+/** Basic credentials of the bench listeners' user. */
+export const BENCH_AUTH = 'Basic ' + Buffer.from('bench:bench').toString('base64');
+
+/** One raw SOAP POST with the bench user's Basic credentials; the body comes back as latin1 text. */
+export function postSoap(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(body);
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent,
+      headers: { 'Content-Type': 'application/soap+xml;charset=UTF-8', 'Content-Length': data.length, Authorization: BENCH_AUTH } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('latin1') }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }

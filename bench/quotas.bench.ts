@@ -8,14 +8,14 @@
  *   reads (`sleep`), each with OperationTimeout 500 ms. Baseline: RSS before the flood.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Action, ResourceURI, encodeMessage, type Body, type Headers } from '../src/core/index.js';
 import type { BenchResult } from './types.js';
+import { postSoap } from './endpoints.js';
 import type { MemReport } from './quota-listener.js';
 
-const AUTH = 'Basic ' + Buffer.from('bench:bench').toString('base64');
 const MB = 1048576;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,20 +53,7 @@ async function startListener(config: Record<string, unknown> = {}): Promise<List
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-
-function post(url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(body);
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent,
-      headers: { 'Content-Type': 'application/soap+xml;charset=UTF-8', 'Content-Length': data.length, Authorization: AUTH } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('latin1') }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = (url: URL, body: string): Promise<{ status: number; text: string }> => postSoap(agent, url, body);
 
 function env(action: string, body: Body, extra: Partial<Headers> = {}): string {
   return encodeMessage({ headers: { to: 'http://x/wsman', replyTo: 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous', action,

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userInfo } from 'node:os';
 import type { Headers } from '../../src/core/index.js';
-import { TestShell } from '../server/helpers.js';
-import { startCliListener, basic, alive, PASSWORD, isRoot, createAccount, removeAccount, type TestAccount } from './helpers.js';
+import { TestShell, isRunning as alive } from '../server/helpers.js';
+import { startCliListener, basic, PASSWORD, isRoot, createAccount, removeAccount, type TestAccount } from './helpers.js';
 
 /** Start `sleep 300` in the background of a shell that waits for it; both pids. */
 async function startSleeper(url: string, user: string, how: 'pooled' | 'skip-cmd-shell' | 'long'): Promise<number[]> {
