@@ -8,6 +8,7 @@
  * behind a TCP relay that holds every chunk DELAY_MS in each direction (a WAN round trip of
  * 2 × DELAY_MS), and the printed URLs are the relays'.
  */
+import { userInfo } from 'node:os';
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WsmanListener, UserStore, hashPassword, createLogger } from '../src/server/index.js';
@@ -15,7 +16,7 @@ import { WsmanListener, UserStore, hashPassword, createLogger } from '../src/ser
 const n = Number(process.argv[2] ?? '1');
 const delayMs = Number(process.argv[3] ?? '0');
 const users = new UserStore();
-users.add({ name: 'alice', hash: await hashPassword('secret', 1024) });
+users.add({ name: 'alice', hash: await hashPassword('secret', 1024), runAs: userInfo().username });
 const listeners: WsmanListener[] = [];
 const relays: ReturnType<typeof createServer>[] = [];
 const urls: string[] = [];

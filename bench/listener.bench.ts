@@ -4,6 +4,7 @@
  * trips/s with Basic; Receive throughput of a 200 MB stdout command at MaxEnvelopeSize 512000;
  * heap per idle shell at 1,000 shells. Everything on 127.0.0.1.
  */
+import { userInfo } from 'node:os';
 import { createServer, request, Agent } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';
@@ -13,24 +14,12 @@ import { UserStore, hashPassword } from '../src/server/users.js';
 import { createLogger } from '../src/server/log.js';
 import { defaultConfig } from '../src/server/config.js';
 import type { BenchResult } from './types.js';
+import { BENCH_AUTH, postSoap } from './endpoints.js';
 
 
-export const AUTH = 'Basic ' + Buffer.from('bench:bench').toString('base64');
+export const AUTH = BENCH_AUTH;
+const post = postSoap;
 export const IDENTIFY = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>';
-
-function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(body);
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent,
-      headers: { 'Content-Type': 'application/soap+xml;charset=UTF-8', 'Content-Length': data.length, Authorization: AUTH } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('latin1') }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 function headers(action: string, extra: Partial<Headers> = {}): Headers {
   return { to: 'http://x/wsman', replyTo: 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous', action,
@@ -43,7 +32,7 @@ function env(action: string, body: Body, extra: Partial<Headers> = {}): string {
 
 async function startListener(maxShells = 30, bufferBytes?: number): Promise<{ listener: WsmanListener; url: URL }> {
   const users = new UserStore();
-  users.add({ name: 'bench', hash: await hashPassword('bench', 1024) });
+  users.add({ name: 'bench', hash: await hashPassword('bench', 1024), runAs: userInfo().username });
   const config = defaultConfig();
   config.configurations[0]!.maxShellsPerUser = maxShells;
   if (bufferBytes) {

@@ -5,7 +5,8 @@
  * and, for scale, the same while those senders hit a bare server instead (their cost to the machine).
  * Before the pre-authentication cap every such body was read and parsed whole (4 ms -> 1.4 s).
  */
-import { createServer, request, Agent } from 'node:http';
+import { userInfo } from 'node:os';
+import { createServer, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { Action, ResourceURI, encodeMessage } from '../src/core/index.js';
@@ -14,8 +15,8 @@ import { UserStore, hashPassword } from '../src/server/users.js';
 import { createLogger } from '../src/server/log.js';
 import { defaultConfig } from '../src/server/config.js';
 import type { BenchResult } from './types.js';
+import { postSoap } from './endpoints.js';
 
-const AUTH = 'Basic ' + Buffer.from('bench:bench').toString('base64');
 /** Creates per block; BLOCKS idle blocks alternate with as many attacked ones. */
 const ROUNDS = 15;
 const BLOCKS = 4;
@@ -45,20 +46,6 @@ parentPort.on('message', (m) => {
 });
 `;
 
-function post(agent: Agent, url: URL, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(body);
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent,
-      headers: { 'Content-Type': 'application/soap+xml;charset=UTF-8', 'Content-Length': data.length, Authorization: AUTH } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
 function env(action: string, body: Parameters<typeof encodeMessage>[0]['body'], selectors?: Record<string, string>): string {
   return encodeMessage({ headers: {
     to: 'http://x/wsman', replyTo: 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous', action,
@@ -73,11 +60,11 @@ async function createLatencies(url: URL, rounds: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const t0 = process.hrtime.bigint();
-    const text = await post(agent, url, env(Action.Create, { kind: 'Shell', shell: { inputStreams: ['stdin'], outputStreams: ['stdout', 'stderr'] } }));
+    const { text } = await postSoap(agent, url, env(Action.Create, { kind: 'Shell', shell: { inputStreams: ['stdin'], outputStreams: ['stdout', 'stderr'] } }));
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     const id = /<w:Selector Name="ShellId">([^<]+)</.exec(text)?.[1];
     if (!id) throw new Error(`create failed: ${text.slice(0, 300)}`);
-    await post(agent, url, env(Action.Delete, { kind: 'Empty' }, { ShellId: id }));
+    await postSoap(agent, url, env(Action.Delete, { kind: 'Empty' }, { ShellId: id }));
   }
   agent.destroy();
   return times;
@@ -87,7 +74,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 export async function run(): Promise<BenchResult[]> {
   const users = new UserStore();
-  users.add({ name: 'bench', hash: await hashPassword('bench', 1024) });
+  users.add({ name: 'bench', hash: await hashPassword('bench', 1024), runAs: userInfo().username });
   const config = defaultConfig();
   config.clientKeepAliveMs = 0;
   const listener = new WsmanListener({ users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent'), processPool: false });

@@ -5,10 +5,11 @@
  * a full collection when `gc`), so that the bench measures the listener alone, not its client.
  * Stopped when the IPC channel closes.
  */
+import { userInfo } from 'node:os';
 import { WsmanListener, UserStore, hashPassword, createLogger, parseConfig } from '../src/server/index.js';
 
 const users = new UserStore();
-users.add({ name: 'bench', hash: await hashPassword('bench', 1024) });
+users.add({ name: 'bench', hash: await hashPassword('bench', 1024), runAs: userInfo().username });
 const config = parseConfig(JSON.parse(process.argv[2] ?? '{}'));
 config.clientKeepAliveMs = 0;
 const listener = new WsmanListener({ users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent') });

@@ -6,6 +6,7 @@
  * src/auth (as our transport and pywinrm do) and counts stdout bytes without parsing the XML, so
  * the difference is the cost of sealing on both ends. Target: ratio ≥ 0.5.
  */
+import { userInfo } from 'node:os';
 import { request, Agent } from 'node:http';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -162,7 +163,7 @@ const round = (x: number): number => Math.round(x * 10) / 10;
 
 export async function run(): Promise<BenchResult[]> {
   const users = new UserStore();
-  users.add({ name: 'bench', hash: await hashPassword('bench', 1024), ntHash: ntHash('bench') });
+  users.add({ name: 'bench', hash: await hashPassword('bench', 1024), ntHash: ntHash('bench'), runAs: userInfo().username });
   const config = defaultConfig();
   config.clientKeepAliveMs = 0;
   const listener = new WsmanListener({ users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent') });

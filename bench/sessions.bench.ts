@@ -14,6 +14,7 @@
  *
  * Client and listener share one event loop, so the receive rate is a floor for a remote client.
  */
+import { userInfo } from 'node:os';
 import { WsmanListener, UserStore, hashPassword, createLogger } from '../src/server/index.js';
 import { defaultConfig } from '../src/server/config.js';
 import { WsmanClient } from '../src/client/client.js';
@@ -29,7 +30,7 @@ const BIG = 100 * MIB;
 
 async function listener(): Promise<{ l: WsmanListener; options: ClientOptions }> {
   const users = new UserStore();
-  users.add({ name: 'alice', hash: await hashPassword('secret', 1024) });
+  users.add({ name: 'alice', hash: await hashPassword('secret', 1024), runAs: userInfo().username });
   const config = defaultConfig();
   config.configurations[0]!.maxShellsPerUser = SHELLS * 2;
   config.configurations[0]!.outputBufferBytes = BIG + 8 * MIB;
