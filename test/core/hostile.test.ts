@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { decodeMessage, parseXml, WsmanProtocolError, WsmanError, DEFAULT_XML_LIMITS, type Message } from '../../src/core/index.js';
 
-const T = 2000;
+// A hang guard, generous enough for a loaded 2-core machine (allocating 100 MB there took over 2 s once).
+const T = 20_000;
 const S = 'http://www.w3.org/2003/05/soap-envelope';
 const RSP = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell';
 
