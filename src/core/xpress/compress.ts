@@ -12,11 +12,13 @@ import { BLOCK_SIZE } from './decompress.js';
 const MIN_MATCH = 3;
 const MAX_OFFSET = 65535;
 const HASH_BITS = 15;
+/** A match this long ends the search (zlib's nice_length idea): long enough to be cheap to code. */
+const NICE_LENGTH = 24;
 const EOF_SYMBOL = 256;
 
 /** Effort of the match finder: how many earlier positions each search visits. */
 export interface XpressCompressOptions {
-  /** Hash-chain candidates tried per position (default 24). */
+  /** Hash-chain candidates tried per position (default 8). */
   chain?: number;
 }
 
@@ -25,7 +27,7 @@ export interface XpressCompressOptions {
  * size is `input.length` (the caller records it, as WinRM's chunk header does).
  */
 export function xpressCompress(input: Uint8Array, options: XpressCompressOptions = {}): Uint8Array {
-  const chain = Math.max(1, options.chain ?? 24);
+  const chain = Math.max(1, options.chain ?? 8);
   const n = input.length;
   const blocks = Math.max(1, Math.ceil(n / BLOCK_SIZE));
   const out = new Uint8Array(2 * n + blocks * (TABLE_BYTES + 16) + 16);
@@ -40,7 +42,7 @@ export function xpressCompress(input: Uint8Array, options: XpressCompressOptions
   let outPos = 0;
   let inserted = 0;
   const hash = (p: number): number =>
-    (((input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!) * 2654435761) >>> (32 - HASH_BITS);
+    Math.imul((input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS);
   const insertUpTo = (end: number): void => {
     const last = Math.min(end, n - MIN_MATCH + 1);
     for (; inserted < last; inserted++) {
@@ -62,6 +64,7 @@ export function xpressCompress(input: Uint8Array, options: XpressCompressOptions
       let bestOff = 0;
       if (p + MIN_MATCH <= end) {
         const limit = end - p;
+        const nice = Math.min(limit, NICE_LENGTH);
         let cand = p + MIN_MATCH <= n ? head[hash(p)]! : -1;
         for (let tries = chain; cand >= 0 && tries > 0 && p - cand <= MAX_OFFSET; tries--) {
           if (input[cand + bestLen] === input[p + bestLen] && input[cand] === input[p]) {
@@ -70,7 +73,7 @@ export function xpressCompress(input: Uint8Array, options: XpressCompressOptions
             if (l > bestLen) {
               bestLen = l;
               bestOff = p - cand;
-              if (l === limit) break;
+              if (l >= nice) break;
             }
           }
           cand = prev[cand]!;
@@ -133,8 +136,10 @@ class BitWriter {
   private readonly out: Uint8Array;
   /** The decoder's read position: where the next loaded word or extra byte goes. */
   private pos: number;
-  /** Slots of words reserved but not yet filled, oldest first. */
-  private readonly slots: number[] = [];
+  /** Slots of words reserved but not yet filled, oldest first (a ring; at most 3 are pending). */
+  private readonly slots = new Int32Array(8);
+  private slotHead = 0;
+  private slotTail = 0;
   private acc = 0;
   private accBits = 0;
   /** Bits the decoder has consumed, and words it has loaded. */
@@ -143,7 +148,8 @@ class BitWriter {
 
   constructor(out: Uint8Array, pos: number) {
     this.out = out;
-    this.slots.push(pos, pos + 2);
+    this.reserve(pos);
+    this.reserve(pos + 2);
     this.pos = pos + 4;
   }
 
@@ -153,7 +159,7 @@ class BitWriter {
     this.accBits += count;
     this.consumed += count;
     while (this.consumed > 16 * (this.loaded - 1)) {
-      this.slots.push(this.pos);
+      this.reserve(this.pos);
       this.pos += 2;
       this.loaded++;
     }
@@ -172,12 +178,18 @@ class BitWriter {
   finish(): number {
     if (this.accBits > 0) this.put((this.acc << (16 - this.accBits)) & 0xffff);
     this.accBits = 0;
-    while (this.slots.length > 0) this.put(0);
+    while (this.slotHead !== this.slotTail) this.put(0);
     return this.pos;
   }
 
+  private reserve(at: number): void {
+    this.slots[this.slotTail] = at;
+    this.slotTail = (this.slotTail + 1) & 7;
+  }
+
   private put(word: number): void {
-    const at = this.slots.shift()!;
+    const at = this.slots[this.slotHead]!;
+    this.slotHead = (this.slotHead + 1) & 7;
     this.out[at] = word & 255;
     this.out[at + 1] = word >>> 8;
   }
