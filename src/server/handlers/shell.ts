@@ -8,7 +8,7 @@ import { ServerShell } from '../shell.js';
 import { backendFor } from '../backends/index.js';
 import { fault, badBody, boolOption, useShell, guid } from './common.js';
 import { clientIdOf } from '../core.js';
-import { ClientGone, envelopeLimit } from './receive.js';
+import { ClientGone } from './receive.js';
 import { winrmDecompress, XpressError } from '../../core/xpress/index.js';
 
 export async function createShell(req: WsmanRequest): Promise<Reply> {
@@ -130,7 +130,7 @@ export async function send(req: WsmanRequest): Promise<Reply> {
     if (!cmd) throw fault(WsmanCode.UnexpectedSelectors, 'the request contained a command identifier that does not exist');
     req.note.commandId = cmd.id;
     cmd.transition('Send');
-    const data = shell.compression ? unxpress(st.data, envelopeLimit(req)) : st.data;
+    const data = shell.compression ? unxpress(st.data, 2 * req.core.config.maxEnvelopeSizeKb * 1024) : st.data;
     const r = await shell.backend.send(cmd, st.name, data, st.end === true, ms, req.closed);
     if (r === 'aborted') throw new ClientGone();
     if (r === 'timeout') throw fault(WsmanCode.TimedOut, 'the command did not read its input within OperationTimeout');
@@ -168,8 +168,9 @@ export async function signal(req: WsmanRequest): Promise<Reply> {
 
 
 /**
- * A compressed shell's Send data, decompressed. At most `max` bytes (the envelope size a client
- * could have sent uncompressed); damaged or oversized data is answered as a bad body.
+ * A compressed shell's Send data, decompressed. At most `max` bytes (twice MaxEnvelopeSizekb: a
+ * client sizes its data for the envelope before compressing); damaged or oversized data is
+ * answered as a bad body.
  */
 function unxpress(data: Buffer, max: number): Buffer {
   try {
