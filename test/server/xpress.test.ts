@@ -25,12 +25,14 @@ function sendRaw(sh: TestShell, commandId: string, data: Uint8Array, end = false
 }
 
 /** Receive until Done; each stream element's data decompressed on its own, as a client does. */
-async function collectXpress(sh: TestShell, commandId: string): Promise<{ stdout: Buffer; wire: number; elements: number }> {
+async function collectXpress(sh: TestShell, commandId: string, maxEnvelopeSize?: number): Promise<{ stdout: Buffer; wire: number; elements: number; sizes: number[] }> {
   const out: Buffer[] = [];
+  const sizes: number[] = [];
   let wire = 0;
   let elements = 0;
   for (;;) {
-    const r = await sh.receive(commandId);
+    const r = await sh.receive(commandId, maxEnvelopeSize ? { maxEnvelopeSize } : {});
+    sizes.push(Buffer.byteLength(r.raw));
     if (r.msg.body.kind === 'Fault' && r.msg.body.fault.wsmanCode === 2150858793) continue;
     if (r.msg.body.kind !== 'ReceiveResponse') throw new Error(`receive failed: ${r.raw.slice(0, 500)}`);
     for (const s of r.msg.body.streams) {
@@ -39,7 +41,7 @@ async function collectXpress(sh: TestShell, commandId: string): Promise<{ stdout
       wire += s.data.length;
       if (s.name === 'stdout') out.push(Buffer.from(winrmDecompress(s.data, 1 << 24)));
     }
-    if (r.msg.body.commandState?.state === 'Done') return { stdout: Buffer.concat(out), wire, elements };
+    if (r.msg.body.commandState?.state === 'Done') return { stdout: Buffer.concat(out), wire, elements, sizes };
   }
 }
 
@@ -101,6 +103,25 @@ describe('CompressionType xpress', () => {
     expect(faultCode(cut.msg)).toBe(2150858791);
     expect((await sendRaw(sh, id, winrmCompress(Buffer.from('still here\n')), true)).msg.body.kind).toBe('SendResponse');
     expect((await collectXpress(sh, id)).stdout.toString()).toBe('still here\n');
+    await sh.delete();
+  });
+
+  it('incompressible output in stored chunks still fits the request MaxEnvelopeSize', async () => {
+    const sh = await TestShell.create(t.url, {}, XPRESS);
+    const id = await sh.start('head -c 150000 /dev/urandom');
+    const r = await collectXpress(sh, id, 8192);
+    expect(r.stdout.length).toBe(150000);
+    expect(r.sizes.length).toBeGreaterThan(15);
+    for (const size of r.sizes) expect(size).toBeLessThanOrEqual(8192);
+    await sh.delete();
+  });
+
+  it('refuses a Send that would decompress to more than twice MaxEnvelopeSizekb (a decompression bomb)', async () => {
+    const sh = await TestShell.create(t.url, {}, XPRESS);
+    const id = await sh.start('cat');
+    const bomb = winrmCompress(new Uint8Array(2 * 500 * 1024 + 1));
+    expect(bomb.length).toBeLessThan(8000);
+    expect(faultCode((await sendRaw(sh, id, bomb)).msg)).toBe(2150858791);
     await sh.delete();
   });
 });
