@@ -11,7 +11,9 @@ import { BLOCK_SIZE } from './decompress.js';
 
 const MIN_MATCH = 3;
 const MAX_OFFSET = 65535;
+/** Hash table size: 2^15 heads for a full block, fewer for small inputs (less to allocate). */
 const HASH_BITS = 15;
+const SMALL_HASH_BITS = 11;
 /** A match this long ends the search (zlib's nice_length idea): long enough to be cheap to code. */
 const NICE_LENGTH = 24;
 const EOF_SYMBOL = 256;
@@ -31,18 +33,19 @@ export function xpressCompress(input: Uint8Array, options: XpressCompressOptions
   const n = input.length;
   const blocks = Math.max(1, Math.ceil(n / BLOCK_SIZE));
   const out = new Uint8Array(2 * n + blocks * (TABLE_BYTES + 16) + 16);
-  const head = new Int32Array(1 << HASH_BITS).fill(-1);
+  const bits = n < 8192 ? SMALL_HASH_BITS : HASH_BITS;
+  const head = new Int32Array(1 << bits).fill(-1);
   const prev = new Int32Array(Math.max(n, 1));
-  // Tokens of one block: literal byte (< 256) or (length << 16 | offset) with length >= 3.
-  const lits = new Int32Array(BLOCK_SIZE);
-  const lens = new Int32Array(BLOCK_SIZE);
+  // Tokens of one block: a literal (lens 0, lits the byte) or a match (lens its length, lits its offset).
+  const lits = new Int32Array(Math.min(Math.max(n, 1), BLOCK_SIZE));
+  const lens = new Int32Array(lits.length);
   const freqs = new Uint32Array(SYMBOLS);
   const lengths = new Uint8Array(SYMBOLS);
   const codes = new Uint16Array(SYMBOLS);
   let outPos = 0;
   let inserted = 0;
   const hash = (p: number): number =>
-    Math.imul((input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS);
+    Math.imul((input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!, 0x9e3779b1) >>> (32 - bits);
   const insertUpTo = (end: number): void => {
     const last = Math.min(end, n - MIN_MATCH + 1);
     for (; inserted < last; inserted++) {
