@@ -48,6 +48,12 @@ export interface ShellOptions {
    * sends `protocolversion` instead, as New-PSSession does).
    */
   wsmanOptions?: WsmanOption[];
+  /**
+   * Ask for WinRM xpress compression of Send and Receive stream data (rsp:CompressionType, which
+   * Windows clients send unless New-PSSessionOption -NoCompression). The caller then compresses and
+   * decompresses (core/xpress winrmCompress/winrmDecompress); the PSRP client does it for you.
+   */
+  compression?: 'xpress';
   signal?: AbortSignal;
 }
 
@@ -147,6 +153,7 @@ export class Shell {
       for (;;) {
         const ex = await current.exchange(Action.Create, encodeBody({ kind: 'Shell', shell }), {
           resourceUri, options, operationTimeout: Math.min(o.openTimeout ?? DEFAULTS.openTimeout, current.operationTimeout),
+          ...(opts.compression ? { headers: { compressionType: opts.compression } } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
         const st = ex.response.status;

@@ -4,6 +4,8 @@ export * from './errors.js';
 export * from './duration.js';
 export { parseXml, decodeXmlBytes, DEFAULT_XML_LIMITS, type XmlElement, type XmlAttr, type XmlLimits, type XNode } from './xml.js';
 export * from './envelope.js';
+/** WinRM's xpress compression (MS-XCA LZ77+Huffman) of shell stream data. */
+export * from './xpress/index.js';
 export * from './messages/index.js';
 export { faultFromCode, faultAction, normalizeSubcode } from './messages/fault.js';
 export { configNumber } from './messages/transfer.js';

@@ -41,6 +41,8 @@ export interface ShellSpec {
   codepage?: string;
   bufferMode: BufferMode;
   creationXml?: string;
+  /** `xpress` when Create carried rsp:CompressionType xpress (protocol.md §3.8). */
+  compression?: 'xpress';
   now: number;
 }
 
@@ -63,6 +65,8 @@ export class ServerShell {
   readonly codepage: string | undefined;
   bufferMode: BufferMode;
   readonly creationXml: string | undefined;
+  /** Send and Receive stream data travel in WinRM's xpress chunks (core/xpress). */
+  readonly compression: 'xpress' | undefined;
   state: ShellState = 'Connected';
   readonly createdAt: number;
   /** Last request from a client (any operation on this shell). */
@@ -103,6 +107,7 @@ export class ServerShell {
     this.codepage = s.codepage;
     this.bufferMode = s.bufferMode;
     this.creationXml = s.creationXml;
+    this.compression = s.compression;
     this.createdAt = s.now;
     this.lastActivity = s.now;
   }
@@ -138,7 +143,7 @@ export class ServerShell {
       maxIdleTimeOut: this.config.maxIdleTimeoutMs,
       locale: this.locale,
       dataLocale: this.dataLocale,
-      compressionMode: 'NoCompression',
+      compressionMode: this.compression ? 'XpressCompression' : 'NoCompression',
       profileLoaded: this.noProfile ? 'No' : 'Yes',
       encoding: 'UTF8',
       bufferMode: this.bufferMode,

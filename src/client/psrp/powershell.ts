@@ -121,6 +121,8 @@ export interface RunspacePoolOptions {
   applicationArguments?: PSValue;
   /** IdleTimeOut in ms (New-PSSessionOption -IdleTimeout). WS-Man only. */
   idleTimeout?: number;
+  /** Offer xpress compression (WS-Man only; default false, New-PSSessionOption -NoCompression). */
+  compression?: boolean;
   /** The pool's id (PowerShell: RunspacePool.InstanceId); default a new GUID. */
   instanceId?: string;
   /** The ShellId to ask for (WS-Man); default the pool's id, as PowerShell does. */
@@ -164,6 +166,7 @@ export class RunspacePool {
       transport = new WsmanRunspace(client, pool, {
         ...(opts.configurationName !== undefined ? { configurationName: opts.configurationName } : {}),
         ...(opts.idleTimeout !== undefined ? { idleTimeout: opts.idleTimeout } : {}),
+        ...(opts.compression ? { compression: true } : {}),
         ...(opts.shellId !== undefined ? { shellId: opts.shellId } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

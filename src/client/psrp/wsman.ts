@@ -18,6 +18,7 @@ import { WsmanClient, unexpected } from '../client.js';
 import { receiveUntilDone, isTimedOutFault } from '../receive.js';
 import { configurationUri, Shell } from '../shell.js';
 import { EventQueue, type PsrpTransport } from './transport.js';
+import { winrmCompress, winrmDecompress } from '../../core/xpress/index.js';
 
 /** PowerShell's default configuration (New-PSSession without -ConfigurationName). */
 export const DEFAULT_CONFIGURATION = 'Microsoft.PowerShell';
@@ -37,6 +38,11 @@ export interface WsmanRunspaceOptions {
    * needs nothing more, and the shell's Delete releases everything.
    */
   terminateWhenDone?: boolean;
+  /**
+   * Offer xpress compression on Create (default false; Windows PowerShell offers it unless
+   * -NoCompression) and, when the server accepts, compress Sends and decompress Receives.
+   */
+  compression?: boolean;
   signal?: AbortSignal;
 }
 
@@ -75,6 +81,8 @@ export class WsmanRunspace implements PsrpTransport {
   shell: Shell | undefined;
   readonly resourceUri: string;
   private readonly queue = new EventQueue();
+  /** Stream data of this shell travels in xpress chunks (the server accepted CompressionType). */
+  private xpress = false;
   private sending: Promise<void> = Promise.resolve();
   private readonly receives = new Set<Promise<void>>();
   /** Pipeline id -> the CommandId the server answered (Windows' protocol 2.1 servers choose their own). */
@@ -128,7 +136,8 @@ export class WsmanRunspace implements PsrpTransport {
     if (o.kind === 'data') {
       const pieces = splitFragments(o.data, this.fragmentRoom);
       if (o.startsPipeline) await this.command(o.pid, pieces.shift()!);
-      for (const data of pieces) {
+      for (const piece of pieces) {
+        const data = this.xpress ? Buffer.from(winrmCompress(piece)) : piece;
         await this.client.send(Action.Send, {
           kind: 'Send',
           streams: [{ name: o.stream === 'PromptResponse' ? 'pr' : 'stdin', ...(isPool(o.pid) ? {} : { commandId: this.commandIdOf(o.pid) }), data }],
@@ -160,8 +169,11 @@ export class WsmanRunspace implements PsrpTransport {
       creationXml: Buffer.from(creation).toString('base64'),
       wsmanOptions: this.versionOption,
       ...(this.options.idleTimeout !== undefined ? { idleTimeout: this.options.idleTimeout } : {}),
+      ...(this.options.compression ? { compression: 'xpress' as const } : {}),
       ...this.sig(),
     });
+    // A server that answers CompressionMode NoCompression declined; one that names none accepted.
+    this.xpress = this.options.compression === true && this.shell.info.compressionMode !== 'NoCompression';
     this.background(this.receivePool());
   }
 
@@ -181,7 +193,8 @@ export class WsmanRunspace implements PsrpTransport {
 
   private feed(data: Uint8Array): void {
     try {
-      this.pool.receiveData(data);
+      // A Receive envelope's worth of xpress chunks cannot honestly expand more than ~256 times.
+      this.pool.receiveData(this.xpress ? winrmDecompress(data, 256 * this.client.maxEnvelopeSize) : data);
     } finally {
       this.queue.drain(this.pool);
     }
@@ -250,6 +263,8 @@ export class WsmanRunspace implements PsrpTransport {
     const data = Buffer.concat(pool.dataToSend().flatMap((o) => (o.kind === 'data' ? [o.data] : [])));
     const res = await t.shell.connect({ connectXml: data.toString('base64'), wsmanOptions: t.versionOption, ...t.sig() });
     if (res.connectResponseXml) t.feed(Buffer.from(res.connectResponseXml, 'base64'));
+    // connectXml and its answer are not compressed; the stream data that follows is when the shell is.
+    t.xpress = options.compression === true;
     // As PowerShell's client, keep one pool Receive going after a Connect (it brings what the pool
     // queued meanwhile), and more until the pool is Opened.
     t.background(t.receivePool(1));

@@ -28,6 +28,7 @@ import { clientIdOf, type WsmanRequest, type Reply } from '../core.js';
 import type { BackendCommand as ServerCommand, CachedReceive } from '../command-base.js';
 import type { ServerShell } from '../shell.js';
 import { fault, badBody, useShell, guid } from './common.js';
+import { winrmCompress } from '../../core/xpress/index.js';
 
 /** Thrown when the client went away while its Receive waited: no answer is written. */
 export class ClientGone extends Error {
@@ -121,9 +122,11 @@ function buildResponse(req: WsmanRequest, shell: ServerShell, cmd: ServerCommand
   const probe = responseHeaders(req.headers, Action.ReceiveResponse, 'uuid:00000000-0000-0000-0000-000000000000');
   const base = Buffer.byteLength(receiveEnvelopeXml(probe, skeleton));
   const longest = Math.max(6, ...shell.outputStreams.map((n) => Buffer.byteLength(n)));
-  const groupOverhead = `<rsp:Stream Name="" CommandId="${cmd.id}"></rsp:Stream>`.length + longest;
-  const room = limit - base - 128;
+  // xpress adds a 4-byte header per 64 KiB chunk to data that does not shrink (base64: 8 bytes).
+  const groupOverhead = `<rsp:Stream Name="" CommandId="${cmd.id}"></rsp:Stream>`.length + longest + (shell.compression ? 8 : 0);
+  const room = limit - base - 128 - (shell.compression ? 8 * Math.ceil(limit / 65536) : 0);
   const taken = cmd.output.take(Math.max(0, room), groupOverhead, wanted);
+  if (shell.compression) for (const c of taken) c.data = xpressed(c.data);
   if (cmd.id === '') {
     // A PowerShell pool's own messages: no CommandId, no CommandState. Once pwsh has ended and
     // everything it wrote was delivered, there is nothing more to wait for.
@@ -143,4 +146,11 @@ function buildResponse(req: WsmanRequest, shell: ServerShell, cmd: ServerCommand
     rr.commandState = { commandId: cmd.id, state: 'Running' };
   }
   return rr;
+}
+
+/** Stream data of a compressed shell in WinRM's xpress chunks (stored where compressing does not help). */
+function xpressed(data: Buffer): Buffer {
+  if (data.length === 0) return data;
+  const out = winrmCompress(data);
+  return Buffer.from(out.buffer, out.byteOffset, out.length);
 }

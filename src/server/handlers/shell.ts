@@ -9,6 +9,7 @@ import { backendFor } from '../backends/index.js';
 import { fault, badBody, boolOption, useShell, guid } from './common.js';
 import { clientIdOf } from '../core.js';
 import { ClientGone } from './receive.js';
+import { winrmDecompress, XpressError } from '../../core/xpress/index.js';
 
 export async function createShell(req: WsmanRequest): Promise<Reply> {
   const { core, headers: h } = req;
@@ -34,6 +35,8 @@ export async function createShell(req: WsmanRequest): Promise<Reply> {
     idle = s.idleTimeOut;
   }
   const codepage = option(h, 'WINRS_CODEPAGE')?.value.trim();
+  const compression = h.compressionType === undefined ? undefined : h.compressionType.trim().toLowerCase();
+  if (compression !== undefined && compression !== 'xpress') throw fault(WsmanCode.UnsupportedFeature, `unknown CompressionType '${compression}'`);
   const backend = backendFor(config);
   const shell = new ServerShell({
     id,
@@ -55,6 +58,7 @@ export async function createShell(req: WsmanRequest): Promise<Reply> {
     ...(codepage ? { codepage } : {}),
     bufferMode: s.bufferMode ?? config.outputBufferingMode,
     ...(s.creationXml !== undefined ? { creationXml: s.creationXml } : {}),
+    ...(compression ? { compression } : {}),
     now: core.now(),
   });
   core.store.add(shell);
@@ -126,7 +130,8 @@ export async function send(req: WsmanRequest): Promise<Reply> {
     if (!cmd) throw fault(WsmanCode.UnexpectedSelectors, 'the request contained a command identifier that does not exist');
     req.note.commandId = cmd.id;
     cmd.transition('Send');
-    const r = await shell.backend.send(cmd, st.name, st.data, st.end === true, ms, req.closed);
+    const data = shell.compression ? unxpress(st.data, 2 * req.core.config.maxEnvelopeSizeKb * 1024) : st.data;
+    const r = await shell.backend.send(cmd, st.name, data, st.end === true, ms, req.closed);
     if (r === 'aborted') throw new ClientGone();
     if (r === 'timeout') throw fault(WsmanCode.TimedOut, 'the command did not read its input within OperationTimeout');
   }
@@ -161,3 +166,18 @@ export async function signal(req: WsmanRequest): Promise<Reply> {
   return { kind: 'soap', action: Action.SignalResponse, body: { kind: 'SignalResponse' } };
 }
 
+
+/**
+ * A compressed shell's Send data, decompressed. At most `max` bytes (twice MaxEnvelopeSizekb: a
+ * client sizes its data for the envelope before compressing); damaged or oversized data is
+ * answered as a bad body.
+ */
+function unxpress(data: Buffer, max: number): Buffer {
+  try {
+    const out = winrmDecompress(data, max);
+    return Buffer.from(out.buffer, out.byteOffset, out.length);
+  } catch (err) {
+    if (err instanceof XpressError) throw fault(WsmanCode.InvalidSoapBody, `the compressed Send data is invalid: ${err.message}`);
+    throw err;
+  }
+}
