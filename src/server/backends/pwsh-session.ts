@@ -7,9 +7,14 @@
  * PIPELINE_STATE has passed. Block mode pauses reading pwsh's stdout, so PowerShell itself waits.
  */
 import { encodePacket, OutOfProcParser, POOL_GUID, type OutOfProcKind, type OutOfProcPacket } from '../../psrp/outofproc.js';
+import { MessageType } from '../../psrp/message.js';
 import type { LaunchedProcess } from '../launcher.js';
 import { PwshCommand } from './pwsh-command.js';
 import { FragmentScanner } from './psrp-scan.js';
+import { translateRpid } from './pwsh-connect.js';
+
+/** The pool messages kept for a later Connect. */
+const POOL_CAPTURED: ReadonlySet<number> = new Set([MessageType.SESSION_CAPABILITY, MessageType.APPLICATION_PRIVATE_DATA]);
 
 interface AckWaiter {
   kind: OutOfProcKind;
@@ -29,6 +34,18 @@ export class PwshSession {
   exitCode: number | undefined;
   /** Who gets a PSGuid's output: the pool's (POOL_GUID) or a pipeline's. */
   readonly routes = new Map<string, PwshCommand>();
+  /**
+   * What pwsh said when the pool opened, kept for a Connect from another client (pwsh -s has no
+   * Connect of its own; the listener answers it): its SESSION_CAPABILITY and latest
+   * APPLICATION_PRIVATE_DATA messages, as written.
+   */
+  readonly opened: { capability?: Buffer; privateData?: Buffer } = {};
+  /** The pool's runspace limits, from the creationXml's INIT_RUNSPACEPOOL. */
+  runspaces = { min: 1, max: 1 };
+  /** The pool's id as pwsh knows it (the creationXml's), lowercase. */
+  poolRpid: string | undefined;
+  /** The id the client holding the shell uses for the pool, when it differs (a Connect). */
+  clientRpid: string | undefined;
 
   constructor(readonly child: LaunchedProcess, private readonly onExit: () => void) {
     child.stdin?.on('error', () => undefined);
@@ -65,14 +82,29 @@ export class PwshSession {
       const target = this.routes.get(p.psGuid) ?? this.routes.get(POOL_GUID);
       if (!target) continue;
       let scanner = this.scanners.get(p.psGuid);
-      if (!scanner) this.scanners.set(p.psGuid, (scanner = new FragmentScanner()));
-      const { terminal } = scanner.push(p.data!);
-      target.deliver(p.stream === 'PromptResponse' ? 'pr' : 'stdout', Buffer.from(p.data!));
+      if (!scanner) this.scanners.set(p.psGuid, (scanner = new FragmentScanner(p.psGuid === POOL_GUID ? POOL_CAPTURED : undefined)));
+      const { terminal, pieces, captured } = scanner.push(p.data!);
+      for (const c of captured) {
+        if (c.messageType === MessageType.SESSION_CAPABILITY) this.opened.capability = c.message;
+        else this.opened.privateData = c.message;
+      }
+      const stream = p.stream === 'PromptResponse' ? 'pr' : 'stdout';
+      for (const piece of pieces) target.deliver(stream, this.toClient(piece.data), piece.end);
       if (terminal && target.id !== '') {
         target.finish(0);
         this.scanners.delete(p.psGuid);
       }
     }
+  }
+
+  /** pwsh's fragments with the pool id the client uses. */
+  private toClient(data: Buffer): Buffer {
+    return this.clientRpid && this.poolRpid ? translateRpid(data, this.poolRpid, this.clientRpid) : data;
+  }
+
+  /** The client's fragments with the pool id pwsh uses. */
+  toPwsh(data: Uint8Array): Uint8Array {
+    return this.clientRpid && this.poolRpid ? translateRpid(Buffer.from(data), this.clientRpid, this.poolRpid) : data;
   }
 
   /**
