@@ -16,6 +16,7 @@ import { WsmanRunspace, type WsmanRunspaceOptions } from '../../src/client/psrp/
 import { eventsUntil } from '../../src/client/psrp/transport.js';
 import { deriveState } from '../../src/client/sessions/model.js';
 import { ClientRunspacePool, type PsrpEvent } from '../../src/psrp/pool.js';
+import { Defragmenter, decodeTyped } from '../../src/psrp/index.js';
 import { scriptSpec } from '../../src/psrp/pipeline.js';
 import { defaultConfig } from '../../src/server/config.js';
 import { withPowerShell } from '../../src/server/pwsh-find.js';
@@ -76,6 +77,7 @@ function pwshOf(l: TestListener, shellId: string): number {
 let a: TestListener;
 let b: TestListener;
 let small: TestListener;
+let keep: TestListener;
 const clients: WsmanClient[] = [];
 beforeAll(async () => {
   if (!PWSH) return;
@@ -86,10 +88,13 @@ beforeAll(async () => {
   ps.outputBufferBytes = 4096;
   ps.outputBufferingMode = 'Block';
   small = await startListener({ config });
+  const k = withPowerShell(defaultConfig(), PWSH);
+  k.clientKeepAliveMs = 1500;
+  keep = await startListener({ config: k });
 });
 afterAll(async () => {
   for (const c of clients) await c.close().catch(() => undefined);
-  await Promise.all([a?.stop(), b?.stop(), small?.stop()]);
+  await Promise.all([a?.stop(), b?.stop(), small?.stop(), keep?.stop()]);
 });
 
 describe.skipIf(!PWSH)(`PowerShell sessions on the listener, the help pages' examples${PWSH ? '' : ` (skipped: ${NO_PWSH_REASON})`}`, () => {
@@ -253,5 +258,58 @@ describe.skipIf(!PWSH)(`PowerShell sessions on the listener, the help pages' exa
     const proc = pwshOf(a, id);
     await call(a.url, Action.Delete, { kind: 'Empty' }, { selectors: { ShellId: id } }, PS, ALICE);
     await until('pwsh to end', () => !isRunning(proc));
+  }, 60_000);
+
+  it('--client-keepalive: a PowerShell session whose client fell silent becomes Disconnected, pwsh runs on, and another client connects and receives it all', async () => {
+    const c = clientFor(keep.url);
+    clients.push(c);
+    const { pool, t } = await newSession(c);
+    const pid = randomUUID();
+    pool.createPipeline(pid).invoke(scriptSpec('1..20 | ForEach-Object { $_; Start-Sleep -Milliseconds 50 }'));
+    await t.flush({ receive: false }); // then silence
+    const shell = keep.listener.core.store.get(pool.rpid.toUpperCase())!;
+    await until('the keep-alive window to pass', () => shell.state === 'Disconnected');
+    expect(shell.lostKeepAlive).toBe(true);
+    const r = await receiveElsewhere(keep.url, shell.id, pool.rpid, pid);
+    clients.push(r.client);
+    expect(r.state).toBe('Completed');
+    expect(r.output).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    r.pool.close();
+    await r.t.flush();
+  }, 60_000);
+
+  it('a client naming the pool by another id: every message it gets carries its id, and it runs pipelines of its own', async () => {
+    const c = clientFor(a.url);
+    clients.push(c);
+    const { pool, t } = await newSession(c);
+    const pid = randomUUID();
+    pool.createPipeline(pid).invoke(scriptSpec("'one', 'two'"));
+    await t.flush({ receive: false });
+    await t.disconnect();
+    const c2 = clientFor(a.url);
+    clients.push(c2);
+    const other = randomUUID();
+    const pool2 = new ClientRunspacePool({ rpid: other });
+    const seen = new Set<string>();
+    const spy = new Defragmenter();
+    const feed = pool2.receiveData.bind(pool2);
+    pool2.receiveData = (bytes: Uint8Array) => {
+      for (const m of spy.push(bytes)) seen.add(decodeTyped(m.data).rpid);
+      feed(bytes);
+    };
+    const t2 = await WsmanRunspace.connect(c2, pool2, pool.rpid.toUpperCase());
+    await eventsUntil(t2, opened);
+    await t2.settled();
+    await t2.connectPipeline(pid);
+    expect(outputs(await eventsUntil(t2, ended))).toEqual(['one', 'two']);
+    await t2.settled();
+    pool2.createPipeline(randomUUID()).invoke(scriptSpec('6*7'));
+    await t2.flush();
+    const own = await eventsUntil(t2, ended);
+    expect(outputs(own)).toEqual([42]);
+    expect(own.at(-1)).toMatchObject({ state: 'Completed' });
+    expect([...seen]).toEqual([other]);
+    pool2.close();
+    await t2.flush();
   }, 60_000);
 });
