@@ -56,8 +56,12 @@ export class OutputBuffer {
    * one fits; a new client (Connect) starts at a message boundary (`resync`).
    */
   wholeMessages = false;
-  /** Whole-message mode: what was taken last did not end a message. */
-  private midMessage = false;
+  /**
+   * Whole-message mode: what was taken of a message whose end was not taken yet. Kept (and counted
+   * in the shared budget) so that a new client (`resync`) gets that message whole.
+   */
+  private retained: Held[] = [];
+  private retainedBytes = 0;
   /** Whole-message mode: the rest of a message Drop discarded is discarded as it arrives. */
   private skipToEnd = false;
 
@@ -147,7 +151,7 @@ export class OutputBuffer {
     }
     // The newest message is incomplete and had to go too: the rest of it goes as it comes.
     if (!atBoundary) this.skipToEnd = true;
-    this.midMessage = false;
+    this.forgetRetained();
     this.dropped += gone;
     this.compact();
     this.release(gone);
@@ -155,23 +159,33 @@ export class OutputBuffer {
 
   /**
    * Whole-message mode, for a new client (Connect): the message the last reader took only part of
-   * cannot be completed by anyone else; discard its rest so that what follows starts a message.
+   * is given again from its start, so that the new reader gets it whole (the last one never
+   * completes it), and what follows starts a message.
    */
   resync(): void {
-    if (!this.wholeMessages || !this.midMessage) return;
-    this.midMessage = false;
-    let gone = 0;
-    let atBoundary = false;
-    while (!atBoundary && this.head < this.chunks.length) {
-      const c = this.chunks[this.head++]!;
-      gone += c.text.length;
-      atBoundary = c.end === true;
+    if (!this.wholeMessages || this.retained.length === 0) return;
+    this.compact(true);
+    this.chunks = this.retained.concat(this.chunks);
+    this.bytes += this.retainedBytes; // already in the shared budget
+    this.retained = [];
+    this.retainedBytes = 0;
+  }
+
+  private forgetRetained(): void {
+    this.shared?.release(this.retainedBytes);
+    this.retained = [];
+    this.retainedBytes = 0;
+  }
+
+  /** Whole-message mode: a piece of `c` was taken (all of it when `whole`). */
+  private retain(c: Held, piece: string, whole: boolean): void {
+    if (whole && c.end) {
+      this.forgetRetained();
+      return;
     }
-    if (!atBoundary) this.skipToEnd = true;
-    this.dropped += gone;
-    this.compact();
-    this.release(gone);
-    this.maybeResume();
+    this.retained.push({ stream: c.stream, text: piece });
+    this.retainedBytes += piece.length;
+    this.shared?.charge(piece.length);
   }
 
   /** Whole-message mode: put complete messages (made by the listener) before everything held. */
@@ -197,6 +211,7 @@ export class OutputBuffer {
     this.chunks = [];
     this.head = 0;
     this.release(this.bytes);
+    this.forgetRetained();
   }
 
   private compact(force = false): void {
@@ -260,12 +275,11 @@ export class OutputBuffer {
       last.bytes += piece.length;
       chars -= Math.ceil((piece.length * 4) / 3);
       taken += piece.length;
-      if (piece.length === c.text.length) {
-        i++;
-        this.midMessage = c.end !== true;
-      } else {
+      const whole = piece.length === c.text.length;
+      if (this.wholeMessages) this.retain(c, piece, whole);
+      if (whole) i++;
+      else {
         c.text = c.text.slice(piece.length);
-        this.midMessage = true;
         break;
       }
     }

@@ -16,7 +16,7 @@ import { WsmanRunspace, type WsmanRunspaceOptions } from '../../src/client/psrp/
 import { eventsUntil } from '../../src/client/psrp/transport.js';
 import { deriveState } from '../../src/client/sessions/model.js';
 import { ClientRunspacePool, type PsrpEvent } from '../../src/psrp/pool.js';
-import { Defragmenter, decodeTyped } from '../../src/psrp/index.js';
+import { Defragmenter, decodeTyped, EMPTY_GUID } from '../../src/psrp/index.js';
 import { scriptSpec } from '../../src/psrp/pipeline.js';
 import { defaultConfig } from '../../src/server/config.js';
 import { withPowerShell } from '../../src/server/pwsh-find.js';
@@ -309,6 +309,27 @@ describe.skipIf(!PWSH)(`PowerShell sessions on the listener, the help pages' exa
     expect(outputs(own)).toEqual([42]);
     expect(own.at(-1)).toMatchObject({ state: 'Completed' });
     expect([...seen]).toEqual([other]);
+    pool2.close();
+    await t2.flush();
+  }, 60_000);
+
+  it('runspace limits the pool changed (SET_MAX_RUNSPACES accepted by pwsh) are what a later Connect is told in RUNSPACEPOOL_INIT_DATA', async () => {
+    const c = clientFor(a.url);
+    clients.push(c);
+    const { pool, t } = await newSession(c);
+    pool.queueMessage(EMPTY_GUID, { type: 'SET_MAX_RUNSPACES', runspaces: 3, callId: 1n });
+    await t.flush();
+    const id = pool.rpid.toUpperCase();
+    const session = a.listener.core.store.get(id)!.session as PwshSession;
+    await until('pwsh to accept the new limit', () => session.runspaces.max === 3);
+    await t.disconnect();
+    const c2 = clientFor(a.url);
+    clients.push(c2);
+    const pool2 = new ClientRunspacePool({ rpid: pool.rpid });
+    const t2 = await WsmanRunspace.connect(c2, pool2, id);
+    const events = await eventsUntil(t2, (e) => e.type === 'Message' && e.message.type === 'RUNSPACEPOOL_INIT_DATA');
+    expect(events.at(-1)).toMatchObject({ message: { minRunspaces: 1, maxRunspaces: 3 } });
+    await t2.settled();
     pool2.close();
     await t2.flush();
   }, 60_000);

@@ -13,6 +13,7 @@ import { WsmanProtocolError } from '../../src/core/index.js';
 import { answerConnect, translateRpid, rpidOf } from '../../src/server/backends/pwsh-connect.js';
 import type { PwshSession } from '../../src/server/backends/pwsh-session.js';
 import { OutputBuffer } from '../../src/server/output.js';
+import { MemoryBudget } from '../../src/server/budget.js';
 
 const recording = readFileSync(join(import.meta.dirname, '../../fixtures/windows-recorded/pypsrp/test_psrp_disconnect_runspaces.yml'), 'utf8');
 const CONNECT_XML = /<connectXml[^>]*>([^<]+)<\/connectXml>/.exec(recording)![1]!;
@@ -139,16 +140,32 @@ describe('OutputBuffer in whole-message mode (PSRP)', () => {
     expect(b.size).toBe(70);
   });
 
-  it('resync: a new client starts after the message the last reader took only part of', () => {
+  it('resync: a new client gets again, whole, the message the last reader took only part of', () => {
     const b = buffer('Block', 1 << 20);
     b.push('stdout', Buffer.from('m1f0......'), false);
     b.push('stdout', Buffer.from('m1f1......'), true);
     push(b, 2, 1);
     expect(b.take(4 + 14, 0)[0]!.data.toString()).toBe('m1f0......');
+    expect(b.size).toBe(20);
     b.resync();
-    expect(text(b)).toBe('m2f0......');
-    b.resync(); // at a boundary: nothing more goes
+    expect(b.size).toBe(30);
+    expect(text(b)).toBe('m1f0......m1f1......m2f0......');
+    b.resync(); // at a boundary: nothing comes again
     push(b, 3, 1);
     expect(text(b)).toBe('m3f0......');
+  });
+
+  it('resync after a fragment was cut gives the whole fragment again; the retained part counts in the shared budget until the message ends', () => {
+    const budget = new MemoryBudget(1 << 20);
+    const b = new OutputBuffer('Block', 1 << 20, () => undefined, () => undefined, budget);
+    b.wholeMessages = true;
+    b.push('stdout', Buffer.alloc(100, 0x61), false);
+    b.push('stdout', Buffer.alloc(10, 0x62), true);
+    expect(b.take(4 + 40, 0)[0]!.data.length).toBe(30); // cut: nothing whole fits
+    expect(budget.used).toBe(110);
+    b.resync();
+    const again = Buffer.concat(b.take(1 << 20, 0).map((c) => c.data));
+    expect(again.equals(Buffer.concat([Buffer.alloc(100, 0x61), Buffer.alloc(10, 0x62)]))).toBe(true);
+    expect(budget.used).toBe(0);
   });
 });

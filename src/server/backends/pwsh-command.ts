@@ -47,6 +47,7 @@ export class PwshCommand extends BackendCommand {
     if (this.released || this.session.exited) return Promise.resolve('closed');
     if (data.length === 0) return Promise.resolve('written');
     const s = stream.toLowerCase() === 'pr' ? 'PromptResponse' : 'Default';
+    if (this.id === '' && s === 'Default') this.session.notePoolInput(data);
     return this.session.send({ kind: 'Data', stream: s, psGuid: this.psGuid, data: this.session.toPwsh(new Uint8Array(data)) }, 'DataAck')
       .then((ok) => (ok ? 'written' : 'closed'));
   }
