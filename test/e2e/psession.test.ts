@@ -244,7 +244,7 @@ describe.skipIf(!PWSH)(`PowerShell sessions on the listener, the help pages' exa
     await r.t.flush();
   }, 60_000);
 
-  it('a Connect whose connectXml is not SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL is refused and leaves the shell Disconnected', async () => {
+  it('a Connect whose connectXml is not SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL, or to a shell whose pwsh ended, is refused and leaves the shell Disconnected', async () => {
     const c = clientFor(a.url);
     clients.push(c);
     const { pool, t } = await newSession(c);
@@ -255,9 +255,15 @@ describe.skipIf(!PWSH)(`PowerShell sessions on the listener, the help pages' exa
       expect(r.msg.body.kind).toBe('Fault');
       expect(a.listener.core.store.get(id)!.state).toBe('Disconnected');
     }
-    const proc = pwshOf(a, id);
+    // Its pwsh gone (killed here), a valid Connect is refused too rather than answered from memory.
+    const session = a.listener.core.store.get(id)!.session as PwshSession;
+    session.kill();
+    await until('the listener to see pwsh end', () => session.exited);
+    const c2 = clientFor(a.url);
+    clients.push(c2);
+    await expect(WsmanRunspace.connect(c2, new ClientRunspacePool({ rpid: pool.rpid }), id)).rejects.toThrow(/2150858791/);
+    expect(a.listener.core.store.get(id)!.state).toBe('Disconnected');
     await call(a.url, Action.Delete, { kind: 'Empty' }, { selectors: { ShellId: id } }, PS, ALICE);
-    await until('pwsh to end', () => !isRunning(proc));
   }, 60_000);
 
   it('--client-keepalive: a PowerShell session whose client fell silent becomes Disconnected, pwsh runs on, and another client connects and receives it all', async () => {

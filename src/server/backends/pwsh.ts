@@ -101,6 +101,7 @@ export const pwshBackend: ShellBackend = {
   },
   connect(shell, connectXml) {
     const session = sessionOf(shell);
+    if (session.exited) throw fault(WsmanCode.InvalidSoapBody, 'the PowerShell process of this shell has ended');
     const a = answerConnect(session, connectXml);
     return {
       responseXml: a.responseXml,
