@@ -1,5 +1,5 @@
 /**
- * Connect-PSSession from another client to a PowerShell shell (MS-PSRP 3.1.4.? / 3.2.4.?): `pwsh -s`
+ * Connect-PSSession from another client to a PowerShell shell (MS-PSRP 3.1.4.10.3, 2.2.2.29): `pwsh -s`
  * has no Connect of its own, so the listener answers the WS-Man Connect's connectXml
  * (SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL) itself, as Windows' wsmprovhost does:
  * - connectResponseXml: pwsh's SESSION_CAPABILITY from when the pool opened, then
