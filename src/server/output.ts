@@ -37,6 +37,8 @@ const PIECE = 512 * 1024;
 interface Held {
   stream: string;
   text: string;
+  /** Whole-message mode: the chunk ends a message (the last fragment of a PSRP message). */
+  end?: boolean;
 }
 
 export class OutputBuffer {
@@ -48,6 +50,20 @@ export class OutputBuffer {
   private stopWaiting: (() => void) | undefined;
   /** Bytes discarded by Drop mode. */
   dropped = 0;
+  /**
+   * Whole-message mode (PSRP): each push is one or more whole fragments, marked when it ends a
+   * message. Drop discards whole messages only; a response cuts a fragment only when not even
+   * one fits; a new client (Connect) starts at a message boundary (`resync`).
+   */
+  wholeMessages = false;
+  /**
+   * Whole-message mode: what was taken of a message whose end was not taken yet. Kept (and counted
+   * in the shared budget) so that a new client (`resync`) gets that message whole.
+   */
+  private retained: Held[] = [];
+  private retainedBytes = 0;
+  /** Whole-message mode: the rest of a message Drop discarded is discarded as it arrives. */
+  private skipToEnd = false;
 
   constructor(
     public mode: BufferMode,
@@ -65,9 +81,20 @@ export class OutputBuffer {
     return this.paused;
   }
 
-  push(stream: string, data: Buffer): void {
+  /** Buffer output; `end` (whole-message mode): it ends a message. */
+  push(stream: string, data: Buffer, end = true): void {
     if (data.length === 0 || this.closed) return;
-    for (let o = 0; o < data.length; o += PIECE) this.chunks.push({ stream, text: data.toString('latin1', o, Math.min(o + PIECE, data.length)) });
+    if (this.skipToEnd) {
+      this.dropped += data.length;
+      if (end) this.skipToEnd = false;
+      return;
+    }
+    for (let o = 0; o < data.length; o += PIECE) {
+      const last = o + PIECE >= data.length;
+      const held: Held = { stream, text: data.toString('latin1', o, Math.min(o + PIECE, data.length)) };
+      if (this.wholeMessages && last && end) held.end = true;
+      this.chunks.push(held);
+    }
     this.bytes += data.length;
     this.shared?.charge(data.length);
     if (this.mode === 'Drop') this.dropOver();
@@ -93,6 +120,7 @@ export class OutputBuffer {
   }
 
   private dropOldest(excess: number): void {
+    if (this.wholeMessages) return this.dropOldestMessages(excess);
     let gone = 0;
     while (excess > 0 && this.head < this.chunks.length) {
       const c = this.chunks[this.head]!;
@@ -111,6 +139,64 @@ export class OutputBuffer {
     this.release(gone);
   }
 
+  /** Whole messages, oldest first, until `excess` bytes are gone; a message is never cut. */
+  private dropOldestMessages(excess: number): void {
+    let gone = 0;
+    let atBoundary = true;
+    while ((excess > 0 || !atBoundary) && this.head < this.chunks.length) {
+      const c = this.chunks[this.head++]!;
+      excess -= c.text.length;
+      gone += c.text.length;
+      atBoundary = c.end === true;
+    }
+    // The newest message is incomplete and had to go too: the rest of it goes as it comes.
+    if (!atBoundary) this.skipToEnd = true;
+    this.forgetRetained();
+    this.dropped += gone;
+    this.compact();
+    this.release(gone);
+  }
+
+  /**
+   * Whole-message mode, for a new client (Connect): the message the last reader took only part of
+   * is given again from its start, so that the new reader gets it whole (the last one never
+   * completes it), and what follows starts a message.
+   */
+  resync(): void {
+    if (!this.wholeMessages || this.retained.length === 0) return;
+    this.compact(true);
+    this.chunks = this.retained.concat(this.chunks);
+    this.bytes += this.retainedBytes; // already in the shared budget
+    this.retained = [];
+    this.retainedBytes = 0;
+  }
+
+  private forgetRetained(): void {
+    this.shared?.release(this.retainedBytes);
+    this.retained = [];
+    this.retainedBytes = 0;
+  }
+
+  /** Whole-message mode: a piece of `c` was taken (all of it when `whole`). */
+  private retain(c: Held, piece: string, whole: boolean): void {
+    if (whole && c.end) {
+      this.forgetRetained();
+      return;
+    }
+    this.retained.push({ stream: c.stream, text: piece });
+    this.retainedBytes += piece.length;
+    this.shared?.charge(piece.length);
+  }
+
+  /** Whole-message mode: put complete messages (made by the listener) before everything held. */
+  unshift(stream: string, data: Buffer): void {
+    if (data.length === 0 || this.closed) return;
+    this.compact(true);
+    this.chunks.unshift({ stream, text: data.toString('latin1'), ...(this.wholeMessages ? { end: true } : {}) });
+    this.bytes += data.length;
+    this.shared?.charge(data.length);
+  }
+
   private release(n: number): void {
     if (n <= 0) return;
     this.bytes -= n;
@@ -125,10 +211,11 @@ export class OutputBuffer {
     this.chunks = [];
     this.head = 0;
     this.release(this.bytes);
+    this.forgetRetained();
   }
 
-  private compact(): void {
-    if (this.head > 1024 || this.head === this.chunks.length) {
+  private compact(force = false): void {
+    if (force || this.head > 1024 || this.head === this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
       this.head = 0;
     }
@@ -181,12 +268,16 @@ export class OutputBuffer {
       }
       const room = Math.floor((chars * 3) / 4);
       if (room <= 0) break;
+      // Whole-message mode: a fragment is cut only when nothing at all would go otherwise.
+      if (this.wholeMessages && c.text.length > room && taken > 0) break;
       const piece = c.text.length <= room ? c.text : c.text.slice(0, room);
       last.parts.push(piece);
       last.bytes += piece.length;
       chars -= Math.ceil((piece.length * 4) / 3);
       taken += piece.length;
-      if (piece.length === c.text.length) i++;
+      const whole = piece.length === c.text.length;
+      if (this.wholeMessages) this.retain(c, piece, whole);
+      if (whole) i++;
       else {
         c.text = c.text.slice(piece.length);
         break;

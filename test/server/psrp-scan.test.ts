@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { encodeTyped, fragmentBytes, Destination, type TypedMessage } from '../../src/psrp/index.js';
+import { decodeTyped, encodeTyped, fragmentBytes, Destination, type TypedMessage } from '../../src/psrp/index.js';
 import { FragmentScanner } from '../../src/server/backends/psrp-scan.js';
 
 const RPID = '11111111-2222-3333-4444-555555555555';
@@ -60,5 +60,32 @@ describe('FragmentScanner', () => {
     expect((s as unknown as { partial: Buffer }).partial.length).toBe(0);
     // Even a real terminal state after that is not trusted any more.
     expect(s.push(message({ type: 'PIPELINE_STATE', pipelineState: 4 }, 2n, 32768)).terminal).toBe(false);
+  });
+
+  it('hands on whole fragments only, each marked when it ends a message, in order, however the stream is cut (property)', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 30, max: 300 }), fc.array(fc.nat(), { maxLength: 12 }), fc.array(fc.string({ maxLength: 200 }), { minLength: 1, maxLength: 4 }),
+      (maxFragment, points, texts) => {
+        const fragments = texts.map((t, i) => message({ type: 'PIPELINE_OUTPUT', value: t }, BigInt(i + 1), maxFragment));
+        const all = Buffer.concat(fragments);
+        const s = new FragmentScanner();
+        const pieces = cut(all, points).flatMap((c) => s.push(c).pieces);
+        expect(Buffer.concat(pieces.map((p) => p.data)).equals(all)).toBe(true);
+        for (const p of pieces) {
+          expect(p.data.readUInt32BE(17)).toBe(p.data.length - 21); // exactly one fragment
+          expect(p.end).toBe((p.data.readUInt8(16) & 2) !== 0);
+        }
+        expect(pieces.filter((p) => p.end)).toHaveLength(texts.length);
+      },
+    ), { numRuns: 200 });
+  });
+
+  it('captures whole messages of the asked types (a pool\'s SESSION_CAPABILITY), and only those', () => {
+    const s = new FragmentScanner(new Set([0x00010002]));
+    const cap = message({ type: 'SESSION_CAPABILITY', protocolVersion: '2.3', psVersion: '2.0', serializationVersion: '1.1.0.1' }, 1n, 50);
+    const out = message({ type: 'PIPELINE_OUTPUT', value: 'x' }, 2n, 50);
+    const r = s.push(Buffer.concat([cap, out]));
+    expect(r.captured).toHaveLength(1);
+    expect(decodeTyped(new Uint8Array(r.captured[0]!.message)).message).toMatchObject({ type: 'SESSION_CAPABILITY', protocolVersion: '2.3' });
   });
 });

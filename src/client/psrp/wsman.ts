@@ -28,6 +28,8 @@ export interface WsmanRunspaceOptions {
   configurationName?: string;
   /** The ShellId to ask for; default the pool's id (PowerShell uses the RunspacePool id). */
   shellId?: string;
+  /** The shell's Name (New-PSSession -Name, Invoke-Command -InDisconnectedSession -SessionName). */
+  name?: string;
   /** The Create's `protocolversion` option (default 2.3, as PowerShell 5.1 and 7 send). */
   protocolVersion?: string;
   /** IdleTimeOut of the shell in ms (New-PSSessionOption -IdleTimeout). */
@@ -170,6 +172,7 @@ export class WsmanRunspace implements PsrpTransport {
       wsmanOptions: this.versionOption,
       ...(this.options.idleTimeout !== undefined ? { idleTimeout: this.options.idleTimeout } : {}),
       ...(this.options.compression ? { compression: 'xpress' as const } : {}),
+      ...(this.options.name !== undefined ? { name: this.options.name } : {}),
       ...this.sig(),
     });
     // A server that answers CompressionMode NoCompression declined; one that names none accepted.

@@ -23,6 +23,12 @@ export interface ShellBackend {
   send(cmd: BackendCommand, stream: string, data: Buffer, end: boolean, timeoutMs: number, signal?: AbortSignal): Promise<StdinResult>;
   /** ctrl_c / ctrl_break for a command. */
   signal(shell: ServerShell, cmd: BackendCommand, kind: Exclude<CommandSignal, 'terminate'>): void;
+  /**
+   * A Connect from another client carrying the backend's own payload (PowerShell's connectXml):
+   * checks it and builds the connectResponseXml without changing anything (may fault); `apply`
+   * runs once the shell was handed to the new client.
+   */
+  connect?(shell: ServerShell, connectXml: string): { responseXml: string; apply(): void };
   /** The process serving the whole shell (reported as its ProcessId), when there is one. */
   processId?(shell: ServerShell): number | undefined;
   /** The shell is gone (Delete, idle timeout, shutdown): its commands are disposed; end the rest. */

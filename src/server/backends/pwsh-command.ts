@@ -16,6 +16,7 @@ export class PwshCommand extends BackendCommand {
   constructor(id: string, private readonly session: PwshSession, bufferMode: BufferMode, bufferBytes: number, now: number, budget?: MemoryBudget) {
     super(id, id === '' ? '' : 'Invoke-Expression', now);
     this.output = new OutputBuffer(bufferMode, bufferBytes, () => session.pause(this, true), () => session.pause(this, false), budget);
+    this.output.wholeMessages = true;
   }
 
   /** The PSGuid of its packets. */
@@ -27,9 +28,10 @@ export class PwshCommand extends BackendCommand {
     return this.session.pid;
   }
 
-  deliver(stream: string, data: Buffer): void {
+  /** Whole fragments from pwsh; `end`: the last fragment of a message. */
+  deliver(stream: string, data: Buffer, end = true): void {
     if (this.released) return;
-    this.output.push(stream, data);
+    this.output.push(stream, data, end);
     this.wake();
   }
 
@@ -45,7 +47,8 @@ export class PwshCommand extends BackendCommand {
     if (this.released || this.session.exited) return Promise.resolve('closed');
     if (data.length === 0) return Promise.resolve('written');
     const s = stream.toLowerCase() === 'pr' ? 'PromptResponse' : 'Default';
-    return this.session.send({ kind: 'Data', stream: s, psGuid: this.psGuid, data: new Uint8Array(data) }, 'DataAck')
+    if (this.id === '' && s === 'Default') this.session.notePoolInput(data);
+    return this.session.send({ kind: 'Data', stream: s, psGuid: this.psGuid, data: this.session.toPwsh(new Uint8Array(data)) }, 'DataAck')
       .then((ok) => (ok ? 'written' : 'closed'));
   }
 

@@ -10,7 +10,10 @@ import { WsmanCode } from '../../core/index.js';
 import { POOL_GUID } from '../../psrp/outofproc.js';
 import { badBody, fault } from '../handlers/common.js';
 import type { ServerShell } from '../shell.js';
+import { Defragmenter } from '../../psrp/fragment.js';
+import { decodeTyped } from '../../psrp/messages/index.js';
 import { spawnSpec } from './spawn-spec.js';
+import { answerConnect } from './pwsh-connect.js';
 import type { ShellBackend } from './backend.js';
 import { PwshSession } from './pwsh-session.js';
 import { PwshCommand } from './pwsh-command.js';
@@ -33,6 +36,19 @@ function base64(text: string | undefined, what: string): Uint8Array {
   return new Uint8Array(Buffer.from(t, 'base64'));
 }
 
+/** The pool's id and runspace limits from the creationXml (kept for a later Connect); pwsh judges the rest. */
+function learnPool(session: PwshSession, creation: Uint8Array): void {
+  try {
+    for (const m of new Defragmenter({ maxMessageBytes: 1024 * 1024, maxPending: 4 }).push(creation)) {
+      const d = decodeTyped(m.data);
+      session.poolRpid ??= d.rpid;
+      if (d.message.type === 'INIT_RUNSPACEPOOL') session.runspaces = { min: d.message.minRunspaces, max: d.message.maxRunspaces };
+    }
+  } catch {
+    // Not valid PSRP: pwsh says so in its own way (the pool does not open).
+  }
+}
+
 export const pwshBackend: ShellBackend = {
   kind: 'pwsh',
   async create(req, shell) {
@@ -51,6 +67,7 @@ export const pwshBackend: ShellBackend = {
       if (shell.shellOutput instanceof PwshCommand) shell.shellOutput.finish(session.exitCode ?? 1);
     });
     shell.session = session;
+    learnPool(session, creation);
     const pool = new PwshCommand('', session, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.budget);
     shell.shellOutput = pool;
     session.routes.set(POOL_GUID, pool);
@@ -65,7 +82,7 @@ export const pwshBackend: ShellBackend = {
     shell.commands.set(id, cmd);
     session.routes.set(cmd.psGuid, cmd);
     const ok = (await session.send({ kind: 'Command', psGuid: cmd.psGuid }, 'CommandAck')) &&
-      (await session.send({ kind: 'Data', stream: 'Default', psGuid: cmd.psGuid, data: args }, 'DataAck'));
+      (await session.send({ kind: 'Data', stream: 'Default', psGuid: cmd.psGuid, data: session.toPwsh(args) }, 'DataAck'));
     if (!ok) {
       shell.commands.delete(id);
       cmd.dispose();
@@ -81,6 +98,20 @@ export const pwshBackend: ShellBackend = {
   },
   processId(shell) {
     return shell.session instanceof PwshSession ? shell.session.pid : undefined;
+  },
+  connect(shell, connectXml) {
+    const session = sessionOf(shell);
+    if (session.exited) throw fault(WsmanCode.InvalidSoapBody, 'the PowerShell process of this shell has ended');
+    const a = answerConnect(session, connectXml);
+    return {
+      responseXml: a.responseXml,
+      apply() {
+        session.clientRpid = a.rpid === session.poolRpid ? undefined : a.rpid;
+        for (const c of shell.outputs()) c.output.resync();
+        if (shell.shellOutput instanceof PwshCommand) shell.shellOutput.output.unshift('stdout', a.poolOutput);
+        shell.shellOutput?.poke();
+      },
+    };
   },
   close(shell) {
     if (shell.session instanceof PwshSession) shell.session.close();

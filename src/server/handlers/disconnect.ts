@@ -53,6 +53,10 @@ export async function connect(req: WsmanRequest): Promise<Reply> {
     return { kind: 'soap', action: Action.ConnectResponse, body: { kind: 'ConnectResponse' } };
   }
   if (pre.state === 'Connected') throw fault(WsmanCode.ShellConnectedToDifferentClient, 'the shell is connected to a client');
+  // A PowerShell shell's connectXml: the backend answers it (checked before anything changes).
+  const answer = b?.connectXml !== undefined && b.commandId === undefined && pre.backend.connect
+    ? pre.backend.connect(pre, b.connectXml)
+    : undefined;
   pre.transition('Connect');
   pre.clientId = clientIdOf(req.headers);
   pre.clientIp = req.clientIp;
@@ -60,7 +64,12 @@ export async function connect(req: WsmanRequest): Promise<Reply> {
   pre.lostKeepAlive = false;
   applyBufferMode(pre, b?.bufferMode);
   for (const c of pre.outputs()) c.lastReceive = undefined;
+  answer?.apply();
   req.note.shellId = pre.id;
   if (b?.commandId !== undefined) return { kind: 'soap', action: Action.ConnectResponse, body: { kind: 'ConnectResponse' } };
-  return { kind: 'soap', action: Action.ConnectResponse, body: { kind: 'ConnectResponse', inputStreams: pre.inputStreams, outputStreams: pre.outputStreams } };
+  return {
+    kind: 'soap',
+    action: Action.ConnectResponse,
+    body: { kind: 'ConnectResponse', inputStreams: pre.inputStreams, outputStreams: pre.outputStreams, ...(answer ? { connectResponseXml: answer.responseXml } : {}) },
+  };
 }

@@ -125,8 +125,9 @@ export async function send(req: WsmanRequest): Promise<Reply> {
   const cap = req.core.config.maxTimeoutMs;
   const ms = Math.min(req.headers.operationTimeout ?? cap, cap);
   for (const st of req.body.streams) {
-    if (st.commandId === undefined) throw fault(WsmanCode.UnexpectedSelectors, 'a Send stream names no CommandId');
-    const cmd = shell.command(guid(st.commandId) ?? st.commandId);
+    // No CommandId: the shell's own input, a PowerShell pool's messages (SET_MAX_RUNSPACES, host responses…).
+    if (st.commandId === undefined && !shell.shellOutput) throw fault(WsmanCode.UnexpectedSelectors, 'a Send stream names no CommandId');
+    const cmd = st.commandId === undefined ? shell.shellOutput : shell.command(guid(st.commandId) ?? st.commandId);
     if (!cmd) throw fault(WsmanCode.UnexpectedSelectors, 'the request contained a command identifier that does not exist');
     req.note.commandId = cmd.id;
     cmd.transition('Send');
