@@ -4,7 +4,8 @@
  * listener / direct:
  * - small pipelines (`1+1`) per second in one pool;
  * - output objects per second of `1..200000`;
- * - memory per idle PowerShell shell: the resident memory of its pwsh plus the listener's growth
+ * - memory per idle PowerShell shell: the resident memory of its pwsh processes (a .NET tool's
+ *   pwsh is a launcher with `dotnet pwsh.dll` below it: both count) plus the listener's growth
  *   per shell (its process RSS, measured with 4 idle shells open), against one direct `pwsh -s`.
  * The listener runs in a helper process (bench/pwsh-listener.ts). Skipped without pwsh.
  */
@@ -106,7 +107,6 @@ export async function run(): Promise<BenchResult[]> {
     await settle();
     const pids = pwshBelow(helper);
     const perShell = (pids.reduce((s, p) => s + rss(p), 0) + Math.max(0, rss(helper) - before)) / IDLE_SHELLS;
-    if (pids.length !== IDLE_SHELLS) process.stderr.write(`bench pwsh-listener: ${pids.length} pwsh processes for ${IDLE_SHELLS} shells\n`);
     await Promise.all(pools.map((p) => p.close()));
 
     const mb = 1024 * 1024;
