@@ -13,7 +13,7 @@ import { endpointUrl } from '../client/options.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeError, EXIT_ERROR } from './errors.js';
 
-const CATEGORIES: Category[] = ['envelope', 'identify', 'faults', 'transfer', 'enumeration', 'shell', 'disconnect', 'auth', 'redirect', 'robustness', 'schema'];
+const CATEGORIES: Category[] = ['envelope', 'identify', 'faults', 'transfer', 'enumeration', 'shell', 'disconnect', 'powershell', 'auth', 'redirect', 'robustness', 'schema'];
 
 interface Opts extends ConnectionFlags {
   destructive?: boolean;

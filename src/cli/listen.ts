@@ -143,7 +143,7 @@ export function register(program: Command): void {
     .option('--tls-pfx-password-env <var>', 'environment variable holding the PFX password')
     .option('--redirect <url>', 'answer shell Create with HTTP 302 to this URL')
     .option('--config <file>', 'JSON configuration (limits and session configurations)')
-    .option('--pwsh <path>', 'PowerShell 7 executable serving Microsoft.PowerShell (default: pwsh on PATH, then ~/.dotnet/tools/pwsh)')
+    .option('--pwsh <path>', 'PowerShell 7 executable serving Microsoft.PowerShell (default: pwsh on PATH, then /opt/powershell/pwsh, then ~/.dotnet/tools/pwsh)')
     .option('--state-dir <dir>', 'where the self-signed certificate is kept', defaultStateDir())
     .option('--application-name <name>', 'URL path of the endpoint, as the client\'s --application-name (default wsman)')
     .addOption(new Option('--app-name <name>', 'old name of --application-name').hideHelp())

@@ -6,6 +6,7 @@ import { faultChecks } from './checks/faults.js';
 import { enumerationChecks } from './checks/enumeration.js';
 import { shellChecks } from './checks/shell.js';
 import { disconnectChecks } from './checks/disconnect.js';
+import { powershellChecks } from './checks/powershell.js';
 import { authChecks } from './checks/auth.js';
 import { robustnessChecks } from './checks/robustness.js';
 import { pass, fail, skip } from './types.js';
@@ -32,6 +33,7 @@ export const CATALOGUE: readonly Check[] = [
   ...enumerationChecks,
   ...shellChecks,
   ...disconnectChecks,
+  ...powershellChecks,
   ...authChecks,
   ...robustnessChecks,
   schemaCheck,

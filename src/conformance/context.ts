@@ -349,6 +349,11 @@ export class ConformanceContext {
     return { shellId: id, reply };
   }
 
+  /** A shell of another resource (PowerShell) that cleanup must delete if the check does not. */
+  trackShell(shellId: string, resourceUri: string): void {
+    this.shells.set(shellId.toUpperCase(), resourceUri);
+  }
+
   forgetShell(shellId: string): void {
     this.shells.delete(shellId.toUpperCase());
   }

@@ -19,6 +19,7 @@ export type Category =
   | 'enumeration'
   | 'shell'
   | 'disconnect'
+  | 'powershell'
   | 'auth'
   | 'redirect'
   | 'robustness'

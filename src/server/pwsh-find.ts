@@ -1,7 +1,7 @@
 /**
  * Finding PowerShell 7 for the `pwsh` backend, and the Microsoft.PowerShell session configuration
- * it serves. Looked for in this order: `--pwsh PATH`, `pwsh` on PATH, ~/.dotnet/tools/pwsh (a
- * .NET global tool). The listener runs pwsh as each user's account, so it must be executable by
+ * it serves. Looked for in this order: `--pwsh PATH`, `pwsh` on PATH, /opt/powershell/pwsh,
+ * ~/.dotnet/tools/pwsh (a .NET global tool). The listener runs pwsh as each user's account, so it must be executable by
  * every mapped account (install it under /opt with a link on PATH, not only under root's home).
  */
 import { accessSync, constants, statSync } from 'node:fs';
@@ -22,14 +22,23 @@ function executable(p: string): boolean {
   }
 }
 
-/** The pwsh to use: `explicit` when given (undefined if it is not executable), else PATH, else ~/.dotnet/tools. */
+/** Where the project's install notes put PowerShell for every account (`dotnet tool install --tool-path /opt/powershell`). */
+export const OPT_PWSH = '/opt/powershell/pwsh';
+
+/** Replaces the places looked at after PATH (a `:`-separated list of executables; empty: none). */
+export const PWSH_CANDIDATES_ENV = 'WSMAN_PWSH_CANDIDATES';
+
+/** The pwsh to use: `explicit` when given (undefined if it is not executable), else PATH, /opt/powershell, ~/.dotnet/tools. */
 export function findPwsh(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (explicit !== undefined) return executable(explicit) ? path.resolve(explicit) : undefined;
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (dir && path.isAbsolute(dir) && executable(path.join(dir, 'pwsh'))) return path.join(dir, 'pwsh');
   }
-  const tool = path.join(env.HOME ?? homedir(), '.dotnet', 'tools', 'pwsh');
-  return executable(tool) ? tool : undefined;
+  const fixed = env[PWSH_CANDIDATES_ENV] !== undefined
+    ? env[PWSH_CANDIDATES_ENV]!.split(path.delimiter).filter((p) => path.isAbsolute(p))
+    : [OPT_PWSH, path.join(env.HOME ?? homedir(), '.dotnet', 'tools', 'pwsh')];
+  for (const p of fixed) if (executable(p)) return p;
+  return undefined;
 }
 
 /**
@@ -53,4 +62,11 @@ export function withPowerShell(config: ListenerConfig, pwshPath: string): Listen
 /** The PowerShell configurations a config offers (backend pwsh with an executable). */
 export function powerShellConfigurations(config: ListenerConfig): SessionConfiguration[] {
   return config.configurations.filter((c) => c.backend === 'pwsh' && c.pwsh);
+}
+
+/** The pwsh of Microsoft.PowerShell, else of the first PowerShell configuration; undefined without one. */
+export function defaultPwsh(config: ListenerConfig): string | undefined {
+  const ps = powerShellConfigurations(config);
+  const uri = POWERSHELL_RESOURCE_URI.toLowerCase();
+  return (ps.find((c) => c.resourceUri.toLowerCase() === uri) ?? ps[0])?.pwsh?.path;
 }

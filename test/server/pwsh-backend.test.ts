@@ -133,7 +133,7 @@ describe('wsman listen start-up lines', () => {
 
   it('say why none is offered when no pwsh is found', async () => {
     const home = mkdtempSync(join(tmpdir(), 'wsman-nopwsh-'));
-    const { lines } = await startLines([], { ...process.env, PATH: dirname(process.execPath) + ':/usr/bin:/bin', HOME: home });
+    const { lines } = await startLines([], { ...process.env, PATH: dirname(process.execPath) + ':/usr/bin:/bin', HOME: home, WSMAN_PWSH_CANDIDATES: '' });
     expect(lines[1]).toBe('no pwsh found; install PowerShell 7 or pass --pwsh');
   }, 30_000);
 

@@ -1,12 +1,17 @@
 /**
  * The `cmd` backend: each Command is one `/bin/sh -c LINE` process (or the program itself with
  * WINRS_SKIP_CMD_SHELL), started through the listener's launcher (its pool of prepared shells).
+ * `powershell[.exe] ARGS` runs `pwsh -NoProfile ARGS` when the listener has pwsh (powershell-alias.ts).
  */
 import { WsmanCode, type CommandLineBody } from '../../core/index.js';
 import { ServerCommand } from '../command.js';
 import { badBody, boolOption, fault } from '../handlers/common.js';
 import { spawnSpec } from './spawn-spec.js';
 import type { ShellBackend } from './backend.js';
+import { powerShellArgv } from './powershell-alias.js';
+import { PWSH_ENV } from './pwsh.js';
+import { withPwshHome } from './pwsh-home.js';
+import { defaultPwsh } from '../pwsh-find.js';
 
 /** winrs / Invoke-Command against `…/windows/shell/cmd`. */
 export const cmdBackend: ShellBackend = {
@@ -23,8 +28,12 @@ export const cmdBackend: ShellBackend = {
     const text = b.command.trim();
     if (skipShell && text === '') throw badBody('Command is empty');
     const line = [b.command, ...b.arguments].join(' ');
-    const argv = skipShell ? [text, ...b.arguments] : ['/bin/sh', '-c', line];
-    const spec = spawnSpec(req, shell, argv);
+    const pwshPath = defaultPwsh(req.core.config);
+    const ps = pwshPath === undefined ? undefined : powerShellArgv(pwshPath, line, skipShell, text, b.arguments);
+    const argv = ps ?? (skipShell ? [text, ...b.arguments] : ['/bin/sh', '-c', line]);
+    // PowerShell without colours: its error records reach the client as plain CLIXML on stderr.
+    const spec = spawnSpec(req, shell, argv, ps ? { ...PWSH_ENV, NO_COLOR: '1' } : {});
+    if (ps) withPwshHome(spec);
     const cmd = new ServerCommand(id, line, spec, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.outputStreams, req.core.launcher, shell.budget);
     shell.commands.set(id, cmd);
     try {

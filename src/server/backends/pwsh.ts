@@ -14,6 +14,7 @@ import { Defragmenter } from '../../psrp/fragment.js';
 import { decodeTyped } from '../../psrp/messages/index.js';
 import { spawnSpec } from './spawn-spec.js';
 import { answerConnect } from './pwsh-connect.js';
+import { withPwshHome } from './pwsh-home.js';
 import type { ShellBackend } from './backend.js';
 import { PwshSession } from './pwsh-session.js';
 import { PwshCommand } from './pwsh-command.js';
@@ -22,7 +23,7 @@ import { PwshCommand } from './pwsh-command.js';
 export const PWSH_SERVER_ARGS = ['-s', '-NoLogo', '-NoProfile'];
 
 /** Environment for PowerShell run by the listener: no telemetry, no update check, no colours. */
-const PWSH_ENV: Record<string, string> = { POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off', DOTNET_CLI_TELEMETRY_OPTOUT: '1', TERM: 'dumb' };
+export const PWSH_ENV: Record<string, string> = { POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off', DOTNET_CLI_TELEMETRY_OPTOUT: '1', TERM: 'dumb' };
 
 function sessionOf(shell: ServerShell): PwshSession {
   const s = shell.session;
@@ -55,7 +56,7 @@ export const pwshBackend: ShellBackend = {
     const pwsh = shell.config.pwsh;
     if (!pwsh) throw fault(WsmanCode.InvalidResourceURI, 'this session configuration has no pwsh');
     const creation = base64(shell.creationXml, 'creationXml');
-    const spec = spawnSpec(req, shell, [pwsh.path, ...(pwsh.args ?? PWSH_SERVER_ARGS)], PWSH_ENV);
+    const spec = withPwshHome(spawnSpec(req, shell, [pwsh.path, ...(pwsh.args ?? PWSH_SERVER_ARGS)], PWSH_ENV));
     let child;
     try {
       child = await req.core.launcher.launch(spec);
