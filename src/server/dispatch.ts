@@ -4,7 +4,7 @@
  * turn every error into the fault Windows sends (protocol.md §7). Nothing here throws.
  */
 import {
-  ANONYMOUS, WsmanProtocolError, WsmanCode, FAULT_CODES, FAULT_DETAIL_PREFIX, decodeMessage, encodeMessage,
+  ANONYMOUS, WsmanProtocolError, WsmanCode, FAULT_CODES, FAULT_DETAIL_PREFIX, decodeMessage, encodeMessage, encodeMessageBytes,
   responseHeaders, faultFromCode, faultAction, selector, type Headers, type FaultFields, type Message,
 } from '../core/index.js';
 import { WsmanStateError } from '../core/state/index.js';
@@ -13,7 +13,6 @@ import type { ListenerUser } from './users.js';
 import { resolveResource, route } from './routes.js';
 import { identifyBody } from './handlers/identify.js';
 import { ClientGone, envelopeLimit } from './handlers/receive.js';
-import { receiveEnvelopeXml } from './receive-xml.js';
 
 export interface Incoming {
   body: Buffer;
@@ -28,7 +27,7 @@ export interface Incoming {
 }
 
 export type Outcome =
-  | { kind: 'soap'; status: number; xml: string; action?: string; shellId?: string; fault?: number; onSent?: (delivered: boolean) => void }
+  | { kind: 'soap'; status: number; xml: string | Buffer; action?: string; shellId?: string; fault?: number; onSent?: (delivered: boolean) => void }
   | { kind: 'redirect'; location: string; action?: string }
   | { kind: 'unauthorized' }
   | { kind: 'none'; action?: string; shellId?: string };
@@ -132,8 +131,9 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
     const reply = await handler(req);
     if (reply.kind === 'redirect') return { kind: 'redirect', location: reply.location, action: shortAction(action) };
     const rh = responseHeaders(h, reply.action, `uuid:${core.newId()}`);
-    const xml = reply.body.kind === 'ReceiveResponse' ? receiveEnvelopeXml(rh, reply.body) : encodeMessage({ headers: rh, body: reply.body }, 'response');
-    if (Buffer.byteLength(xml) > envelopeLimit(req)) {
+    // A ReceiveResponse goes to bytes directly: its base64 is written into the Buffer (no large string).
+    const xml = reply.body.kind === 'ReceiveResponse' ? encodeMessageBytes({ headers: rh, body: reply.body }, 'response') : encodeMessage({ headers: rh, body: reply.body }, 'response');
+    if ((typeof xml === 'string' ? Buffer.byteLength(xml) : xml.length) > envelopeLimit(req)) {
       req.note.undo?.();
       return { ...faultOutcome(core, h, WsmanCode.MaxEnvelopeSizeExceeded, inc.machine), action: shortAction(action) };
     }

@@ -291,7 +291,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
           shellId = outcome.shellId;
           if (outcome.fault !== undefined) reason = `fault ${outcome.fault}`;
           const utf16 = charset !== undefined && /^utf-?16/i.test(charset);
-          let out: Buffer = utf16 ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(outcome.xml, 'utf16le')]) : Buffer.from(outcome.xml, 'utf8');
+          let out: Buffer = utf16 ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(outcome.xml.toString(), 'utf16le')]) : typeof outcome.xml === 'string' ? Buffer.from(outcome.xml, 'utf8') : outcome.xml;
           let type = utf16 ? 'application/soap+xml;charset=UTF-16' : SOAP_TYPE;
           if (sealed && ctx) {
             const s = sealBody(out, ctx, type);
