@@ -298,6 +298,11 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
             out = s.body;
             type = s.contentType;
           }
+          // Pooled memory goes back once nothing reads it: now when a copy is sent, else when written.
+          if (outcome.recycle) {
+            if (out !== outcome.xml) outcome.recycle();
+            else res.once('finish', outcome.recycle);
+          }
           if (outcome.onSent) {
             const onSent = outcome.onSent;
             res.once('finish', () => onSent(true));

@@ -196,9 +196,11 @@ const NO_DATA = Buffer.alloc(0);
 
 /**
  * Encode a message to the bytes `Buffer.from(encodeMessage(m, role))` would give; a Send or
- * ReceiveResponse writes its base64 straight into the Buffer (no large strings).
+ * ReceiveResponse writes its base64 straight into the Buffer (no large strings), which `alloc`
+ * may give from reused memory (at least the size asked; the result is a view of exactly the
+ * envelope's length, every byte of it written).
  */
-export function encodeMessageBytes(m: Message, role: 'request' | 'response'): Buffer {
+export function encodeMessageBytes(m: Message, role: 'request' | 'response', alloc?: (size: number) => Buffer): Buffer {
   const b = m.body;
   if (b.kind === 'ReceiveResponse' || b.kind === 'Send') {
     const full = b.streams.filter((s) => s.data.length > 0).map((s) => s.data);
@@ -210,7 +212,7 @@ export function encodeMessageBytes(m: Message, role: 'request' | 'response'): Bu
           if (b.streams[i]!.data.length > 0) n.children = [mark(k++)];
         });
         return encodeEnvelope(m.headers, [node], role);
-      }, full);
+      }, full, alloc);
       if (out) return out;
     }
   }
