@@ -19,7 +19,8 @@ import { EncryptionProtocol, type Sealed } from './types.js';
 
 /** Anything that can seal: every context in src/auth once its handshake is complete. */
 export interface Wrapper {
-  wrap(plaintext: Uint8Array): Sealed;
+  /** `out` (plaintext.length bytes): where the ciphertext may go; a wrapper may ignore it. */
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
 }
 export interface Unwrapper {
   unwrap(sealed: Sealed): Uint8Array;
@@ -61,7 +62,8 @@ const enc = new TextEncoder();
 export function sealBody(ctx: Wrapper, plaintext: Uint8Array, opts: SealOptions = {}): { body: Uint8Array; contentType: string } {
   const protocol = opts.protocol ?? EncryptionProtocol.spnego;
   const type = opts.originalType ?? DEFAULT_ORIGINAL_TYPE;
-  const chunk = protocol === EncryptionProtocol.credssp ? CREDSSP_CHUNK : Math.max(plaintext.length, 1);
+  if (protocol !== EncryptionProtocol.credssp) return sealWhole(ctx, plaintext, protocol, type);
+  const chunk = CREDSSP_CHUNK;
   const pieces: Uint8Array[] = [];
   let size = 0;
   const push = (b: Uint8Array): void => {
@@ -89,6 +91,47 @@ export function sealBody(ctx: Wrapper, plaintext: Uint8Array, opts: SealOptions 
     o += p.length;
   }
   return { body, contentType: encryptedContentType(protocol) };
+}
+
+/** An NTLM signature's length: the body is laid out for it before the message is sealed. */
+const SIGNATURE_LENGTH = 16;
+
+/**
+ * One part holding the whole message (SPNEGO, Kerberos): the body is allocated once and the
+ * message sealed straight into its place (one pass over the bytes, no intermediate copy), when
+ * the wrapper takes `out` and its header is an NTLM signature; otherwise the pieces are joined.
+ */
+function sealWhole(ctx: Wrapper, plaintext: Uint8Array, protocol: string, type: string): { body: Uint8Array; contentType: string } {
+  const head = enc.encode(
+    `--${ENCRYPTED_BOUNDARY}\r\n\tContent-Type: ${protocol}\r\n\tOriginalContent: type=${type};Length=${plaintext.length}\r\n` +
+    `--${ENCRYPTED_BOUNDARY}\r\n\tContent-Type: application/octet-stream\r\n`);
+  const tail = enc.encode(`--${ENCRYPTED_BOUNDARY}--\r\n`);
+  const at = head.length + 4 + SIGNATURE_LENGTH;
+  const body = new Uint8Array(at + plaintext.length + tail.length);
+  const target = body.subarray(at, at + plaintext.length);
+  const sealed = ctx.wrap(plaintext, target);
+  const contentType = encryptedContentType(protocol);
+  if (sealed.header.length !== SIGNATURE_LENGTH || sealed.ciphertext.length !== plaintext.length) {
+    const len = new Uint8Array(4);
+    new DataView(len.buffer).setUint32(0, sealed.header.length, true);
+    return { body: joinBytes([head, len, sealed.header, sealed.ciphertext, tail]), contentType };
+  }
+  body.set(head, 0);
+  new DataView(body.buffer, body.byteOffset, body.byteLength).setUint32(head.length, SIGNATURE_LENGTH, true);
+  body.set(sealed.header, head.length + 4);
+  if (sealed.ciphertext.buffer !== body.buffer || sealed.ciphertext.byteOffset !== target.byteOffset) body.set(sealed.ciphertext, at);
+  body.set(tail, at + plaintext.length);
+  return { body, contentType };
+}
+
+function joinBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of pieces) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 /** One encrypted part as framed on the wire, before decryption. */

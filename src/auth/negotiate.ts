@@ -119,8 +119,8 @@ export class NegotiateClientContext implements ClientAuth {
   sessionKey(): Uint8Array | undefined {
     return this.ntlm.sessionKey();
   }
-  wrap(plaintext: Uint8Array): Sealed {
-    return this.ntlm.wrap(plaintext);
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
+    return this.ntlm.wrap(plaintext, out);
   }
   unwrap(sealed: Sealed): Uint8Array {
     return this.ntlm.unwrap(sealed);
@@ -217,8 +217,8 @@ export class NegotiateServerContext implements ServerAuth {
   sessionKey(): Uint8Array | undefined {
     return this.ntlm.sessionKey();
   }
-  wrap(plaintext: Uint8Array): Sealed {
-    return this.ntlm.wrap(plaintext);
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
+    return this.ntlm.wrap(plaintext, out);
   }
   unwrap(sealed: Sealed): Uint8Array {
     return this.ntlm.unwrap(sealed);

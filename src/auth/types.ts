@@ -33,7 +33,8 @@ export interface ClientAuthContext {
   readonly complete: boolean;
   /** True when wrap/unwrap are available (NTLM/Kerberos with a session key). */
   readonly canSeal: boolean;
-  wrap(plaintext: Uint8Array): Sealed;
+  /** Seal; `out` (plaintext.length bytes) is where the ciphertext may be written, saving a copy. */
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
   unwrap(sealed: Sealed): Uint8Array;
 }
 
@@ -46,7 +47,8 @@ export interface ServerAuthContext {
   /** The authenticated user name once complete (as the users file names it). */
   readonly user: string | undefined;
   readonly canSeal: boolean;
-  wrap(plaintext: Uint8Array): Sealed;
+  /** Seal; `out` (plaintext.length bytes) is where the ciphertext may be written, saving a copy. */
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
   unwrap(sealed: Sealed): Uint8Array;
 }
 

@@ -174,9 +174,9 @@ export class NtlmClientContext implements ClientAuth {
     return this.#exported;
   }
 
-  wrap(plaintext: Uint8Array): Sealed {
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
     const s = this.sealer();
-    const { signature, data } = s.seal(plaintext);
+    const { signature, data } = s.seal(plaintext, out);
     return { header: signature, ciphertext: data };
   }
 

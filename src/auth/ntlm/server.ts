@@ -207,8 +207,8 @@ export class NtlmServerContext implements ServerAuth {
     return this.#exported;
   }
 
-  wrap(plaintext: Uint8Array): Sealed {
-    const { signature, data } = this.sealer().seal(plaintext);
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
+    const { signature, data } = this.sealer().seal(plaintext, out);
     return { header: signature, ciphertext: data };
   }
 

@@ -62,10 +62,11 @@ export class NtlmSession {
   }
 
   /** GSS_WrapEx with confidentiality: the sealed message and its signature. */
-  seal(message: Uint8Array): { signature: Uint8Array; data: Uint8Array } {
+  seal(message: Uint8Array, out?: Uint8Array): { signature: Uint8Array; data: Uint8Array } {
     this.check();
     const d = this.#out;
-    const data = d.handle.update(message);
+    // Into `out` when given (not `message` itself: the checksum below reads the plaintext).
+    const data = out && out !== message && out.length >= message.length ? d.handle.update(message, out) : d.handle.update(message);
     const signature = this.signature(this.checksum(d, d.seq, message), d.seq);
     d.seq = (d.seq + 1) >>> 0;
     return { signature, data };
