@@ -23,7 +23,8 @@ export interface Wrapper {
   wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
 }
 export interface Unwrapper {
-  unwrap(sealed: Sealed): Uint8Array;
+  /** `inPlace`: the ciphertext may be decrypted where it is (the caller owns the body). */
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array;
 }
 
 export const ENCRYPTED_BOUNDARY = 'Encrypted Boundary';
@@ -234,9 +235,10 @@ export function parseEncryptedBody(body: Uint8Array): EncryptedPart[] {
 /**
  * Decrypt a sealed body with `ctx`. Checks each part's decrypted length against its Length.
  * Throws WsmanProtocolError for framing problems and WsmanAuthError (ERR_AUTH_INTEGRITY,
- * ERR_AUTH_REPLAY...) when a part is tampered with or replayed.
+ * ERR_AUTH_REPLAY...) when a part is tampered with or replayed. `inPlace`: `body` is the caller's
+ * to give up; it is decrypted where it lies (no new 500 KB per message) and is garbage afterwards.
  */
-export function unsealBody(ctx: Unwrapper, body: Uint8Array, opts: { protocol?: string } = {}): { plaintext: Uint8Array; contentType: string; protocol: string } {
+export function unsealBody(ctx: Unwrapper, body: Uint8Array, opts: { protocol?: string; inPlace?: boolean } = {}): { plaintext: Uint8Array; contentType: string; protocol: string } {
   const parts = parseEncryptedBody(body);
   const out: Uint8Array[] = [];
   let total = 0;
@@ -244,7 +246,7 @@ export function unsealBody(ctx: Unwrapper, body: Uint8Array, opts: { protocol?: 
     if (opts.protocol && part.protocol.toLowerCase() !== opts.protocol.toLowerCase()) {
       throw bad(`protocol ${part.protocol}, expected ${opts.protocol}`);
     }
-    const plain = ctx.unwrap(part.sealed);
+    const plain = ctx.unwrap(part.sealed, opts.inPlace === true);
     if (plain.length !== part.originalLength) throw bad('decrypted length differs from OriginalContent Length');
     out.push(plain);
     total += plain.length;

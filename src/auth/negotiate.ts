@@ -122,8 +122,8 @@ export class NegotiateClientContext implements ClientAuth {
   wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
     return this.ntlm.wrap(plaintext, out);
   }
-  unwrap(sealed: Sealed): Uint8Array {
-    return this.ntlm.unwrap(sealed);
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
+    return this.ntlm.unwrap(sealed, inPlace);
   }
   toString(): string {
     return redacted('NegotiateClientContext', { complete: this.complete });
@@ -220,8 +220,8 @@ export class NegotiateServerContext implements ServerAuth {
   wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
     return this.ntlm.wrap(plaintext, out);
   }
-  unwrap(sealed: Sealed): Uint8Array {
-    return this.ntlm.unwrap(sealed);
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
+    return this.ntlm.unwrap(sealed, inPlace);
   }
   toString(): string {
     return redacted('NegotiateServerContext', { mode: this.mode, complete: this.complete, user: this.user ?? '-' });

@@ -35,7 +35,8 @@ export interface ClientAuthContext {
   readonly canSeal: boolean;
   /** Seal; `out` (plaintext.length bytes) is where the ciphertext may be written, saving a copy. */
   wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
-  unwrap(sealed: Sealed): Uint8Array;
+  /** Unseal; `inPlace`: the caller owns `sealed.ciphertext` and lets it be decrypted where it is. */
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array;
 }
 
 /** The server side: authenticates one connection and names the user. */
@@ -49,7 +50,8 @@ export interface ServerAuthContext {
   readonly canSeal: boolean;
   /** Seal; `out` (plaintext.length bytes) is where the ciphertext may be written, saving a copy. */
   wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
-  unwrap(sealed: Sealed): Uint8Array;
+  /** Unseal; `inPlace`: the caller owns `sealed.ciphertext` and lets it be decrypted where it is. */
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array;
 }
 
 /**

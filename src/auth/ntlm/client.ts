@@ -180,8 +180,8 @@ export class NtlmClientContext implements ClientAuth {
     return { header: signature, ciphertext: data };
   }
 
-  unwrap(sealed: Sealed): Uint8Array {
-    return this.sealer().unseal(sealed.ciphertext, sealed.header);
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
+    return this.sealer().unseal(sealed.ciphertext, sealed.header, inPlace);
   }
 
   private sealer(): NtlmSession {

@@ -212,8 +212,8 @@ export class NtlmServerContext implements ServerAuth {
     return { header: signature, ciphertext: data };
   }
 
-  unwrap(sealed: Sealed): Uint8Array {
-    return this.sealer().unseal(sealed.ciphertext, sealed.header);
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
+    return this.sealer().unseal(sealed.ciphertext, sealed.header, inPlace);
   }
 
   private sealer(): NtlmSession {

@@ -73,11 +73,11 @@ export class NtlmSession {
   }
 
   /** GSS_UnwrapEx: decrypt and verify; throws on a bad signature or an out-of-order SeqNum. */
-  unseal(data: Uint8Array, signature: Uint8Array): Uint8Array {
+  unseal(data: Uint8Array, signature: Uint8Array, inPlace = false): Uint8Array {
     this.check();
     const d = this.#in;
     this.verifyShape(signature, d);
-    const message = d.handle.update(data);
+    const message = inPlace ? d.handle.update(data, data) : d.handle.update(data);
     this.verifyChecksum(signature, d, message);
     return message;
   }
