@@ -91,7 +91,7 @@ describe('bulk codec fast path', () => {
     }), { numRuns: 500 });
   });
 
-  it('takes the fast path for long streams with decodeMessage defaults, with the same result', () => {
+  it('applies at its default threshold to a 200 KB stream, and agrees with the full decode', () => {
     const big = Buffer.alloc(200_000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
     const m: Message = { headers: { action: Action.ReceiveResponse, messageId: 'uuid:1' }, body: { kind: 'ReceiveResponse', streams: [{ name: 'stdout', commandId: 'C', data: big }, { name: 'stdout', commandId: 'C', end: true, data: Buffer.alloc(0) }], commandState: { commandId: 'C', state: 'Done', exitCode: 0 } } };
