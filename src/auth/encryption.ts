@@ -19,10 +19,12 @@ import { EncryptionProtocol, type Sealed } from './types.js';
 
 /** Anything that can seal: every context in src/auth once its handshake is complete. */
 export interface Wrapper {
-  wrap(plaintext: Uint8Array): Sealed;
+  /** `out` (plaintext.length bytes): where the ciphertext may go; a wrapper may ignore it. */
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
 }
 export interface Unwrapper {
-  unwrap(sealed: Sealed): Uint8Array;
+  /** `inPlace`: the ciphertext may be decrypted where it is (the caller owns the body). */
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array;
 }
 
 export const ENCRYPTED_BOUNDARY = 'Encrypted Boundary';
@@ -61,7 +63,8 @@ const enc = new TextEncoder();
 export function sealBody(ctx: Wrapper, plaintext: Uint8Array, opts: SealOptions = {}): { body: Uint8Array; contentType: string } {
   const protocol = opts.protocol ?? EncryptionProtocol.spnego;
   const type = opts.originalType ?? DEFAULT_ORIGINAL_TYPE;
-  const chunk = protocol === EncryptionProtocol.credssp ? CREDSSP_CHUNK : Math.max(plaintext.length, 1);
+  if (protocol !== EncryptionProtocol.credssp) return sealWhole(ctx, plaintext, protocol, type);
+  const chunk = CREDSSP_CHUNK;
   const pieces: Uint8Array[] = [];
   let size = 0;
   const push = (b: Uint8Array): void => {
@@ -89,6 +92,47 @@ export function sealBody(ctx: Wrapper, plaintext: Uint8Array, opts: SealOptions 
     o += p.length;
   }
   return { body, contentType: encryptedContentType(protocol) };
+}
+
+/** An NTLM signature's length: the body is laid out for it before the message is sealed. */
+const SIGNATURE_LENGTH = 16;
+
+/**
+ * One part holding the whole message (SPNEGO, Kerberos): the body is allocated once and the
+ * message sealed straight into its place (one pass over the bytes, no intermediate copy), when
+ * the wrapper takes `out` and its header is an NTLM signature; otherwise the pieces are joined.
+ */
+function sealWhole(ctx: Wrapper, plaintext: Uint8Array, protocol: string, type: string): { body: Uint8Array; contentType: string } {
+  const head = enc.encode(
+    `--${ENCRYPTED_BOUNDARY}\r\n\tContent-Type: ${protocol}\r\n\tOriginalContent: type=${type};Length=${plaintext.length}\r\n` +
+    `--${ENCRYPTED_BOUNDARY}\r\n\tContent-Type: application/octet-stream\r\n`);
+  const tail = enc.encode(`--${ENCRYPTED_BOUNDARY}--\r\n`);
+  const at = head.length + 4 + SIGNATURE_LENGTH;
+  const body = new Uint8Array(at + plaintext.length + tail.length);
+  const target = body.subarray(at, at + plaintext.length);
+  const sealed = ctx.wrap(plaintext, target);
+  const contentType = encryptedContentType(protocol);
+  if (sealed.header.length !== SIGNATURE_LENGTH || sealed.ciphertext.length !== plaintext.length) {
+    const len = new Uint8Array(4);
+    new DataView(len.buffer).setUint32(0, sealed.header.length, true);
+    return { body: joinBytes([head, len, sealed.header, sealed.ciphertext, tail]), contentType };
+  }
+  body.set(head, 0);
+  new DataView(body.buffer, body.byteOffset, body.byteLength).setUint32(head.length, SIGNATURE_LENGTH, true);
+  body.set(sealed.header, head.length + 4);
+  if (sealed.ciphertext.buffer !== body.buffer || sealed.ciphertext.byteOffset !== target.byteOffset) body.set(sealed.ciphertext, at);
+  body.set(tail, at + plaintext.length);
+  return { body, contentType };
+}
+
+function joinBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of pieces) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 /** One encrypted part as framed on the wire, before decryption. */
@@ -191,9 +235,10 @@ export function parseEncryptedBody(body: Uint8Array): EncryptedPart[] {
 /**
  * Decrypt a sealed body with `ctx`. Checks each part's decrypted length against its Length.
  * Throws WsmanProtocolError for framing problems and WsmanAuthError (ERR_AUTH_INTEGRITY,
- * ERR_AUTH_REPLAY...) when a part is tampered with or replayed.
+ * ERR_AUTH_REPLAY...) when a part is tampered with or replayed. `inPlace`: `body` is the caller's
+ * to give up; it is decrypted where it lies (no new 500 KB per message) and is garbage afterwards.
  */
-export function unsealBody(ctx: Unwrapper, body: Uint8Array, opts: { protocol?: string } = {}): { plaintext: Uint8Array; contentType: string; protocol: string } {
+export function unsealBody(ctx: Unwrapper, body: Uint8Array, opts: { protocol?: string; inPlace?: boolean } = {}): { plaintext: Uint8Array; contentType: string; protocol: string } {
   const parts = parseEncryptedBody(body);
   const out: Uint8Array[] = [];
   let total = 0;
@@ -201,7 +246,7 @@ export function unsealBody(ctx: Unwrapper, body: Uint8Array, opts: { protocol?: 
     if (opts.protocol && part.protocol.toLowerCase() !== opts.protocol.toLowerCase()) {
       throw bad(`protocol ${part.protocol}, expected ${opts.protocol}`);
     }
-    const plain = ctx.unwrap(part.sealed);
+    const plain = ctx.unwrap(part.sealed, opts.inPlace === true);
     if (plain.length !== part.originalLength) throw bad('decrypted length differs from OriginalContent Length');
     out.push(plain);
     total += plain.length;

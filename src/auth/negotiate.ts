@@ -119,11 +119,11 @@ export class NegotiateClientContext implements ClientAuth {
   sessionKey(): Uint8Array | undefined {
     return this.ntlm.sessionKey();
   }
-  wrap(plaintext: Uint8Array): Sealed {
-    return this.ntlm.wrap(plaintext);
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
+    return this.ntlm.wrap(plaintext, out);
   }
-  unwrap(sealed: Sealed): Uint8Array {
-    return this.ntlm.unwrap(sealed);
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
+    return this.ntlm.unwrap(sealed, inPlace);
   }
   toString(): string {
     return redacted('NegotiateClientContext', { complete: this.complete });
@@ -217,11 +217,11 @@ export class NegotiateServerContext implements ServerAuth {
   sessionKey(): Uint8Array | undefined {
     return this.ntlm.sessionKey();
   }
-  wrap(plaintext: Uint8Array): Sealed {
-    return this.ntlm.wrap(plaintext);
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
+    return this.ntlm.wrap(plaintext, out);
   }
-  unwrap(sealed: Sealed): Uint8Array {
-    return this.ntlm.unwrap(sealed);
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
+    return this.ntlm.unwrap(sealed, inPlace);
   }
   toString(): string {
     return redacted('NegotiateServerContext', { mode: this.mode, complete: this.complete, user: this.user ?? '-' });

@@ -21,6 +21,7 @@ export const httpBodySealer: HttpBodySealer = {
   isSealed: isEncryptedContentType,
   unseal(ctx, body, contentType) {
     const protocol = encryptedProtocolOf(contentType);
-    return unsealBody(ctx, body, protocol ? { protocol } : {}).plaintext;
+    // The body was just received and is not read again: decrypt it where it lies.
+    return unsealBody(ctx, body, { inPlace: true, ...(protocol ? { protocol } : {}) }).plaintext;
   },
 };

@@ -33,8 +33,10 @@ export interface ClientAuthContext {
   readonly complete: boolean;
   /** True when wrap/unwrap are available (NTLM/Kerberos with a session key). */
   readonly canSeal: boolean;
-  wrap(plaintext: Uint8Array): Sealed;
-  unwrap(sealed: Sealed): Uint8Array;
+  /** Seal; `out` (plaintext.length bytes) is where the ciphertext may be written, saving a copy. */
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
+  /** Unseal; `inPlace`: the caller owns `sealed.ciphertext` and lets it be decrypted where it is. */
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array;
 }
 
 /** The server side: authenticates one connection and names the user. */
@@ -46,8 +48,10 @@ export interface ServerAuthContext {
   /** The authenticated user name once complete (as the users file names it). */
   readonly user: string | undefined;
   readonly canSeal: boolean;
-  wrap(plaintext: Uint8Array): Sealed;
-  unwrap(sealed: Sealed): Uint8Array;
+  /** Seal; `out` (plaintext.length bytes) is where the ciphertext may be written, saving a copy. */
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
+  /** Unseal; `inPlace`: the caller owns `sealed.ciphertext` and lets it be decrypted where it is. */
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array;
 }
 
 /**

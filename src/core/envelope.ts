@@ -227,7 +227,11 @@ function decodeHeader(h: Headers, e: XmlElement, unknown: UnknownHeader[]): void
 
 /** Parse envelope text (or bytes) into headers and body elements. Throws WsmanProtocolError. */
 export function parseEnvelope(input: string | Uint8Array, limits?: Partial<XmlLimits>, charset?: string, opts?: DecodeOptions): RawEnvelope {
-  const root = parseXml(input, limits, charset);
+  return envelopeOf(parseXml(input, limits, charset), opts);
+}
+
+/** Headers and body elements of a parsed document, which must be a SOAP 1.2 Envelope. */
+export function envelopeOf(root: XmlElement, opts?: DecodeOptions): RawEnvelope {
   if (!isEl(root, NS.s, 'Envelope')) {
     const soap11 = root.name === 'Envelope' && root.ns === 'http://schemas.xmlsoap.org/soap/envelope/';
     throw new WsmanProtocolError('ERR_NOT_ENVELOPE',

@@ -4,7 +4,7 @@
  * turn every error into the fault Windows sends (protocol.md §7). Nothing here throws.
  */
 import {
-  ANONYMOUS, WsmanProtocolError, WsmanCode, FAULT_CODES, FAULT_DETAIL_PREFIX, decodeMessage, encodeMessage,
+  ANONYMOUS, WsmanProtocolError, WsmanCode, FAULT_CODES, FAULT_DETAIL_PREFIX, decodeMessage, encodeMessage, encodeMessageBytes,
   responseHeaders, faultFromCode, faultAction, selector, type Headers, type FaultFields, type Message,
 } from '../core/index.js';
 import { WsmanStateError } from '../core/state/index.js';
@@ -12,8 +12,11 @@ import type { ListenerCore, WsmanRequest } from './core.js';
 import type { ListenerUser } from './users.js';
 import { resolveResource, route } from './routes.js';
 import { identifyBody } from './handlers/identify.js';
+import { OutPool } from './out-pool.js';
 import { ClientGone, envelopeLimit } from './handlers/receive.js';
-import { receiveEnvelopeXml } from './receive-xml.js';
+
+/** Reused memory for ReceiveResponse envelopes (see out-pool.ts). */
+const OUT_POOL = new OutPool();
 
 export interface Incoming {
   body: Buffer;
@@ -28,7 +31,7 @@ export interface Incoming {
 }
 
 export type Outcome =
-  | { kind: 'soap'; status: number; xml: string; action?: string; shellId?: string; fault?: number; onSent?: (delivered: boolean) => void }
+  | { kind: 'soap'; status: number; xml: string | Buffer; recycle?: () => void; action?: string; shellId?: string; fault?: number; onSent?: (delivered: boolean) => void }
   | { kind: 'redirect'; location: string; action?: string }
   | { kind: 'unauthorized' }
   | { kind: 'none'; action?: string; shellId?: string };
@@ -132,8 +135,12 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
     const reply = await handler(req);
     if (reply.kind === 'redirect') return { kind: 'redirect', location: reply.location, action: shortAction(action) };
     const rh = responseHeaders(h, reply.action, `uuid:${core.newId()}`);
-    const xml = reply.body.kind === 'ReceiveResponse' ? receiveEnvelopeXml(rh, reply.body) : encodeMessage({ headers: rh, body: reply.body }, 'response');
-    if (Buffer.byteLength(xml) > envelopeLimit(req)) {
+    // A ReceiveResponse goes to bytes directly: its base64 is written into the Buffer (no large string).
+    // (in memory of OUT_POOL, given back by the writer once the socket has the bytes).
+    const xml = reply.body.kind === 'ReceiveResponse' ? encodeMessageBytes({ headers: rh, body: reply.body }, 'response', OUT_POOL.take) : encodeMessage({ headers: rh, body: reply.body }, 'response');
+    const recycle = typeof xml === 'string' ? undefined : (): void => OUT_POOL.give(xml);
+    if ((typeof xml === 'string' ? Buffer.byteLength(xml) : xml.length) > envelopeLimit(req)) {
+      recycle?.();
       req.note.undo?.();
       return { ...faultOutcome(core, h, WsmanCode.MaxEnvelopeSizeExceeded, inc.machine), action: shortAction(action) };
     }
@@ -141,6 +148,7 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
     if (undo && inc.closed.aborted) {
       // The client went away while this was made: nobody will learn of it.
       undo();
+      recycle?.();
       return { kind: 'none', action: shortAction(action) };
     }
     const onSent = undo
@@ -150,7 +158,7 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
       }
       : reply.onSent;
     return {
-      kind: 'soap', status: 200, xml, action: shortAction(action),
+      kind: 'soap', status: 200, xml, action: shortAction(action), ...(recycle ? { recycle } : {}),
       ...(req.note.shellId ? { shellId: req.note.shellId } : {}), ...(onSent ? { onSent } : {}),
     };
   } catch (err) {

@@ -250,7 +250,8 @@ export class HttpTransport {
         const plain = provider.sealer.unseal(ctx, res.body, ct);
         // The sealed part carried the SOAP content type (OriginalContent); show it to the caller.
         const headers = { ...res.headers, 'content-type': SOAP_CONTENT_TYPE, 'content-length': String(plain.length) };
-        return { status: res.status, headers, body: Buffer.from(plain), url: this.url, charset: 'utf-8' };
+        // A view, not a copy: the plaintext was decrypted where it lay in the received body.
+        return { status: res.status, headers, body: Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), url: this.url, charset: 'utf-8' };
       }
       return this.finish(res);
     }

@@ -71,6 +71,19 @@ describe('RC4', () => {
     }));
   });
 
+  it('writes the same key stream into an output at any alignment, or in place', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 16 }), fc.uint8Array({ minLength: 60, maxLength: 300 }), fc.nat({ max: 7 }), (k, data, at) => {
+      const expected = hex(new Rc4(k).update(data));
+      const out = new Uint8Array(data.length + 8).subarray(at, at + data.length);
+      expect(hex(new Rc4(k).update(data, out))).toBe(expected);
+      expect(hex(out)).toBe(expected);
+      const inPlace = new Uint8Array(data.length + 8).subarray(at, at + data.length);
+      inPlace.set(data);
+      new Rc4(k).update(inPlace, inPlace);
+      expect(hex(inPlace)).toBe(expected);
+    }));
+  });
+
   it('clone/restore brings the key stream back (MS-SPNG OriginalHandle)', () => {
     const h = new Rc4(ascii('Key'));
     h.update(ascii('abc'));

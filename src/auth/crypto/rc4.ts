@@ -29,7 +29,7 @@ export class Rc4 {
   /**
    * Encrypt or decrypt `data` (the same operation), advancing the key stream. The result goes to
    * `out` when given (at least `data.length` bytes; may be `data` itself), else to a new array.
-   * Four key-stream bytes are combined into one 32-bit store when `out` is 4-byte aligned (about
+   * Four key-stream bytes are combined into one 32-bit store from `out`'s first 4-byte boundary on (about
    * 10% faster: RC4's byte-serial state chain is the limit, as in OpenSSL's own RC4).
    */
   update(data: Uint8Array, out: Uint8Array = new Uint8Array(data.length)): Uint8Array {
@@ -39,9 +39,19 @@ export class Rc4 {
     const len = data.length;
     if (out.length < len) throw new RangeError('RC4 output buffer too small');
     let n = 0;
-    if (LITTLE_ENDIAN && out.byteOffset % 4 === 0 && len >= 64) {
-      const words = len >>> 2;
-      const o32 = new Int32Array(out.buffer, out.byteOffset, words);
+    if (LITTLE_ENDIAN && len >= 64) {
+      // Bytes one at a time up to a 4-byte boundary of `out` (a sealed body puts it anywhere).
+      for (const pre = (4 - (out.byteOffset & 3)) & 3; n < pre; n++) {
+        i = (i + 1) & 0xff;
+        const si = s[i] as number;
+        j = (j + si) & 0xff;
+        const sj = s[j] as number;
+        s[i] = sj;
+        s[j] = si;
+        out[n] = (data[n] as number) ^ (s[(si + sj) & 0xff] as number);
+      }
+      const words = (len - n) >>> 2;
+      const o32 = new Int32Array(out.buffer, out.byteOffset + n, words);
       for (let w = 0; w < words; w++, n += 4) {
         i = (i + 1) & 0xff; let si = s[i] as number; j = (j + si) & 0xff; let sj = s[j] as number; s[i] = sj; s[j] = si;
         let k = s[(si + sj) & 0xff] as number;

@@ -174,14 +174,14 @@ export class NtlmClientContext implements ClientAuth {
     return this.#exported;
   }
 
-  wrap(plaintext: Uint8Array): Sealed {
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
     const s = this.sealer();
-    const { signature, data } = s.seal(plaintext);
+    const { signature, data } = s.seal(plaintext, out);
     return { header: signature, ciphertext: data };
   }
 
-  unwrap(sealed: Sealed): Uint8Array {
-    return this.sealer().unseal(sealed.ciphertext, sealed.header);
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
+    return this.sealer().unseal(sealed.ciphertext, sealed.header, inPlace);
   }
 
   private sealer(): NtlmSession {

@@ -207,13 +207,13 @@ export class NtlmServerContext implements ServerAuth {
     return this.#exported;
   }
 
-  wrap(plaintext: Uint8Array): Sealed {
-    const { signature, data } = this.sealer().seal(plaintext);
+  wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed {
+    const { signature, data } = this.sealer().seal(plaintext, out);
     return { header: signature, ciphertext: data };
   }
 
-  unwrap(sealed: Sealed): Uint8Array {
-    return this.sealer().unseal(sealed.ciphertext, sealed.header);
+  unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
+    return this.sealer().unseal(sealed.ciphertext, sealed.header, inPlace);
   }
 
   private sealer(): NtlmSession {

@@ -62,21 +62,22 @@ export class NtlmSession {
   }
 
   /** GSS_WrapEx with confidentiality: the sealed message and its signature. */
-  seal(message: Uint8Array): { signature: Uint8Array; data: Uint8Array } {
+  seal(message: Uint8Array, out?: Uint8Array): { signature: Uint8Array; data: Uint8Array } {
     this.check();
     const d = this.#out;
-    const data = d.handle.update(message);
+    // Into `out` when given (not `message` itself: the checksum below reads the plaintext).
+    const data = out && out !== message && out.length >= message.length ? d.handle.update(message, out) : d.handle.update(message);
     const signature = this.signature(this.checksum(d, d.seq, message), d.seq);
     d.seq = (d.seq + 1) >>> 0;
     return { signature, data };
   }
 
   /** GSS_UnwrapEx: decrypt and verify; throws on a bad signature or an out-of-order SeqNum. */
-  unseal(data: Uint8Array, signature: Uint8Array): Uint8Array {
+  unseal(data: Uint8Array, signature: Uint8Array, inPlace = false): Uint8Array {
     this.check();
     const d = this.#in;
     this.verifyShape(signature, d);
-    const message = d.handle.update(data);
+    const message = inPlace ? d.handle.update(data, data) : d.handle.update(data);
     this.verifyChecksum(signature, d, message);
     return message;
   }

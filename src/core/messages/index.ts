@@ -14,6 +14,7 @@ import { type EnumerateBody, type EnumerateResponseBody, type PullBody, type Pul
 import { type ResourceCreatedBody, type ConfigBody, decodeResourceCreated, encodeResourceCreated, decodeConfig, encodeConfig } from './transfer.js';
 import { type FaultBody, decodeFault, encodeFault } from './fault.js';
 import { el } from '../xml.js';
+import { BULK_MIN_RUN, parseBulkEnvelope, renderWithStreams, streamNodes } from './bulk.js';
 
 export interface EmptyBody {
   kind: 'Empty';
@@ -150,15 +151,72 @@ export interface Message<B extends Body = Body> {
   body: B;
 }
 
-/** Parse and decode an envelope. Throws WsmanProtocolError on any bad input. */
+/**
+ * Parse and decode an envelope. Throws WsmanProtocolError on any bad input. Bytes of a
+ * ReceiveResponse or Send with long base64 streams take the fast path of bulk.ts, which gives
+ * what the full parse gives or steps aside.
+ */
 export function decodeMessage(input: string | Uint8Array, limits?: Partial<XmlLimits>, charset?: string, opts?: DecodeOptions): Message {
+  if (typeof input !== 'string' && input.length >= BULK_MIN_RUN) {
+    const fast = decodeBulkMessage(input, limits, charset, opts);
+    if (fast) return fast;
+  }
+  return decodeMessageFull(input, limits, charset, opts);
+}
+
+/** decodeMessage without the fast path: the reference the fast path is held to. */
+export function decodeMessageFull(input: string | Uint8Array, limits?: Partial<XmlLimits>, charset?: string, opts?: DecodeOptions): Message {
   const raw: RawEnvelope = parseEnvelope(input, limits, charset, opts);
   return { headers: raw.headers, body: decodeBody(raw.bodyElements) };
+}
+
+/** The fast path alone (undefined where it steps aside); `minRun` lets tests lift short streams. */
+export function decodeBulkMessage(input: Uint8Array, limits?: Partial<XmlLimits>, charset?: string, opts?: DecodeOptions, minRun?: number): Message | undefined {
+  const lifted = parseBulkEnvelope(input, limits, charset, opts, minRun);
+  if (!lifted) return undefined;
+  let body: Body;
+  try {
+    body = decodeBody(lifted.raw.bodyElements);
+  } catch {
+    return undefined;
+  }
+  if (body.kind !== 'ReceiveResponse' && body.kind !== 'Send') return undefined;
+  lifted.data.forEach((d, i) => {
+    if (d) body.streams[i]!.data = d;
+  });
+  return { headers: lifted.raw.headers, body };
 }
 
 /** Encode a message; `role` decides mustUnderstand marks and the response's xml:lang. */
 export function encodeMessage(m: Message, role: 'request' | 'response'): string {
   return encodeEnvelope(m.headers, encodeBody(m.body), role);
+}
+
+const NO_DATA = Buffer.alloc(0);
+
+/**
+ * Encode a message to the bytes `Buffer.from(encodeMessage(m, role))` would give; a Send or
+ * ReceiveResponse writes its base64 straight into the Buffer (no large strings), which `alloc`
+ * may give from reused memory (at least the size asked; the result is a view of exactly the
+ * envelope's length, every byte of it written).
+ */
+export function encodeMessageBytes(m: Message, role: 'request' | 'response', alloc?: (size: number) => Buffer): Buffer {
+  const b = m.body;
+  if (b.kind === 'ReceiveResponse' || b.kind === 'Send') {
+    const full = b.streams.filter((s) => s.data.length > 0).map((s) => s.data);
+    if (full.length > 0) {
+      const out = renderWithStreams((mark) => {
+        const node = encodeBody({ ...b, streams: b.streams.map((s) => ({ ...s, data: NO_DATA })) })[0]!;
+        let k = 0;
+        streamNodes(node).forEach((n, i) => {
+          if (b.streams[i]!.data.length > 0) n.children = [mark(k++)];
+        });
+        return encodeEnvelope(m.headers, [node], role);
+      }, full, alloc);
+      if (out) return out;
+    }
+  }
+  return Buffer.from(encodeMessage(m, role), 'utf8');
 }
 
 export type * from './identify.js';

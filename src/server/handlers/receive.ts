@@ -22,8 +22,7 @@
  * repeat the number after a lost answer. Output already delivered is never delivered as new data
  * again, and an answer lost on the wire is not lost.
  */
-import { Action, WsmanCode, responseHeaders, type ReceiveResponseBody, type StreamChunk } from '../../core/index.js';
-import { receiveEnvelopeXml } from '../receive-xml.js';
+import { Action, WsmanCode, responseHeaders, encodeMessageBytes, type ReceiveResponseBody, type StreamChunk } from '../../core/index.js';
 import { clientIdOf, type WsmanRequest, type Reply } from '../core.js';
 import type { BackendCommand as ServerCommand, CachedReceive } from '../command-base.js';
 import type { ServerShell } from '../shell.js';
@@ -120,7 +119,7 @@ function buildResponse(req: WsmanRequest, shell: ServerShell, cmd: ServerCommand
   };
   if (seq !== undefined) skeleton.sequenceId = seq;
   const probe = responseHeaders(req.headers, Action.ReceiveResponse, 'uuid:00000000-0000-0000-0000-000000000000');
-  const base = Buffer.byteLength(receiveEnvelopeXml(probe, skeleton));
+  const base = encodeMessageBytes({ headers: probe, body: skeleton }, 'response').length;
   const longest = Math.max(6, ...shell.outputStreams.map((n) => Buffer.byteLength(n)));
   // xpress adds a 4-byte header per 64 KiB chunk to data that does not shrink (base64: 8 bytes).
   const groupOverhead = `<rsp:Stream Name="" CommandId="${cmd.id}"></rsp:Stream>`.length + longest + (shell.compression ? 8 : 0);

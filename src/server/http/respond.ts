@@ -66,8 +66,15 @@ export async function dispatchAndRespond(st: RequestState, d: DispatchInput): Pr
       st.shellId = outcome.shellId;
       if (outcome.fault !== undefined) st.reason = `fault ${outcome.fault}`;
       const utf16 = charset !== undefined && /^utf-?16/i.test(charset);
-      const out: Buffer = utf16 ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(outcome.xml, 'utf16le')]) : Buffer.from(outcome.xml, 'utf8');
+      const out: Buffer = utf16
+        ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(outcome.xml.toString(), 'utf16le')])
+        : typeof outcome.xml === 'string' ? Buffer.from(outcome.xml, 'utf8') : outcome.xml;
       const sealedOut = seal(out, utf16 ? 'application/soap+xml;charset=UTF-16' : SOAP_TYPE, sealed, d.ctx);
+      // Pooled memory goes back once nothing reads it: now when a copy is sent, else once written.
+      if (outcome.recycle) {
+        if (sealedOut.body !== outcome.xml) outcome.recycle();
+        else res.once('close', outcome.recycle);
+      }
       if (outcome.onSent) {
         const onSent = outcome.onSent;
         res.once('finish', () => onSent(true));
