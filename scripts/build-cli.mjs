@@ -1,0 +1,33 @@
+// The command line as one file, dist/cli/wsman.cjs (the package's `bin`), built by `npm run build`
+// and `prepare` (so `npm ci && npx wsman` works from a clone), and by the tests' global setup.
+// One file instead of some 60 of ours and 80 of undici's: Node resolves, reads and compiles one
+// module, and each command's code still runs only when that command is asked for (esbuild keeps
+// the dynamic imports of src/cli/main.ts lazy). xmllint-wasm stays outside: it starts a worker
+// from its own files. `node scripts/build-cli.mjs [OUTFILE]`.
+import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Where the bundle goes; it must stay two directories below the package root (src/schema/validate.ts finds schemas/ from there). */
+const outfile = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist', 'cli', 'wsman.cjs'));
+
+await build({
+  entryPoints: [path.join(ROOT, 'src', 'cli', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  // CommonJS, so that Node's own modules load when the code needing them first runs: an ES
+  // module bundle hoists every `import … from 'node:…'` to its top (tls, http's server, dgram,
+  // child_process… for a `wsman --version`).
+  format: 'cjs',
+  target: 'node20',
+  external: ['xmllint-wasm'],
+  define: { 'import.meta.url': '__wsmanUrl' },
+  banner: { js: "const __wsmanUrl = require('node:url').pathToFileURL(__filename).href;" },
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+chmodSync(outfile, 0o755);
