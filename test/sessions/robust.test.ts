@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startProxy, type FaultyProxy } from './proxy.js';
+import { CLI } from '../helpers/cli.js';
 
 let L: SessionListener;
 let P: FaultyProxy;
@@ -156,7 +157,7 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
     expect(made.code).toBe(0);
     let sends = 0;
     P.dropWhen = (r) => r.action === 'Send' && ++sends === 2;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'run', '--session', 'stdin-s', '--', 'cat'], {
+    const child = spawn(process.execPath, [CLI, 'run', '--session', 'stdin-s', '--', 'cat'], {
       cwd: ROOT, env: { ...process.env, WSMAN_PASSWORD: ALICE.password, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
