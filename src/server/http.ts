@@ -108,9 +108,10 @@ function write(res: ServerResponse, status: number, body: Buffer, headers: Recor
 /** The request handler for one endpoint (HTTP or HTTPS). */
 export function createHandler(core: ListenerCore, ep: EndpointOptions) {
   const challenges = (): string[] => core.authenticators.map((a) => a.challenge).filter((c) => c !== '');
+  const appPath = ep.path.toLowerCase();
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const client = plainAddress(req.socket.remoteAddress);
     const machine = plainAddress(req.socket.localAddress) || '127.0.0.1';
     let user: ListenerUser | undefined;
@@ -118,14 +119,15 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
     let shellId: string | undefined;
     let reason: string | undefined;
     res.once('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const ms = performance.now() - started;
       core.log.log('info', 'request', {
         client, user: user?.name, action, shellId, status: res.statusCode, ms: Math.round(ms * 10) / 10, reason,
       });
     });
     try {
-      const path = (req.url ?? '').split('?')[0]!.toLowerCase();
-      if (path !== ep.path.toLowerCase()) {
+      const url = req.url ?? '';
+      const q = url.indexOf('?');
+      if ((q < 0 ? url : url.slice(0, q)).toLowerCase() !== appPath) {
         reason = 'unknown path';
         write(res, 404, Buffer.alloc(0));
         return;
@@ -191,7 +193,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
         return;
       }
       // Whose account would run this user's commands (accounts.ts): none, the logon is refused.
-      if (user) {
+      if (user && conn.runAsChecked !== user) {
         const who = resolveRunAs(user);
         if (who.kind === 'refused') {
           core.log.log('warn', 'logon refused', { user: user.name, reason: who.reason });
@@ -201,6 +203,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
           write(res, 401, Buffer.alloc(0), { 'WWW-Authenticate': challenges() });
           return;
         }
+        conn.runAsChecked = user;
       }
       // Before logon only Identify is answered: a small cap, checked before reading or parsing.
       const preAuth = user === undefined;
@@ -260,7 +263,7 @@ export function createHandler(core: ListenerCore, ep: EndpointOptions) {
       const quick = sealed ? undefined : quickIdentify(core, soap, user !== undefined, ep.secure);
       if (quick !== undefined) {
         action = 'Identify';
-        write(res, 200, Buffer.from(quick, 'utf8'), extra);
+        write(res, 200, quick, extra);
         return;
       }
       const ac = new AbortController();
