@@ -1,17 +1,19 @@
-// The command line as one file, dist/cli/wsman.cjs (the package's `bin`), built by `npm run build`
-// and `prepare` (so `npm ci && npx wsman` works from a clone), and by the tests' global setup.
+// The command line as one file, dist/cli/wsman-main.cjs, started by dist/cli/wsman.cjs (the
+// package's `bin`, scripts/cli-launcher.cjs: V8's code cache); built by `npm run build` and
+// `prepare` (so `npm ci && npx wsman` works from a clone), and by the tests' global setup.
 // One file instead of some 60 of ours and 80 of undici's: Node resolves, reads and compiles one
 // module, and each command's code still runs only when that command is asked for (esbuild keeps
 // the dynamic imports of src/cli/main.ts lazy). xmllint-wasm stays outside: it starts a worker
-// from its own files. `node scripts/build-cli.mjs [OUTFILE]`.
+// from its own files. `node scripts/build-cli.mjs`.
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the bundle goes; it must stay two directories below the package root (src/schema/validate.ts finds schemas/ from there). */
-const outfile = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist', 'cli', 'wsman.cjs'));
+const outfile = path.join(ROOT, 'dist', 'cli', 'wsman-main.cjs');
+const bin = path.join(ROOT, 'dist', 'cli', 'wsman.cjs');
 
 await build({
   entryPoints: [path.join(ROOT, 'src', 'cli', 'main.ts')],
@@ -30,4 +32,5 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-chmodSync(outfile, 0o755);
+copyFileSync(path.join(ROOT, 'scripts', 'cli-launcher.cjs'), bin);
+chmodSync(bin, 0o755);
