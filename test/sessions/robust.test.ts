@@ -67,7 +67,8 @@ describe('robust Receive', () => {
       cmd.stdout.on('data', (c: Buffer) => { out += c.toString(); });
       await until(() => out.includes('line 3'), 5000, 'line 3');
       P.down = true;
-      await sleep(700);
+      // Down until the client has retried twice (state, not a fixed sleep), then back.
+      await until(() => retries.length >= 2, 10_000, 'two retries during the outage');
       P.down = false;
       expect(await cmd.exitCode).toBe(0);
       expect(out).toBe(lines(1, 10));
@@ -117,7 +118,8 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
       });
       await until(() => out.includes('line 3'), 5000, 'line 3');
       P.down = true;
-      await sleep(700);
+      // Down until the client has retried twice (state, not a fixed sleep), then back.
+      await until(() => retries.length >= 2, 10_000, 'two retries during the outage');
       P.down = false;
       expect((await done).exitCode).toBe(4);
       expect(out).toBe(lines(1, 10));
