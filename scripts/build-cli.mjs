@@ -6,7 +6,7 @@
 // the dynamic imports of src/cli/main.ts lazy). xmllint-wasm stays outside: it starts a worker
 // from its own files. `node scripts/build-cli.mjs`.
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,9 +15,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = path.join(ROOT, 'dist', 'cli', 'wsman-main.cjs');
 const bin = path.join(ROOT, 'dist', 'cli', 'wsman.cjs');
 
-await build({
+// Written beside and renamed into place, so that a `wsman` starting meanwhile runs either the
+// old bundle or the new one, never half of one.
+const result = await build({
   entryPoints: [path.join(ROOT, 'src', 'cli', 'main.ts')],
   outfile,
+  write: false,
   bundle: true,
   platform: 'node',
   // CommonJS, so that Node's own modules load when the code needing them first runs: an ES
@@ -32,5 +35,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-copyFileSync(path.join(ROOT, 'scripts', 'cli-launcher.cjs'), bin);
-chmodSync(bin, 0o755);
+const [out] = result.outputFiles;
+writeFileSync(`${outfile}.${process.pid}`, out.contents);
+renameSync(`${outfile}.${process.pid}`, outfile);
+copyFileSync(path.join(ROOT, 'scripts', 'cli-launcher.cjs'), `${bin}.${process.pid}`);
+chmodSync(`${bin}.${process.pid}`, 0o755);
+renameSync(`${bin}.${process.pid}`, bin);
