@@ -1,26 +1,35 @@
 /**
  * The command line's own cost, from process start to exit, as a user or a script calling
- * `wsman run` in a loop pays it: the built CLI (dist/cli/main.js, which `npm ci` builds) against
- * our listener in a helper process (bench/client-listeners.ts), next to a bare `node -e 0` started
- * the same way in the same run (the baseline: Node's own start-up, which no CLI in Node avoids).
+ * `wsman run` in a loop pays it: the bundled CLI (dist/cli/wsman.cjs, the package's bin, which
+ * `npm ci` builds) against our listener in a helper process (bench/client-listeners.ts), next to
+ * a bare `node -e 0` started the same way in the same run (the floor: Node's own start-up, which no
+ * CLI in Node avoids) and to Go's masterzen/winrm (the client of Packer and Terraform) running the
+ * same command as a one-shot binary (bench/go/run_gowinrm.go, built here when Go and Debian's
+ * golang-github-masterzen-winrm-dev are installed; that row is skipped, saying why, otherwise).
  * Runs are interleaved and medians kept (this VM's speed drifts).
  *
- *  - `cli: wsman run -- true`: connection, logon, Create, Command, Receive, Delete, exit.
+ *  - `cli: wsman run -- echo hi` against node -e 0, and against the Go binary: connection, logon,
+ *    Create, Command, Receive, Delete, exit. Goal (issue 20): at most 2x the Go binary.
  *  - `cli: wsman --version`: start-up alone (no command module is loaded).
  *  - `cli: wsman identify`: one unauthenticated request.
  *
  * Skips, saying why, when dist/ is not built.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { BenchResult } from './types.js';
 import { startListeners } from './endpoints.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = path.join(ROOT, 'dist', 'cli', 'wsman.cjs');
+const GOPATH = '/usr/share/gocode';
 const RUNS = 9;
+
+/** Marks a case that runs a program of its own rather than node. */
+const GO_MARK = '\0go';
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -28,10 +37,30 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Wall time of one process from spawn to exit, in ms; throws when it fails. */
+/** The Go one-shot client built in `dir`, or undefined (saying why) when Go or masterzen/winrm is missing. */
+function buildGo(dir: string): string | undefined {
+  if (!existsSync(path.join(GOPATH, 'src/github.com/masterzen/winrm'))) {
+    process.stderr.write('cli bench: Go row skipped, masterzen/winrm is not installed (golang-github-masterzen-winrm-dev)\n');
+    return undefined;
+  }
+  try {
+    copyFileSync(path.join(ROOT, 'bench', 'go', 'run_gowinrm.go'), path.join(dir, 'main.go'));
+    execFileSync('go', ['build', '-o', 'run_gowinrm', 'main.go'], {
+      cwd: dir, stdio: 'ignore', timeout: 300_000,
+      env: { ...process.env, GOPATH, GO111MODULE: 'off', GOFLAGS: '', GOCACHE: path.join(tmpdir(), 'wsman-gocache') },
+    });
+    return path.join(dir, 'run_gowinrm');
+  } catch (e) {
+    process.stderr.write(`cli bench: Go row skipped, the Go client did not build (${(e as Error).message.split('\n')[0]})\n`);
+    return undefined;
+  }
+}
+
+/** Wall time of one process (`node ARGS`, or the program `args[0]` when it is a path of its own) from spawn to exit, in ms; throws when it fails. */
 function timed(args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const [file, rest] = args[0] === GO_MARK ? [args[1]!, args.slice(2)] : [process.execPath, args];
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(file, rest, { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${(r.stderr || r.error?.message || '').trim()}`);
   return ms;
@@ -39,18 +68,21 @@ function timed(args: string[], env: NodeJS.ProcessEnv = process.env): number {
 
 export async function run(): Promise<BenchResult[]> {
   if (!existsSync(CLI)) {
-    process.stderr.write('cli bench: skipped, dist/cli/main.js is not built (npm run build)\n');
+    process.stderr.write('cli bench: skipped, dist/cli/wsman.cjs is not built (npm run build)\n');
     return [];
   }
   const listener = await startListeners(1);
   if (!listener) return [];
+  const goDir = mkdtempSync(path.join(tmpdir(), 'wsman-cli-bench-'));
   try {
+    const go = buildGo(goDir);
     const env = { ...process.env, WSMAN_PASSWORD: 'secret' };
     const cases: Record<string, string[]> = {
       node: ['-e', '0'],
       version: [CLI, '--version'],
-      run: [CLI, 'run', '--connection-uri', listener.urls[0]!, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--', 'true'],
+      run: [CLI, 'run', '--connection-uri', listener.urls[0]!, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--', 'echo', 'hi'],
       identify: [CLI, 'identify', listener.urls[0]!, '--unauthenticated'],
+      ...(go ? { go: [GO_MARK, go, listener.urls[0]!, 'alice', 'secret', 'echo hi'] } : {}),
     };
     const times: Record<string, number[]> = {};
     for (const args of Object.values(cases)) timed(args, env); // warm the file cache and the listener
@@ -62,12 +94,20 @@ export async function run(): Promise<BenchResult[]> {
       const v = median(times[name]!);
       return { name: `cli: ${label} (process start to exit, vs node -e 0)`, unit: 'ms', value: v, baseline: node, ratio: v / node };
     };
+    const goRows: BenchResult[] = [];
+    if (go) {
+      const v = median(times.run!);
+      const g = median(times.go!);
+      goRows.push({ name: 'cli: wsman run -- echo hi vs Go masterzen/winrm doing the same (process start to exit)', unit: 'ms', value: v, baseline: g, ratio: v / g });
+    }
     return [
-      row('run', 'wsman run -- true against our listener'),
+      row('run', 'wsman run -- echo hi against our listener'),
+      ...goRows,
       row('identify', 'wsman identify --unauthenticated'),
       row('version', 'wsman --version'),
     ];
   } finally {
     await listener.stop();
+    rmSync(goDir, { recursive: true, force: true });
   }
 }

@@ -22,6 +22,12 @@ export interface ConnectionAuth {
   /** Digest of the last Basic header verified on this connection (never the header itself). */
   basicDigest?: string;
   basicUser?: ListenerUser;
+  /**
+   * The user whose account mapping (accounts.ts resolveRunAs) was last accepted on this
+   * connection: checked once per logon, not per request (a stat of /etc/passwd each time). Every
+   * process started for a user checks it again (backends/spawn-spec.ts).
+   */
+  runAsChecked?: ListenerUser;
   /** The security context of a connection-based scheme, once started. */
   context?: ServerAuthContext;
   /** HTTPS: the client certificate of this TLS connection (DER) and its issuer when known. */

@@ -68,14 +68,15 @@ function checkHeaders(core: ListenerCore, h: Headers, machine: string): Outcome 
 // The Identify answer depends only on (authenticated, secure) for a given listener, and an
 // Identify request carries no MessageID, so clients send the same bytes every time: the last
 // Identify body seen is remembered and an identical body is answered without parsing.
-const identifyCaches = new WeakMap<ListenerCore, Map<string, string>>();
+// The cache keeps the answer's bytes too, so that a repeated Identify costs no UTF-8 encoding.
+const identifyCaches = new WeakMap<ListenerCore, Map<string, { xml: string; bytes: Buffer }>>();
 const lastIdentify = new WeakMap<ListenerCore, Buffer>();
 
-/** The cached Identify answer when `body` is byte-identical to the last Identify request. */
-export function quickIdentify(core: ListenerCore, body: Buffer, authenticated: boolean, secure: boolean): string | undefined {
+/** The cached Identify answer (UTF-8) when `body` is byte-identical to the last Identify request. */
+export function quickIdentify(core: ListenerCore, body: Buffer, authenticated: boolean, secure: boolean): Buffer | undefined {
   const last = lastIdentify.get(core);
   if (!last || last.length !== body.length || !last.equals(body)) return undefined;
-  return identifyCaches.get(core)?.get(`${authenticated}/${secure}`);
+  return identifyCaches.get(core)?.get(`${authenticated}/${secure}`)?.bytes;
 }
 
 export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outcome> {
@@ -99,13 +100,14 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
   const h = message.headers;
   if (message.body.kind === 'Identify') {
     const key = `${inc.user !== undefined}/${inc.secure}`;
-    let xml = identifyCache.get(key);
-    if (xml === undefined) {
-      xml = encodeMessage({ headers: {}, body: identifyBody(core, inc.user !== undefined, inc.secure) }, 'response');
-      identifyCache.set(key, xml);
+    let cached = identifyCache.get(key);
+    if (cached === undefined) {
+      const xml = encodeMessage({ headers: {}, body: identifyBody(core, inc.user !== undefined, inc.secure) }, 'response');
+      cached = { xml, bytes: Buffer.from(xml, 'utf8') };
+      identifyCache.set(key, cached);
     }
     if (inc.body.length <= 4096) lastIdentify.set(core, Buffer.from(inc.body));
-    return { kind: 'soap', status: 200, xml, action: 'Identify' };
+    return { kind: 'soap', status: 200, xml: cached.xml, action: 'Identify' };
   }
   if (!inc.user) return { kind: 'unauthorized' };
   const bad = checkHeaders(core, h, inc.machine);

@@ -33,23 +33,25 @@ export const PRE_AUTH_BODY_LIMIT = 8192;
 /** The request handler for one endpoint (HTTP or HTTPS). */
 export function createHandler(core: ListenerCore, ep: EndpointOptions) {
   const challenges = (): string[] => core.authenticators.map((a) => a.challenge).filter((c) => c !== '');
+  const appPath = ep.path.toLowerCase();
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const st: RequestState = {
       core, req, res, challenges,
       client: plainAddress(req.socket.remoteAddress),
       machine: plainAddress(req.socket.localAddress) || '127.0.0.1',
     };
     res.once('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const ms = performance.now() - started;
       core.log.log('info', 'request', {
         client: st.client, user: st.user?.name, action: st.action, shellId: st.shellId, status: res.statusCode, ms: Math.round(ms * 10) / 10, reason: st.reason,
       });
     });
     try {
-      const path = (req.url ?? '').split('?')[0]!.toLowerCase();
-      if (path !== ep.path.toLowerCase()) {
+      const url = req.url ?? '';
+      const q = url.indexOf('?');
+      if ((q < 0 ? url : url.slice(0, q)).toLowerCase() !== appPath) {
         refuse(st, 404, 'unknown path');
         return;
       }

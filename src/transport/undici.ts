@@ -43,8 +43,29 @@ function fromFiles(load: Load): UndiciParts | undefined {
   }
 }
 
+/**
+ * The loader in the bundled command line (scripts/build-cli.mjs), undefined elsewhere: there
+ * `require` exists, and these literal calls are what puts undici's files into the bundle (a
+ * third of `wsman run`'s start-up was resolving and reading them one by one). In plain ESM
+ * (dist/, tsx) `require` does not exist and createRequire loads the same files from disk.
+ */
+function bundledLoad(): Load | undefined {
+  if (typeof require !== 'function') return undefined;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const files: Record<string, () => unknown> = {
+    'undici/lib/dispatcher/client.js': () => require('undici/lib/dispatcher/client.js'),
+    'undici/lib/dispatcher/proxy-agent.js': () => require('undici/lib/dispatcher/proxy-agent.js'),
+    'undici/lib/core/connect.js': () => require('undici/lib/core/connect.js'),
+    'undici/lib/core/errors.js': () => require('undici/lib/core/errors.js'),
+    'undici/lib/dispatcher/dispatcher.js': () => require('undici/lib/dispatcher/dispatcher.js'),
+    'undici/lib/api/index.js': () => require('undici/lib/api/index.js'),
+  };
+  return (id) => (files[id] ?? (() => require(id)))();
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
 /** undici's parts from their own files, or from its main module when that fails (exported for tests). */
-export function loadUndici(load: Load = createRequire(import.meta.url)): UndiciParts {
+export function loadUndici(load: Load = bundledLoad() ?? createRequire(import.meta.url)): UndiciParts {
   const parts = fromFiles(load);
   if (parts) return parts;
   const main = load('undici') as typeof Undici;

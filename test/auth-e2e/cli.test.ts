@@ -10,15 +10,16 @@ import { mkdirSync, mkdtempSync, readFileSync, copyFileSync, writeFileSync } fro
 import forge from 'node-forge';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+const MAIN = CLI;
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
 function wsman(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
@@ -30,7 +31,7 @@ function wsman(args: string[], env: Record<string, string> = {}): Promise<Run> {
 
 /** Start `wsman listen`; resolves with its endpoint lines once it prints `count` of them. */
 function listen(args: string[], count: number): Promise<{ child: ChildProcess; urls: string[]; thumbprint?: string; log: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'listen', ...args, '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, 'listen', ...args, '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, pypsrp, winrb, ERB_TEXT } from '../helpers/fixtures.js';
+import { CLI } from '../helpers/cli.js';
 
 interface Run {
   code: number | null;
@@ -17,7 +18,7 @@ interface Run {
 
 function wsman(args: string[], stdin?: Buffer | string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -11,10 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/fixtures.js';
 import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
 import { startReplay } from '../psrp/replay-server.js';
+import { CLI } from '../helpers/cli.js';
 
 function wsman(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: REPO_ROOT, env: { ...process.env, POWERSHELL_TELEMETRY_OPTOUT: '1', POWERSHELL_UPDATECHECK: 'Off' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

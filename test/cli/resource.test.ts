@@ -13,13 +13,14 @@ import { loadConversation, startReplay, type Replay } from '../replay/replay-ser
 import { PYPSRP_DIR } from '../helpers/fixtures.js';
 import { startScripted, service, type Scripted } from '../client/helpers/scripted-wsman.js';
 import { startListener, type TestListener } from '../server/helpers.js';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 interface Run { code: number | null; stdout: string; stderr: string }
 
 function wsman(args: string[], onSpawn?: (kill: (sig: NodeJS.Signals) => void, out: () => string) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT, env: { ...process.env, WSMAN_PASSWORD: 'secret' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -112,7 +113,7 @@ describe('enumerate, faults, invoke-method (scripted endpoint)', () => {
       n++;
       return { body: `<n:PullResponse>${n < 2 ? '<n:EnumerationContext>c2</n:EnumerationContext>' : ''}<n:Items>${service('b')}${service('c')}</n:Items>${n < 2 ? '' : '<n:EndOfSequence/>'}</n:PullResponse>` };
     });
-    const cmd = [process.execPath, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'enumerate', 'wmicimv2/Win32_Service', '--connection-uri', fake.url, '--json']
+    const cmd = [process.execPath, CLI, 'enumerate', 'wmicimv2/Win32_Service', '--connection-uri', fake.url, '--json']
       .map((a) => `'${a}'`).join(' ');
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { startListener, USER, type TestListener } from './helpers/listener.js';
 import { startFake } from './helpers/fake-winrm.js';
 import { makeCert } from './helpers/certs.js';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let L: TestListener;
@@ -19,7 +20,7 @@ interface Run { code: number | null; stdout: string; stderr: string }
 
 function wsman(args: string[], opts: { stdin?: string; keepStdinOpen?: boolean; env?: Record<string, string>; onSpawn?: (kill: (sig: NodeJS.Signals) => void, out: () => string) => void } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT, env: { ...process.env, WSMAN_PASSWORD: USER.password, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

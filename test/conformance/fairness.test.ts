@@ -13,6 +13,7 @@ import { runConformance, type Report } from '../../src/conformance/index.js';
 import { WsmanError, ResourceURI, WsmanCode, faultFromCode, faultAction, encodeEnvelope, responseHeaders, encodeBody } from '../../src/core/index.js';
 import { startListener, type TestListener } from '../server/helpers.js';
 import { brokenServer, type Defect } from './helpers.js';
+import { CLI } from '../helpers/cli.js';
 
 let listener: TestListener;
 /** Basic over plain HTTP, asked for explicitly (the test listener allows unencrypted traffic on purpose). */
@@ -74,7 +75,7 @@ describe('the user\'s setup stops the run before any check', () => {
 
   it('the CLI prints one line and exits 255, as wsman run does', async () => {
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'conformance', 'http://127.0.0.1:1/wsman', '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted'], {
+      const p = spawn(process.execPath, [CLI, 'conformance', 'http://127.0.0.1:1/wsman', '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted'], {
         cwd: join(import.meta.dirname, '../..'), env: { ...process.env, WSMAN_PASSWORD: 'secret' },
       });
       let stdout = '';

@@ -9,6 +9,7 @@ import { runConformance, reportTable, reportJson, reportJunit, reportHtml, type 
 import { parseXml } from '../../src/core/xml.js';
 import { startListener, type TestListener } from '../server/helpers.js';
 import { brokenServer, type BrokenServer } from './helpers.js';
+import { CLI } from '../helpers/cli.js';
 
 let listener: TestListener;
 let broken: BrokenServer;
@@ -73,7 +74,7 @@ describe('reports', () => {
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const p = spawn(process.execPath, [CLI, ...args], {
       cwd: path.resolve(import.meta.dirname, '../..'), env: { ...process.env, WSMAN_PASSWORD: 'secret' },
     });
     let stdout = '';

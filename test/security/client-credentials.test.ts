@@ -21,6 +21,7 @@ import { basicAuth } from '../../src/transport/auth.js';
 import type { ClientOptions } from '../../src/client/options.js';
 import { startFake, type Fake } from '../client/helpers/fake-winrm.js';
 import { makeCert } from '../client/helpers/certs.js';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'Secr3t-pa55word!';
@@ -174,7 +175,7 @@ describe('a plain-HTTP server offering only Basic', () => {
 
 function wsman(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT, env: { ...process.env, WSMAN_PASSWORD: PASSWORD, WSMAN_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'wsman-cc-')) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,11 +10,13 @@ import path from 'node:path';
 import { WsmanListener, type ListenerOptions } from '../../src/server/listener.js';
 import { UserStore, hashPassword, type ListenerUser } from '../../src/server/users.js';
 import { createLogger, type Logger } from '../../src/server/log.js';
+import { CLI } from '../helpers/cli.js';
 
 export const isRoot = process.getuid?.() === 0;
 export const ROOT_ONLY = 'needs root: it creates local accounts and a listener that switches users (CI runs as root)';
 export const ROOT_DIR = path.resolve(import.meta.dirname, '../..');
-export const MAIN = path.join(ROOT_DIR, 'src/cli/main.ts');
+/** The bundled CLI (test/helpers/cli.ts). */
+export const MAIN = CLI;
 
 export interface TestAccount { name: string; uid: number; gid: number; home: string; dir: string }
 
@@ -77,7 +79,7 @@ export async function listenerWith(users: Omit<ListenerUser, 'hash'>[], opts: Pa
 
 /** `wsman listen ARGS` as its own process (optionally under `wrap`, e.g. strace); resolves with its URL. */
 export async function startCliListener(args: string[], o: { wrap?: string[]; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const argv = [...(o.wrap ?? []), process.execPath, '--import', 'tsx', MAIN, 'listen', '--port', '0', '--no-https', '--allow-unencrypted', ...args];
+  const argv = [...(o.wrap ?? []), process.execPath, MAIN, 'listen', '--port', '0', '--no-https', '--allow-unencrypted', ...args];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: [o.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: o.env ?? process.env, cwd: ROOT_DIR });
   if (o.stdin !== undefined) child.stdin!.end(o.stdin);
   let err = '';

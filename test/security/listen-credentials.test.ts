@@ -43,7 +43,7 @@ async function run(url: string, password: string, line: string): Promise<string>
 /** `wsman ARGS` to its end. */
 async function wsman(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT_DIR, env, timeout: 30_000 });
+    const r = await promisify(execFile)(process.execPath, [MAIN, ...args], { cwd: ROOT_DIR, env, timeout: 30_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

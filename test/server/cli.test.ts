@@ -6,17 +6,17 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestShell, isRunning } from './helpers.js';
+import { CLI } from '../helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+const MAIN = CLI;
 
 const alive = isRunning;
 
 describe('wsman listen', () => {
   it('prints one line per endpoint (HTTPS with its thumbprint), serves, and stops on SIGTERM killing shell processes', async () => {
     const state = mkdtempSync(join(tmpdir(), 'wsman-cli-'));
-    const child = spawn(TSX, [MAIN, 'listen', '--port', '0', '--https-port', '0', '--user', 'alice:secret', '--run-as', `alice=${userInfo().username}`, '--allow-unencrypted', '--state-dir', state, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'listen', '--port', '0', '--https-port', '0', '--user', 'alice:secret', '--run-as', `alice=${userInfo().username}`, '--allow-unencrypted', '--state-dir', state, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -48,7 +48,7 @@ describe('wsman listen', () => {
 
 describe('wsman listen: small things (issue 18)', () => {
   const quick = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(TSX, [MAIN, 'listen', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [MAIN, 'listen', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -65,7 +65,7 @@ describe('wsman listen: small things (issue 18)', () => {
 
   it('--application-name sets the path, as the client option of that name; --app-name still works', async () => {
     for (const opt of ['--application-name', '--app-name']) {
-      const child = spawn(TSX, [MAIN, 'listen', '--port', '0', '--no-https', opt, 'custom', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [MAIN, 'listen', '--port', '0', '--no-https', opt, 'custom', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const line = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => resolve(d.toString())));
       expect(line).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+\/custom$/m);
       child.kill('SIGTERM');
@@ -77,7 +77,7 @@ describe('wsman listen: small things (issue 18)', () => {
     // A stand-in for npm: a parent process that starts the listener with npm's environment and is
     // then killed, as `kill $!` does after `npx wsman listen &`.
     const script = `const { spawn } = require('node:child_process');
-const c = spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(MAIN)}, 'listen', '--port', '0', '--no-https', '--log-level', 'warn'], { cwd: ${JSON.stringify(ROOT)}, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, npm_command: 'exec' } });
+const c = spawn(process.execPath, [${JSON.stringify(MAIN)}, 'listen', '--port', '0', '--no-https', '--log-level', 'warn'], { cwd: ${JSON.stringify(ROOT)}, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, npm_command: 'exec' } });
 c.stdout.on('data', (d) => process.stdout.write('child ' + c.pid + ' ' + d));`;
     const npm = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = await new Promise<number>((resolve) => npm.stdout.on('data', (d: Buffer) => resolve(Number(/child (\d+)/.exec(d.toString())?.[1]))));
@@ -92,7 +92,7 @@ c.stdout.on('data', (d) => process.stdout.write('child ' + c.pid + ' ' + d));`;
 describe('wsman user add', () => {
   it('writes a hashed user the listener accepts', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'wsman-cli-')), 'users');
-    const { stdout } = await promisify(execFile)(TSX, [MAIN, 'user', 'add', 'frank', '--users-file', file, '--password-env', 'PW', '--run-as', 'nobody'], { env: { ...process.env, PW: 'fr4nk!' } });
+    const { stdout } = await promisify(execFile)(process.execPath, [MAIN, 'user', 'add', 'frank', '--users-file', file, '--password-env', 'PW', '--run-as', 'nobody'], { env: { ...process.env, PW: 'fr4nk!' } });
     expect(stdout).toContain('user frank written');
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/^frank:scrypt\$\d+\$8\$1\$[^:]+:nobody:[0-9a-f]{32}\n$/);

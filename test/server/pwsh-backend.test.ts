@@ -15,6 +15,7 @@ import { PS, PsShell, enumerate, pwshPids, sleep } from './pwsh-helpers.js';
 import { PwshSession } from '../../src/server/backends/pwsh-session.js';
 import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
 import { createAccount, removeAccount, listenerWith, basic, isRoot, ROOT_ONLY, type TestAccount } from '../security/helpers.js';
+import { CLI } from '../helpers/cli.js';
 
 
 let t: TestListener;
@@ -100,14 +101,12 @@ describe.skipIf(!PWSH)(`PowerShell configurations reported${PWSH ? '' : ` (skipp
   });
 });
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+const MAIN = CLI;
 
 /** Start `wsman listen` with these extra arguments and environment; its first two stdout lines, then stop it. */
 async function startLines(extra: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ lines: string[]; code: number | null; err: string }> {
   const state = mkdtempSync(join(tmpdir(), 'wsman-pwsh-'));
-  const child = spawn(TSX, [MAIN, 'listen', '--port', '0', '--no-https', '--user', 'alice:secret', '--run-as', `alice=${userInfo().username}`, '--allow-unencrypted', '--state-dir', state, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [MAIN, 'listen', '--port', '0', '--no-https', '--user', 'alice:secret', '--run-as', `alice=${userInfo().username}`, '--allow-unencrypted', '--state-dir', state, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));

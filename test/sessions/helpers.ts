@@ -6,6 +6,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { WsmanListener, UserStore, hashPassword, createLogger } from '../../src/server/index.js';
 import { defaultConfig, type ListenerConfig } from '../../src/server/config.js';
 import type { ClientOptions } from '../../src/client/options.js';
+import { CLI } from '../helpers/cli.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const ALICE = { username: 'alice', password: 'secret' };
@@ -58,9 +59,9 @@ export function stateDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'wsman-sessions-'));
 }
 
-/** Start `wsman ARGS` (from source) as a separate process. */
+/** Start `wsman ARGS` (the bundled CLI) as a separate process. */
 export function spawnWsman(args: string[], env: Record<string, string> = {}, password = ALICE.password): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+  return spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT, env: { ...process.env, WSMAN_PASSWORD: password, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startProxy, type FaultyProxy } from './proxy.js';
+import { CLI } from '../helpers/cli.js';
 
 let L: SessionListener;
 let P: FaultyProxy;
@@ -66,7 +67,8 @@ describe('robust Receive', () => {
       cmd.stdout.on('data', (c: Buffer) => { out += c.toString(); });
       await until(() => out.includes('line 3'), 5000, 'line 3');
       P.down = true;
-      await sleep(700);
+      // Down until the client has retried twice (state, not a fixed sleep), then back.
+      await until(() => retries.length >= 2, 10_000, 'two retries during the outage');
       P.down = false;
       expect(await cmd.exitCode).toBe(0);
       expect(out).toBe(lines(1, 10));
@@ -116,7 +118,8 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
       });
       await until(() => out.includes('line 3'), 5000, 'line 3');
       P.down = true;
-      await sleep(700);
+      // Down until the client has retried twice (state, not a fixed sleep), then back.
+      await until(() => retries.length >= 2, 10_000, 'two retries during the outage');
       P.down = false;
       expect((await done).exitCode).toBe(4);
       expect(out).toBe(lines(1, 10));
@@ -156,7 +159,7 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
     expect(made.code).toBe(0);
     let sends = 0;
     P.dropWhen = (r) => r.action === 'Send' && ++sends === 2;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'run', '--session', 'stdin-s', '--', 'cat'], {
+    const child = spawn(process.execPath, [CLI, 'run', '--session', 'stdin-s', '--', 'cat'], {
       cwd: ROOT, env: { ...process.env, WSMAN_PASSWORD: ALICE.password, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';

@@ -90,7 +90,8 @@ export async function authenticate(st: RequestState, secure: boolean, throttle: 
     return undefined;
   }
   // Whose account would run this user's commands (accounts.ts): none, the logon is refused.
-  if (st.user) {
+  // Checked once per connection and user; every process start checks again (spawn-spec.ts).
+  if (st.user && conn.runAsChecked !== st.user) {
     const who = resolveRunAs(st.user);
     if (who.kind === 'refused') {
       core.log.log('warn', 'logon refused', { user: st.user.name, reason: who.reason });
@@ -99,6 +100,7 @@ export async function authenticate(st: RequestState, secure: boolean, throttle: 
       refuse(st, 401, `logon refused: ${who.reason}`, { 'WWW-Authenticate': st.challenges() });
       return undefined;
     }
+    conn.runAsChecked = st.user;
   }
   return { conn, ...(mutualHeader !== undefined ? { mutualHeader } : {}) };
 }

@@ -36,7 +36,7 @@ export async function dispatchAndRespond(st: RequestState, d: DispatchInput): Pr
   const quick = sealed ? undefined : quickIdentify(core, soap, st.user !== undefined, d.secure);
   if (quick !== undefined) {
     st.action = 'Identify';
-    write(res, 200, Buffer.from(quick, 'utf8'), extra);
+    write(res, 200, quick, extra);
     return;
   }
   const ac = new AbortController();
