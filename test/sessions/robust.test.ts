@@ -93,7 +93,7 @@ describe('robust Receive', () => {
       expect([s.state, s.availability]).toEqual(['Disconnected', 'None']);
       P.down = false;
       await m.receive(s, { onData: (_st, c) => { out += c.toString(); } });
-      expect(s.lastVerb).toBe('Reconnect');
+      expect(s.phase).toBe('Reconnected');
       expect(out).toBe(lines(1, 8));
       await m.remove(s);
     } finally {

@@ -12,7 +12,7 @@ import type { ClientOptions } from '../options.js';
 import { WsmanUsageError, WsmanFaultError, WsmanCode } from '../../core/errors.js';
 import { WsmanStateError } from '../../core/state/index.js';
 import { PSSession } from './session.js';
-import { deriveState, matchesFilter, type OutputBufferingMode, type SessionFilter } from './model.js';
+import { matchesFilter, type OutputBufferingMode, type SessionFilter } from './model.js';
 import { enumerateShells, enumerateCommands } from './enumerate.js';
 import { receiveSession, type ReceiveOptions, type HostReceiveResult } from './receive.js';
 import type { Job } from './job.js';
@@ -121,7 +121,7 @@ export class SessionManager {
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const s = new PSSession({
-      id, name, instanceId: shell.shellId, computerName: client.computerName, resourceUri, state: 'Opened', client, shell,
+      id, name, instanceId: shell.shellId, computerName: client.computerName, resourceUri, phase: 'Opened', client, shell,
       ...(shell.info.idleTimeOut ?? o.idleTimeout) !== undefined ? { idleTimeout: (shell.info.idleTimeOut ?? o.idleTimeout)! } : {},
       ...(shell.info.bufferMode ?? o.outputBufferingMode) ? { outputBufferingMode: (shell.info.bufferMode ?? o.outputBufferingMode)! } : {},
     });
@@ -131,7 +131,7 @@ export class SessionManager {
 
   /** Get-PSSession (no -ComputerName): the sessions of this client, filtered. */
   sessions(filter: SessionFilter = {}): PSSession[] {
-    return this.repository.filter((s) => matchesFilter({ ...s, configurationName: s.configurationName }, filter));
+    return this.repository.filter((s) => matchesFilter(s, filter));
   }
 
   /**
@@ -156,33 +156,30 @@ export class SessionManager {
         const shell = Shell.attach(client, r.instanceId, r.resourceUri, r.serverState === 'Disconnected' ? 'Disconnected' : 'Connected');
         s = new PSSession({
           id: this.allocate(r.instanceId), name: r.name, instanceId: r.instanceId, computerName: client.computerName,
-          resourceUri: r.resourceUri, state: 'Disconnected', client, shell,
+          resourceUri: r.resourceUri, phase: r.serverState === 'Disconnected' ? 'Free' : 'HeldElsewhere', client, shell,
         });
         this.repository.push(s);
         known.set(r.instanceId, s);
       }
-      const held = s.state === 'Opened';
-      const d = deriveState(r.serverState, held, s.running);
       s.name = r.name;
       if (r.idleTimeout !== undefined) s.idleTimeout = r.idleTimeout;
       if (r.maxIdleTimeout !== undefined) s.maxIdleTimeout = r.maxIdleTimeout;
       if (r.outputBufferingMode !== undefined) s.outputBufferingMode = r.outputBufferingMode;
-      if (d.state === 'Opened') s.markOpened();
-      else {
-        s.state = 'Disconnected';
-        s.heldElsewhere = d.availability === 'Busy';
-        if (s.heldElsewhere) s.disconnectedByUs = false;
+      // Held by us and Connected: still ours. Disconnected by the server while we held it
+      // (keep-alive): ours to Reconnect. Connected while not ours: another client holds it.
+      if (s.can(r.serverState === 'Disconnected' ? 'ListedDisconnected' : 'ListedConnected')) {
+        s.apply(r.serverState === 'Disconnected' ? 'ListedDisconnected' : 'ListedConnected', now);
+      }
+      if (s.state === 'Disconnected') {
         s.disconnectedOn = r.disconnectedOn !== undefined ? new Date(r.disconnectedOn) : undefined;
         s.expiresOn = r.expiresOn !== undefined ? new Date(r.expiresOn) : undefined;
-        // The server disconnected a shell we believed ours (keep-alive): ours to Reconnect.
-        if (held && r.serverState === 'Disconnected') s.disconnectedByUs = true;
       }
       found.push(s);
     }
     for (const s of this.repository) {
-      if (s.client === client && !seen.has(s.instanceId) && (s.state === 'Opened' || s.state === 'Disconnected')) s.state = 'Broken';
+      if (s.client === client && !seen.has(s.instanceId) && (s.state === 'Opened' || s.state === 'Disconnected')) s.apply('Vanished');
     }
-    const kept = found.filter((s) => matchesFilter({ ...s, configurationName: s.configurationName }, filter));
+    const kept = found.filter((s) => matchesFilter(s, filter));
     // Like PowerShell, each shell's commands too (a SelectorFilter enumeration per shell).
     if (o.commands !== false) {
       for (const s of kept) s.remoteCommands = await enumerateCommands(client, s.instanceId).catch(() => []);
@@ -259,8 +256,7 @@ export class SessionManager {
       () => { session.pendingCommands.delete(c.commandId.toUpperCase()); }, () => undefined)));
     if (o.idleTimeout !== undefined) session.idleTimeout = o.idleTimeout;
     if (o.outputBufferingMode) session.outputBufferingMode = o.outputBufferingMode;
-    session.disconnectedByUs = true;
-    session.markDisconnected(this.now());
+    session.apply('Disconnect', this.now());
     return session;
   }
 
@@ -276,29 +272,26 @@ export class SessionManager {
     }
     const connect = async (): Promise<void> => {
       await session.shell.connect(session.outputBufferingMode ? { bufferMode: session.outputBufferingMode } : {});
-      session.lastVerb = 'Connect';
     };
     try {
-      if (session.disconnectedByUs) {
+      if (session.phase === 'Disconnected') {
         try {
           await session.shell.reconnect();
-          session.lastVerb = 'Reconnect';
         } catch (err) {
           // Another client took the shell and let it go since: it is no longer ours to Reconnect.
           if (!(err instanceof WsmanFaultError && err.wsmanCode === CLIENT_SESSION_ID_MISMATCH)) throw err;
-          session.disconnectedByUs = false;
+          session.apply('ReconnectRefused');
           await connect();
         }
       } else {
         await connect();
       }
     } catch (err) {
-      if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) session.state = 'Broken';
-      if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.ShellConnectedToDifferentClient) session.heldElsewhere = true;
+      if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) session.apply('Vanished');
+      if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.ShellConnectedToDifferentClient) session.apply('ConnectRefused');
       throw err;
     }
-    session.disconnectedByUs = false;
-    session.markOpened();
+    session.apply('Connect');
     for (const id of session.pendingCommands) session.commandsToConnect.add(id);
     return session;
   }
@@ -324,7 +317,7 @@ export class SessionManager {
         if (!(err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) && !(err instanceof WsmanStateError)) throw err;
       }
     }
-    session.state = 'Closed';
+    session.apply('Remove');
     const i = this.repository.indexOf(session);
     if (i >= 0) this.repository.splice(i, 1);
   }

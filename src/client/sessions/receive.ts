@@ -74,12 +74,11 @@ export async function receiveSession(mgr: SessionManager, session: PSSession, o:
     if (isConnectionLost(err) && session.state === 'Opened') {
       // Unintentional disconnection: for us the session is Disconnected; the server still sees
       // this client (same SessionId), so taking it back is a Reconnect.
-      session.markDisconnected(mgr.now());
-      session.disconnectedByUs = true;
+      session.apply('Lost', mgr.now());
       for (const c of session.commands.values()) if (c.state === 'Running') session.pendingCommands.add(c.commandId.toUpperCase());
       // (their Receive loops ended; the commands go on on the server)
     }
-    if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) session.state = 'Broken';
+    if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors && session.can('Vanished')) session.apply('Vanished');
   };
   if (o.outTarget === 'Job') {
     const job = new Job(mgr.jobId(), o.jobName ?? `Job${session.id}`, session.computerName,
