@@ -5,6 +5,7 @@
  * client" for Reconnect) per endpoint and user. Receiving is in receive.ts.
  */
 import { WsmanClient } from '../client.js';
+import { ResourceURI } from '../../core/namespaces.js';
 import { Shell, configurationUri, newGuid } from '../shell.js';
 import type { Command } from '../command.js';
 import { ROBUST_RETRY, type RetryPolicy } from '../receive.js';
@@ -12,10 +13,12 @@ import type { ClientOptions } from '../options.js';
 import { WsmanUsageError, WsmanFaultError, WsmanCode } from '../../core/errors.js';
 import { WsmanStateError } from '../../core/state/index.js';
 import { PSSession } from './session.js';
-import { matchesFilter, type OutputBufferingMode, type SessionFilter } from './model.js';
+import { isPowerShellUri, matchesFilter, type OutputBufferingMode, type SessionFilter } from './model.js';
 import { enumerateShells, enumerateCommands } from './enumerate.js';
-import { receiveSession, type ReceiveOptions, type HostReceiveResult } from './receive.js';
+import { pipelinesOf, receiveSession, type ReceiveOptions, type HostReceiveResult } from './receive.js';
 import type { Job } from './job.js';
+import { connectPool, invokeScript, openSession, runspaceOf, type PsrpRetry, type ReceivedPipeline } from './powershell.js';
+import type { Serializable } from '../../psrp/clixml/serialize.js';
 
 export interface SessionManagerOptions {
   /** Retry policy of a lost connection while receiving (default: every second for 4 minutes). */
@@ -34,7 +37,7 @@ const CLIENT_SESSION_ID_MISMATCH = 2150859206;
 export interface NewSessionOptions {
   /** -Name (default `Session<Id>`). */
   name?: string;
-  /** -ConfigurationName, or a resource URI (default the cmd shell). */
+  /** -ConfigurationName (`Microsoft.PowerShell`: a PowerShell session, a runspace pool), `cmd`, or a resource URI (default the cmd shell). */
   configurationName?: string;
   /** New-PSSessionOption -IdleTimeout, ms. */
   idleTimeout?: number;
@@ -111,9 +114,14 @@ export class SessionManager {
   async newSession(options: ClientOptions, o: NewSessionOptions = {}): Promise<PSSession> {
     const client = this.clientFor(options);
     const shellId = newGuid();
-    const resourceUri = configurationUri(o.configurationName);
+    const resourceUri = o.configurationName?.toLowerCase() === 'cmd' ? ResourceURI.Cmd : configurationUri(o.configurationName);
     const id = this.allocate(shellId);
     const name = o.name ?? `Session${id}`;
+    if (isPowerShellUri(resourceUri)) {
+      const s: PSSession = await openSession(client, { id, name, shellId, resourceUri, ...this.psrpRetry(() => s), ...o });
+      this.repository.push(s);
+      return s;
+    }
     const shell = await Shell.open(client, {
       shellId, name, resourceUri,
       ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
@@ -190,8 +198,25 @@ export class SessionManager {
   /** Invoke-Command -Session: run a command in an Opened session; its output streams back. */
   async invoke(session: PSSession, command: string, args: readonly string[] = [], opts: { signal?: AbortSignal } = {}): Promise<Command> {
     this.requireOpened(session, 'Invoke-Command');
+    if (session.isPowerShell) throw new WsmanUsageError(`Invoke-Command: session ${session.name} is a PowerShell session: use invokeScript`, 'ERR_SESSION_KIND');
     const commandId = await session.shell.start(command, args, opts.signal ? { signal: opts.signal } : {});
     return await this.attach(session, commandId, opts.signal);
+  }
+
+  /**
+   * Invoke-Command -Session on a PowerShell session: run a script in its runspace pool; the
+   * pipeline's streams come back (PowerShell objects). `receive: false` leaves the output on the server.
+   */
+  async invokeScript(session: PSSession, script: string, args: readonly Serializable[] = [], o: { receive?: boolean } = {}): Promise<ReceivedPipeline> {
+    this.requireOpened(session, 'Invoke-Command');
+    if (!session.pool) throw new WsmanUsageError(`Invoke-Command: session ${session.name} (Id ${session.id}) is not a PowerShell session (ConfigurationName ${session.configurationName})`, 'ERR_SESSION_KIND');
+    session.apply('Invoke');
+    return invokeScript(session, script, args, o);
+  }
+
+  /** @internal Robust-connection retries for a PowerShell session's Receives. */
+  psrpRetry(session: () => PSSession): PsrpRetry {
+    return { retry: this.retry, onRetry: (attempt, err) => this.opts.onRetry?.(session(), attempt, err) };
   }
 
   /** @internal Receive a command of an Opened session (its SequenceIds continue across reconnects). */
@@ -239,10 +264,13 @@ export class SessionManager {
       stopping.push(c);
     }
     try {
-      await session.shell.disconnect({
+      const settings = {
         ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
         ...(o.outputBufferingMode ? { bufferMode: o.outputBufferingMode } : {}),
-      });
+      };
+      // A runspace pool stops its pipelines' Receives first and marks them Disconnected.
+      if (session.pool) await runspaceOf(session).disconnect(settings);
+      else await session.shell.disconnect(settings);
     } catch (err) {
       if (o.idleTimeout === undefined || !(err instanceof WsmanFaultError) || err.wsmanCode !== WsmanCode.IdleTimeoutOutOfBounds) throw err;
       // Windows' fault does not say the limit; the shell's enumeration does.
@@ -271,12 +299,15 @@ export class SessionManager {
       throw new WsmanUsageError(`Connect-PSSession: session ${session.name} (Id ${session.id}) is ${session.state}`, 'ERR_SESSION_STATE');
     }
     const connect = async (): Promise<void> => {
-      await session.shell.connect(session.outputBufferingMode ? { bufferMode: session.outputBufferingMode } : {});
+      // Another client's pool: Connect with connectXml opens a runspace pool of our own on it.
+      if (session.isPowerShell) await connectPool(session, this.psrpRetry(() => session));
+      else await session.shell.connect(session.outputBufferingMode ? { bufferMode: session.outputBufferingMode } : {});
     };
     try {
       if (session.phase === 'Disconnected') {
         try {
-          await session.shell.reconnect();
+          if (session.pool) await runspaceOf(session).reconnect();
+          else await session.shell.reconnect();
         } catch (err) {
           // Another client took the shell and let it go since: it is no longer ours to Reconnect.
           if (!(err instanceof WsmanFaultError && err.wsmanCode === CLIENT_SESSION_ID_MISMATCH)) throw err;
@@ -301,6 +332,14 @@ export class SessionManager {
     return receiveSession(this, session, { ...o, outTarget: 'Host' }) as Promise<HostReceiveResult>;
   }
 
+  /**
+   * Receive-PSSession of a PowerShell session, as objects: connect if needed, then the streams of
+   * each of its pipelines not yet done for us (those another client started included).
+   */
+  receivePipelines(session: PSSession): Promise<ReceivedPipeline[]> {
+    return pipelinesOf(this, session);
+  }
+
   /** Receive-PSSession -OutTarget Job: connect if needed and return a Job collecting the output. */
   receiveJob(session: PSSession, o: Omit<ReceiveOptions, 'onData'> & { jobName?: string } = {}): Promise<Job> {
     return receiveSession(this, session, { ...o, outTarget: 'Job' }) as Promise<Job>;
@@ -311,7 +350,8 @@ export class SessionManager {
     for (const c of session.commands.values()) c.detach();
     if (session.state !== 'Closed') {
       try {
-        await session.shell.close();
+        if (session.pool) await session.pool.close();
+        else await session.shell.close();
       } catch (err) {
         // Already gone on the server (idle expiry): removing it is still done.
         if (!(err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) && !(err instanceof WsmanStateError)) throw err;
@@ -332,6 +372,26 @@ export class SessionManager {
     try {
       const commandId = await session.shell.start(command, args);
       session.pendingCommands.add(commandId.toUpperCase());
+      await this.disconnect(session, {
+        ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
+        ...(o.outputBufferingMode ? { outputBufferingMode: o.outputBufferingMode } : {}),
+      });
+    } catch (err) {
+      await this.remove(session).catch(() => undefined);
+      throw err;
+    }
+    return session;
+  }
+
+  /**
+   * Invoke-Command -InDisconnectedSession with a script, in a PowerShell session: open the pool,
+   * start the pipeline without receiving and disconnect at once. Returns the session.
+   */
+  async invokeScriptInDisconnectedSession(options: ClientOptions, script: string, args: readonly Serializable[] = [],
+    o: NewSessionOptions & DisconnectOptions = {}): Promise<PSSession> {
+    const session = await this.newSession(options, { configurationName: 'Microsoft.PowerShell', ...o });
+    try {
+      await this.invokeScript(session, script, args, { receive: false });
       await this.disconnect(session, {
         ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
         ...(o.outputBufferingMode ? { outputBufferingMode: o.outputBufferingMode } : {}),

@@ -7,9 +7,10 @@ import type { Shell } from '../shell.js';
 import type { Command } from '../command.js';
 import type { RemoteCommandInfo } from './enumerate.js';
 import type { RunspacePool } from '../psrp/powershell.js';
+import { WsmanRunspace } from '../psrp/wsman.js';
 import { sessionMachine, sessionStateOf, commandVerbOf, type SessionEvent, type SessionPhase } from '../../core/state/index.js';
 import {
-  availabilityOf, configurationNameOf, type Availability, type OutputBufferingMode, type PSSessionJson, type SessionState,
+  availabilityOf, configurationNameOf, isPowerShellUri, type Availability, type OutputBufferingMode, type PSSessionJson, type SessionState,
 } from './model.js';
 
 /** How this client last connected the shell: its commands are then connected the same way. */
@@ -91,7 +92,7 @@ export class PSSession {
 
   /** A PowerShell runspace pool (…/powershell/NAME), not a cmd shell. */
   get isPowerShell(): boolean {
-    return this.configurationName !== 'cmd' && this.resourceUri.toLowerCase().startsWith('http://schemas.microsoft.com/powershell/');
+    return isPowerShellUri(this.resourceUri);
   }
 
   /** Move to the phase `event` leads to (WsmanStateError when the table refuses it); keeps DisconnectedOn/ExpiresOn in step. */
@@ -122,7 +123,8 @@ export class PSSession {
   /** Whether one of our commands is running here. */
   get running(): boolean {
     for (const c of this.commands.values()) if (c.receiving) return true;
-    return false;
+    const t = this.pool?.transport;
+    return this.state === 'Opened' && t instanceof WsmanRunspace && t.livePipelines.length > 0;
   }
 
   /** Available, Busy or None (see Availability). */
