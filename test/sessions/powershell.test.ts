@@ -40,6 +40,7 @@ describe.skipIf(!PWSH)(`PowerShell sessions in the SessionManager${PWSH ? '' : `
         const [seen] = await other.getSessions(optionsFor(L.url), { instanceId: s.instanceId });
         expect(seen).toBeDefined();
         expect(seen!.resourceUri).toBe(PS_URI);
+        expect(seen!.name).toBe('ps1');
         expect(seen!.toJSON()).toMatchObject({ State: 'Disconnected', Availability: 'Busy', ConfigurationName: 'Microsoft.PowerShell', IdleTimeout: 120, OutputBufferingMode: 'Drop' });
         expect(seen!.phase).toBe('HeldElsewhere');
       } finally {

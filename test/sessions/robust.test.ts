@@ -152,7 +152,7 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
 
   it('wsman run --session: stdin lost with a dropped Send is said on stderr; the session\'s command is left running', async () => {
     const env = { WSMAN_STATE_DIR: stateDir() };
-    const made = await wsman(['session', 'new', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--name', 'stdin-s'], env);
+    const made = await wsman(['session', 'new', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--configuration-name', 'cmd', '--name', 'stdin-s'], env);
     expect(made.code).toBe(0);
     let sends = 0;
     P.dropWhen = (r) => r.action === 'Send' && ++sends === 2;

@@ -98,6 +98,8 @@ export interface RunspacePoolOptions {
   shellId?: string;
   /** New-PSSessionOption -OutputBufferingMode. WS-Man only. */
   outputBufferingMode?: 'Block' | 'Drop';
+  /** New-PSSession -Name: the shell's name on the server. WS-Man only. */
+  name?: string;
   /** Robust connection (WS-Man): how long a pipeline's lost Receive is retried, and who hears of each retry. */
   retry?: WsmanRunspaceOptions['retry'];
   onRetry?: WsmanRunspaceOptions['onRetry'];
@@ -149,6 +151,7 @@ export class RunspacePool {
         ...(opts.idleTimeout !== undefined ? { idleTimeout: opts.idleTimeout } : {}),
         ...(opts.shellId !== undefined ? { shellId: opts.shellId } : {}),
         ...(opts.outputBufferingMode ? { outputBufferingMode: opts.outputBufferingMode } : {}),
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
         ...(opts.retry ? { retry: opts.retry } : {}),
         ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),

@@ -33,6 +33,8 @@ export interface WsmanRunspaceOptions {
   idleTimeout?: number;
   /** New-PSSessionOption -OutputBufferingMode. */
   outputBufferingMode?: 'Block' | 'Drop';
+  /** The shell's Name (New-PSSession -Name), as Get-PSSession -ComputerName shows it. */
+  name?: string;
   /**
    * Closing an ended pipeline sends Signal terminate even after its command was Done (as pypsrp
    * does for each invocation in test_psrp_multiple_invocations); default false: a Done command
@@ -93,6 +95,8 @@ export class WsmanRunspace implements PsrpTransport {
   private readonly sequences = new Map<string, { next: number }>();
   /** Receive loops by CommandId (one at a time per pipeline). */
   private readonly pipelineLoops = new Map<string, Promise<void>>();
+  /** Set by halt(): the pool's Receive loop sends no more. */
+  private halted = false;
   /** The error that ended pipelines' Receives when the connection was lost (the pool is then Disconnected for us). */
   lost: Error | undefined;
 
@@ -175,6 +179,7 @@ export class WsmanRunspace implements PsrpTransport {
       wsmanOptions: this.versionOption,
       ...(this.options.idleTimeout !== undefined ? { idleTimeout: this.options.idleTimeout } : {}),
       ...(this.options.outputBufferingMode ? { outputBufferingMode: this.options.outputBufferingMode } : {}),
+      ...(this.options.name !== undefined ? { name: this.options.name } : {}),
       ...this.sig(),
     });
     this.background(this.receivePool());
@@ -206,7 +211,7 @@ export class WsmanRunspace implements PsrpTransport {
   private async receivePool(atLeast = 0): Promise<void> {
     const state = (): string => this.pool.state;
     let n = 0;
-    while (n++ < atLeast || state() === 'NegotiationSent' || state() === 'NegotiationSucceeded' || state() === 'Connecting' || state() === 'Opening') {
+    while (!this.halted && (n++ < atLeast || state() === 'NegotiationSent' || state() === 'NegotiationSucceeded' || state() === 'Connecting' || state() === 'Opening')) {
       let msg;
       try {
         msg = await this.client.send(Action.Receive, { kind: 'Receive', streams: ['stdout'] }, {
@@ -351,6 +356,13 @@ export class WsmanRunspace implements PsrpTransport {
     this.commandIds.set(pid, commandId);
     await this.shell!.connect({ commandId, ...this.sig() });
     this.background(this.receivePipeline(commandId));
+  }
+
+  /** Stop receiving for the pool and its pipelines without deleting anything (a Connect that did not open the pool). */
+  halt(err: Error): void {
+    this.halted = true;
+    this.stopper.abort(err);
+    this.queue.fail(err);
   }
 
   nextEvent(): Promise<PsrpEvent> {

@@ -18,6 +18,9 @@ import { PSSession } from './session.js';
 import { enumerateCommands } from './enumerate.js';
 import type { OutputBufferingMode } from './model.js';
 
+/** How long a Connect may take to open the pool (Windows answers within one Receive). */
+export const CONNECT_OPEN_MS = 30_000;
+
 /** One pipeline of a PowerShell session being received: its id and its streams. */
 export interface ReceivedPipeline {
   /** The pipeline id (the CommandId), upper case. */
@@ -40,11 +43,12 @@ export function runspaceOf(session: PSSession): WsmanRunspace {
 
 /** New-PSSession -ConfigurationName: open a runspace pool whose ShellId is the pool's id (as PowerShell does). */
 export async function openPool(client: WsmanClient, o: {
-  shellId: string; resourceUri: string; idleTimeout?: number; outputBufferingMode?: OutputBufferingMode; signal?: AbortSignal;
+  shellId: string; name?: string; resourceUri: string; idleTimeout?: number; outputBufferingMode?: OutputBufferingMode; signal?: AbortSignal;
 } & PsrpRetry): Promise<RunspacePool> {
   return RunspacePool.open(client, {
     instanceId: o.shellId, shellId: o.shellId, configurationName: o.resourceUri, retry: o.retry,
     ...(o.onRetry ? { onRetry: o.onRetry } : {}),
+    ...(o.name !== undefined ? { name: o.name } : {}),
     ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
     ...(o.outputBufferingMode ? { outputBufferingMode: o.outputBufferingMode } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
@@ -76,6 +80,10 @@ export async function connectPool(session: PSSession, r: PsrpRetry): Promise<voi
   const t = await WsmanRunspace.connect(session.client, core, session.instanceId, {
     configurationName: session.resourceUri, retry: r.retry, ...(r.onRetry ? { onRetry: r.onRetry } : {}),
   });
+  // The server answers connectXml at once (connectResponseXml, then the pool's Receives); one
+  // that does not would leave the pool Connecting for ever: give up, deleting nothing.
+  const timer = setTimeout(() => t.halt(new WsmanError('ERR_PSRP_CONNECT_TIMEOUT',
+    `session ${session.name}: the server did not open the runspace pool within ${CONNECT_OPEN_MS / 1000} s of the Connect`)), CONNECT_OPEN_MS);
   try {
     for (;;) {
       const e = await t.nextEvent();
@@ -86,6 +94,8 @@ export async function connectPool(session: PSSession, r: PsrpRetry): Promise<voi
   } catch (err) {
     await t.settled().catch(() => undefined);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   session.pool = RunspacePool.adopt(t);
   session.shell = t.shell!;
