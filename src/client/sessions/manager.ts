@@ -13,7 +13,7 @@ import type { ClientOptions } from '../options.js';
 import { WsmanUsageError, WsmanFaultError, WsmanCode } from '../../core/errors.js';
 import { WsmanStateError } from '../../core/state/index.js';
 import { PSSession } from './session.js';
-import { isPowerShellUri, matchesFilter, type OutputBufferingMode, type SessionFilter } from './model.js';
+import { isPowerShellUri, matchesFilter, type SessionFilter } from './model.js';
 import { enumerateShells, enumerateCommands } from './enumerate.js';
 import { pipelinesOf, receiveSession, type ReceiveOptions, type HostReceiveResult } from './receive.js';
 import type { Job } from './job.js';
@@ -33,38 +33,8 @@ export interface SessionManagerOptions {
 /** ERROR_WINRS_SHELL_CLIENTSESSIONID_MISMATCH: Reconnect from a client that is not the shell's last one. */
 const CLIENT_SESSION_ID_MISMATCH = 2150859206;
 
-/** New-PSSession's parameters (beyond the connection). */
-export interface NewSessionOptions {
-  /** -Name (default `Session<Id>`). */
-  name?: string;
-  /** -ConfigurationName (`Microsoft.PowerShell`: a PowerShell session, a runspace pool), `cmd`, or a resource URI (default the cmd shell). */
-  configurationName?: string;
-  /** New-PSSessionOption -IdleTimeout, ms. */
-  idleTimeout?: number;
-  /** New-PSSessionOption -OutputBufferingMode. */
-  outputBufferingMode?: OutputBufferingMode;
-  signal?: AbortSignal;
-}
-
-/** Get-PSSession -ComputerName's options. */
-export interface GetSessionsOptions {
-  /**
-   * Enumerate each listed shell's commands into `remoteCommands` (default true, as PowerShell
-   * does). Windows accepts a command enumeration only with a ShellId SelectorFilter (else
-   * 0x803381C0), so this is one request per shell: pass false when the commands are not shown.
-   */
-  commands?: boolean;
-  /** MaxEnvelopeSize asked for the shell enumeration only (fewer Pulls); refused: the client's size. */
-  maxEnvelopeSize?: number;
-}
-
-/** Disconnect-PSSession's parameters. */
-export interface DisconnectOptions {
-  /** -IdleTimeoutSec, in ms: at most the server's MaxIdleTimeout (else the server's fault). */
-  idleTimeout?: number;
-  /** -OutputBufferingMode. */
-  outputBufferingMode?: OutputBufferingMode;
-}
+export type { NewSessionOptions, GetSessionsOptions, DisconnectOptions } from './options.js';
+import type { NewSessionOptions, GetSessionsOptions, DisconnectOptions } from './options.js';
 
 /** An IdleTimeout over the server's MaxIdleTimeout, said with both values (seconds, as the CLI takes them). */
 function idleTimeoutRange(ms: number, max: number, cause?: unknown): WsmanUsageError {
