@@ -11,11 +11,12 @@ import { Option, type Command as Cli } from 'commander';
 import { WsmanUsageError } from '../core/errors.js';
 import { PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
 import type { ErrorRecordMessage } from '../psrp/messages/records.js';
-import { PipelineFailedError, PowerShell, RunspacePool, errorRecordMessage, type RunspaceTarget } from '../client/psrp/powershell.js';
+import { PipelineFailedError, PowerShell, RunspacePool, errorRecordMessage, type PowerShellStreams, type RunspaceTarget } from '../client/psrp/powershell.js';
 import { DEFAULT_CONFIGURATION } from '../client/psrp/wsman.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeFor, EXIT_ERROR } from './errors.js';
 import { writeStdout } from './stdout.js';
+import { invokeInDisconnectedSession, invokeInSession } from './session-ps.js';
 
 interface InvokeFlags extends ConnectionFlags {
   scriptBlock?: string;
@@ -23,6 +24,11 @@ interface InvokeFlags extends ConnectionFlags {
   argumentList?: string[];
   /** Hidden: run in a local `pwsh -s` at this path instead of over WS-Man (tests, local use). */
   localPwsh?: string;
+  inDisconnectedSession?: boolean;
+  sessionName?: string;
+  session?: string;
+  idleTimeout?: string;
+  outputBufferingMode?: string;
 }
 
 /** A value as one line of text (PowerShell's ToString). */
@@ -84,11 +90,59 @@ export function formatErrorRecord(message: string, record: PSValue | undefined, 
   return out;
 }
 
+/**
+ * Print a pipeline's streams as `wsman invoke` does (objects to stdout in PowerShell's default
+ * view, or one JSON line each; error records and notes to stderr); 1 when it failed or wrote
+ * errors, else 0. Rejects as the streams do (a pipeline disconnected meanwhile).
+ */
+export async function printPipeline(s: PowerShellStreams, asJson: boolean | undefined): Promise<number> {
+  let status = 0;
+  const flags = { json: asJson };
+  const json = (stream: string, value: unknown): void => writeStdout(`${JSON.stringify({ Stream: stream, Value: value })}\n`);
+  const pump = async <T>(it: AsyncIterable<T>, each: (x: T) => void): Promise<void> => {
+    for await (const x of it) each(x);
+  };
+  const onError = (e: ErrorRecordMessage): void => {
+    status = 1;
+    if (flags.json) json('Error', { Message: e.message, FullyQualifiedErrorId: e.fullyQualifiedErrorId, Record: jsonValue(e.record) });
+    else process.stderr.write(formatErrorRecord(e.message, e.record, e.fullyQualifiedErrorId));
+  };
+  const note = (prefix: string, stream: string) => (m: { message: string }): void => {
+    if (flags.json) json(stream, m.message);
+    else process.stderr.write(`${prefix}: ${m.message}\n`);
+  };
+  await Promise.all([
+    pump(s.output, (v) => (flags.json ? json('Output', jsonValue(v)) : writeStdout(formatObject(v)))),
+    pump(s.error, onError),
+    pump(s.warning, note('WARNING', 'Warning')),
+    pump(s.verbose, note('VERBOSE', 'Verbose')),
+    pump(s.debug, note('DEBUG', 'Debug')),
+    // Write-Host and Write-Information: to stdout, as a console host shows them.
+    pump(s.information, (m) => (flags.json ? json('Information', jsonValue(m.messageData)) : writeStdout(`${valueText(m.messageData)}\n`))),
+    pump(s.progress, () => undefined),
+  ]);
+  const end = await s.completion;
+  if (end.state === 'Failed') {
+    const failure = new PipelineFailedError(errorRecordMessage(end.error), end.error, end.state);
+    if (flags.json) json('Error', { Message: failure.message, Record: jsonValue(end.error) });
+    else process.stderr.write(formatErrorRecord(failure.message, end.error));
+    status = 1;
+  } else if (end.state === 'Stopped') status = 1;
+  return status;
+}
+
 async function invoke(flags: InvokeFlags): Promise<number> {
   if ((flags.scriptBlock === undefined) === (flags.filePath === undefined)) {
     throw new WsmanUsageError('give --script-block TEXT or --file-path FILE (one of them)', 'ERR_BAD_OPTION');
   }
   const script = flags.scriptBlock ?? await readFile(flags.filePath!, 'utf8');
+  const args = flags.argumentList ?? [];
+  if (flags.session !== undefined && flags.inDisconnectedSession) throw new WsmanUsageError('--session and --in-disconnected-session exclude each other', 'ERR_BAD_OPTION');
+  if (flags.session !== undefined) return invokeInSession(flags, flags.session, script, args);
+  if (flags.inDisconnectedSession) return invokeInDisconnectedSession(flags, script, args);
+  if (flags.sessionName !== undefined || flags.idleTimeout !== undefined || flags.outputBufferingMode !== undefined) {
+    throw new WsmanUsageError('--session-name, --idle-timeout and --output-buffering-mode go with --in-disconnected-session', 'ERR_BAD_OPTION');
+  }
   let target: RunspaceTarget;
   if (flags.localPwsh !== undefined) target = { outOfProcess: { executable: flags.localPwsh } };
   else {
@@ -97,45 +151,13 @@ async function invoke(flags: InvokeFlags): Promise<number> {
     target = targets[0]!;
   }
   const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION });
-  let status = 0;
   try {
     const ps = PowerShell.create(pool).addScript(script);
-    for (const a of flags.argumentList ?? []) ps.addArgument(a);
-    const s = await ps.beginInvoke();
-    const json = (stream: string, value: unknown): void => writeStdout(`${JSON.stringify({ Stream: stream, Value: value })}\n`);
-    const pump = async <T>(it: AsyncIterable<T>, each: (x: T) => void): Promise<void> => {
-      for await (const x of it) each(x);
-    };
-    const onError = (e: ErrorRecordMessage): void => {
-      status = 1;
-      if (flags.json) json('Error', { Message: e.message, FullyQualifiedErrorId: e.fullyQualifiedErrorId, Record: jsonValue(e.record) });
-      else process.stderr.write(formatErrorRecord(e.message, e.record, e.fullyQualifiedErrorId));
-    };
-    const note = (prefix: string, stream: string) => (m: { message: string }): void => {
-      if (flags.json) json(stream, m.message);
-      else process.stderr.write(`${prefix}: ${m.message}\n`);
-    };
-    await Promise.all([
-      pump(s.output, (v) => (flags.json ? json('Output', jsonValue(v)) : writeStdout(formatObject(v)))),
-      pump(s.error, onError),
-      pump(s.warning, note('WARNING', 'Warning')),
-      pump(s.verbose, note('VERBOSE', 'Verbose')),
-      pump(s.debug, note('DEBUG', 'Debug')),
-      // Write-Host and Write-Information: to stdout, as a console host shows them.
-      pump(s.information, (m) => (flags.json ? json('Information', jsonValue(m.messageData)) : writeStdout(`${valueText(m.messageData)}\n`))),
-      pump(s.progress, () => undefined),
-    ]);
-    const end = await s.completion;
-    if (end.state === 'Failed') {
-      const failure = new PipelineFailedError(errorRecordMessage(end.error), end.error, end.state);
-      if (flags.json) json('Error', { Message: failure.message, Record: jsonValue(end.error) });
-      else process.stderr.write(formatErrorRecord(failure.message, end.error));
-      status = 1;
-    } else if (end.state === 'Stopped') status = 1;
+    for (const a of args) ps.addArgument(a);
+    return await printPipeline(await ps.beginInvoke(), flags.json);
   } finally {
     await pool.close().catch(() => undefined);
   }
-  return status;
 }
 
 export function register(program: Cli): void {
@@ -146,6 +168,11 @@ export function register(program: Cli): void {
     .option('--script-block <text>', 'the script to run (Invoke-Command -ScriptBlock)')
     .option('--file-path <file>', 'a local script file to run remotely (Invoke-Command -FilePath)')
     .option('--argument-list <args...>', 'arguments for the script ($args, or its param block)')
+    .option('--in-disconnected-session', 'start in a new PowerShell session and disconnect at once; the output waits there (Invoke-Command -InDisconnectedSession)')
+    .option('--session-name <name>', '--in-disconnected-session: the session\'s name')
+    .option('--idle-timeout <sec>', '--in-disconnected-session: IdleTimeout, seconds')
+    .addOption(new Option('--output-buffering-mode <mode>', '--in-disconnected-session: Block (default) or Drop when the output buffer is full').choices(['block', 'drop']))
+    .option('--session <name>', 'run in an existing PowerShell session, left Disconnected afterwards (Invoke-Command -Session)')
     .addOption(new Option('--local-pwsh <path>', 'run in a local `pwsh -s` instead of over WS-Man').hideHelp())
     .action(async (flags: InvokeFlags) => {
       try {

@@ -21,6 +21,8 @@ import { sessionTable, jobTable } from '../client/sessions/format.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeError, describeFor, exitStatus, EXIT_ERROR } from './errors.js';
 import { EXIT_STDOUT_CLOSED, onInterrupt, stdoutClosed, writeStdout } from './stdout.js';
+import { DEFAULT_CONFIGURATION } from '../client/psrp/wsman.js';
+import { printPipelines } from './session-ps.js';
 
 export interface SessionFlags extends ConnectionFlags {
   name?: string;
@@ -38,13 +40,13 @@ export function hasConnection(f: ConnectionFlags): boolean {
   return f.connectionUri !== undefined || f.computerName !== undefined;
 }
 
-function seconds(text: string | undefined, what: string): number | undefined {
+export function seconds(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text.trim()) || Number(text) <= 0) throw new WsmanUsageError(`${what} must be a positive number of seconds, not '${text}'`, 'ERR_BAD_OPTION');
   return Number(text) * 1000;
 }
 
-function bufferMode(text: string | undefined): OutputBufferingMode | undefined {
+export function bufferMode(text: string | undefined): OutputBufferingMode | undefined {
   if (text === undefined) return undefined;
   return text.toLowerCase() === 'drop' ? 'Drop' : 'Block';
 }
@@ -52,12 +54,12 @@ function bufferMode(text: string | undefined): OutputBufferingMode | undefined {
 const STATES: Record<string, SessionState | 'All'> = { all: 'All', opened: 'Opened', disconnected: 'Disconnected', closed: 'Closed', broken: 'Broken' };
 
 /** Print sessions as PowerShell's table, or as JSON with PowerShell's property names. */
-function printSessions(rows: PSSessionJson[], json: boolean | undefined): void {
+export function printSessions(rows: PSSessionJson[], json: boolean | undefined): void {
   if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else if (rows.length) process.stdout.write(`\n${sessionTable(rows)}\n\n`);
 }
 
-const rowsOf = (sessions: PSSession[]): PSSessionJson[] => sessions.map((s) => s.toJSON());
+export const rowsOf = (sessions: PSSession[]): PSSessionJson[] => sessions.map((s) => s.toJSON());
 
 /** A recorded session's endpoint and user, with the password from WSMAN_PASSWORD or a prompt. */
 async function resolveRecord(r: SessionRecord): Promise<ClientOptions> {
@@ -80,7 +82,7 @@ function instanceIdOption(text: string): string {
 }
 
 /** The sessions named by --name / --instance-id / --id, on the server given or through the state file. */
-async function selectSessions(ctx: LocalSessions, flags: SessionFlags, verb: string): Promise<PSSession[]> {
+export async function selectSessions(ctx: LocalSessions, flags: SessionFlags, verb: string): Promise<PSSession[]> {
   const filter: SessionFilter = {};
   if (flags.name !== undefined) filter.name = flags.name;
   if (flags.instanceId !== undefined) filter.instanceId = instanceIdOption(flags.instanceId);
@@ -101,12 +103,13 @@ function whatIf(verb: string, sessions: PSSession[]): void {
 
 async function cmdNew(ctx: LocalSessions, flags: SessionFlags): Promise<number> {
   const created: PSSession[] = [];
-  const { targets, resourceUri } = await clientOptionsFrom(flags);
+  const { targets } = await clientOptionsFrom(flags);
   for (const t of targets) {
     const idle = seconds(flags.idleTimeout, '--idle-timeout');
     const mode = bufferMode(flags.outputBufferingMode);
     const s = await ctx.mgr.newSession(t, {
-      configurationName: resourceUri,
+      // As New-PSSession: Microsoft.PowerShell unless named (`cmd` for a WinRS cmd shell).
+      configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION,
       ...(flags.name !== undefined ? { name: flags.name } : {}),
       ...(idle !== undefined ? { idleTimeout: idle } : {}),
       ...(mode ? { outputBufferingMode: mode } : {}),
@@ -200,6 +203,12 @@ async function cmdReceive(ctx: LocalSessions, flags: SessionFlags): Promise<numb
     void ctx.mgr.disconnect(s).catch(() => undefined);
   });
   try {
+    if (s.isPowerShell) {
+      // Each pipeline's objects printed as `wsman invoke` prints them.
+      const status = await printPipelines(await ctx.mgr.receivePipelines(s), flags.json);
+      await ctx.leave(s);
+      return status;
+    }
     const r = await ctx.mgr.receive(s, { onData: (st, c) => { if (st === 'stderr') process.stderr.write(c); else writeStdout(c); } });
     await ctx.leave(s);
     return exitStatus(r.exitCode);
@@ -219,7 +228,7 @@ async function cmdReceive(ctx: LocalSessions, flags: SessionFlags): Promise<numb
   }
 }
 
-async function until(fn: () => boolean): Promise<void> {
+export async function until(fn: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !fn(); i++) await new Promise((r) => setTimeout(r, 25));
 }
 
@@ -353,7 +362,7 @@ const VERB_OPTIONS: Record<string, (cmd: Cli) => Cli> = {
 
 export function register(program: Cli): void {
   const session = program.command('session').description('disconnected sessions: create, list, disconnect, connect, receive, remove (PowerShell\'s PSSession cmdlets)');
-  addConnectionOptions(session.command('new').description('create a session (New-PSSession); it is left Disconnected, ready for any client'))
+  addConnectionOptions(session.command('new').description('create a session (New-PSSession; --configuration-name Microsoft.PowerShell by default, cmd for a cmd shell); it is left Disconnected, ready for any client'))
     .option('--name <name>', 'session name')
     .option('--idle-timeout <sec>', 'IdleTimeout, seconds')
     .addOption(new Option('--output-buffering-mode <mode>', 'Block (default) or Drop when the output buffer is full').choices(['block', 'drop']))

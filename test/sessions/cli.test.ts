@@ -59,7 +59,7 @@ describe('wsman session (separate processes)', () => {
 
   it('new → run --session → disconnect (bad and good idle timeout) → connect → receive as a job → remove, with --json', async () => {
     const env = { WSMAN_STATE_DIR: stateDir() };
-    const created = await wsman(['session', 'new', ...conn(), '--name', 'work', '--idle-timeout', '600', '--output-buffering-mode', 'drop', '--json'], env);
+    const created = await wsman(['session', 'new', ...conn(), '--configuration-name', 'cmd', '--name', 'work', '--idle-timeout', '600', '--output-buffering-mode', 'drop', '--json'], env);
     expect(created.code).toBe(0);
     const [s] = JSON.parse(created.stdout) as Record<string, unknown>[];
     expect(Object.keys(s!)).toEqual(['Id', 'Name', 'InstanceId', 'ComputerName', 'State', 'ConfigurationName', 'Availability', 'IdleTimeout',

@@ -21,7 +21,7 @@ export interface SessionListener {
 let hashes: [string, string] | undefined;
 
 /** A listener on 127.0.0.1:0 over HTTP; `tune` adjusts its configuration. */
-export async function startListener(tune: (c: ListenerConfig) => void = () => undefined): Promise<SessionListener> {
+export async function startListener(tune: (c: ListenerConfig) => void = () => undefined, extra: { pwsh?: string } = {}): Promise<SessionListener> {
   hashes ??= [await hashPassword(ALICE.password, 1024), await hashPassword(BOB.password, 1024)];
   const users = new UserStore();
   // Run as the listener's own account: a root listener refuses users without a local account.
@@ -30,7 +30,7 @@ export async function startListener(tune: (c: ListenerConfig) => void = () => un
   const config = defaultConfig();
   tune(config);
   const listener = new WsmanListener({
-    users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent'), sweepIntervalMs: 100,
+    users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent'), sweepIntervalMs: 100, ...extra,
   });
   const [ep] = await listener.start();
   return { listener, url: ep!.url, stop: () => listener.stop() };

@@ -69,7 +69,7 @@ describe('PSSession cmdlets', () => {
       await m.disconnect(s, { outputBufferingMode: 'Block' });
       await sleep(300);
       await m.connect(s);
-      expect(s.lastVerb).toBe('Reconnect');
+      expect(s.phase).toBe('Reconnected');
       const r = await m.receive(s, { onData: (_st, c) => { got += c.toString(); } });
       expect(got).toBe(ALL);
       expect(r.exitCode).toBe(0);
@@ -184,10 +184,10 @@ describe('taking a session back after another client had it', () => {
       await b.connect(t!);
       await b.disconnect(t!);
       // A never listed the session again: it still believes a Reconnect takes it back.
-      expect(s.disconnectedByUs).toBe(true);
+      expect(s.phase).toBe('Disconnected');
       let out = '';
       await a.receive(s, { onData: (_st, c) => { out += c.toString(); } });
-      expect(s.lastVerb).toBe('Connect');
+      expect(s.phase).toBe('Connected');
       expect(out).toBe('one\ntwo\n');
       await a.remove(s);
     } finally {

@@ -95,7 +95,7 @@ describe('robust Receive', () => {
       expect([s.state, s.availability]).toEqual(['Disconnected', 'None']);
       P.down = false;
       await m.receive(s, { onData: (_st, c) => { out += c.toString(); } });
-      expect(s.lastVerb).toBe('Reconnect');
+      expect(s.phase).toBe('Reconnected');
       expect(out).toBe(lines(1, 8));
       await m.remove(s);
     } finally {
@@ -155,7 +155,7 @@ describe('robust connections outside sessions (Invoke-Command, wsman run)', () =
 
   it('wsman run --session: stdin lost with a dropped Send is said on stderr; the session\'s command is left running', async () => {
     const env = { WSMAN_STATE_DIR: stateDir() };
-    const made = await wsman(['session', 'new', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--name', 'stdin-s'], env);
+    const made = await wsman(['session', 'new', '--connection-uri', P.url, '--credential', 'alice', '--authentication', 'basic', '--allow-unencrypted', '--configuration-name', 'cmd', '--name', 'stdin-s'], env);
     expect(made.code).toBe(0);
     let sends = 0;
     P.dropWhen = (r) => r.action === 'Send' && ++sends === 2;

@@ -16,7 +16,8 @@ import { WsmanClient } from '../client.js';
 import type { ClientOptions } from '../options.js';
 import { OutOfProcessRunspace, type OutOfProcessOptions } from './outofproc.js';
 import type { PsrpTransport } from './transport.js';
-import { fragmentSizeFor, WsmanRunspace } from './wsman.js';
+import { Channel } from './channel.js';
+import { fragmentSizeFor, WsmanRunspace, type WsmanRunspaceOptions } from './wsman.js';
 
 /** A pipeline that ended Failed (PowerShell: the RuntimeException Invoke() throws). */
 export class PipelineFailedError extends WsmanError {
@@ -31,6 +32,15 @@ export class PipelineFailedError extends WsmanError {
   }
 }
 
+/** A pipeline's streams ended because its pool was disconnected; it goes on on the server (Receive-PSSession gets the rest). */
+export class PipelineDisconnectedError extends WsmanError {
+  constructor(readonly pid: string, cause?: Error) {
+    super('ERR_PSRP_PIPELINE_DISCONNECTED', `pipeline ${pid} was disconnected${cause ? ` (${cause.message})` : ''}; it keeps running on the server`);
+    this.name = 'PipelineDisconnectedError';
+    if (cause) Object.defineProperty(this, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
+  }
+}
+
 /** The message of an error record (its ToString, or its Exception's Message). */
 export function errorRecordMessage(record: PSValue | undefined): string {
   if (record && typeof record === 'object' && 'get' in record) {
@@ -40,45 +50,6 @@ export function errorRecordMessage(record: PSValue | undefined): string {
     return record.toString();
   }
   return record === undefined || record === null ? 'the pipeline failed' : String(record);
-}
-
-/** An unbounded queue read as an async iterable (one reader). */
-class Channel<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
-  private waiter: (() => void) | undefined;
-  private ended = false;
-  private failure: Error | undefined;
-
-  push(item: T): void {
-    this.items.push(item);
-    this.wake();
-  }
-
-  end(err?: Error): void {
-    this.ended = true;
-    this.failure ??= err;
-    this.wake();
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      if (this.items.length) {
-        yield this.items.shift()!;
-        continue;
-      }
-      if (this.ended) {
-        if (this.failure) throw this.failure;
-        return;
-      }
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
-  }
 }
 
 /** The streams of a running pipeline. PowerShell: PSDataStreams and the output PSDataCollection. */
@@ -127,6 +98,13 @@ export interface RunspacePoolOptions {
   instanceId?: string;
   /** The ShellId to ask for (WS-Man); default the pool's id, as PowerShell does. */
   shellId?: string;
+  /** New-PSSessionOption -OutputBufferingMode. WS-Man only. */
+  outputBufferingMode?: 'Block' | 'Drop';
+  /** New-PSSession -Name: the shell's name on the server. WS-Man only. */
+  name?: string;
+  /** Robust connection (WS-Man): how long a pipeline's lost Receive is retried, and who hears of each retry. */
+  retry?: WsmanRunspaceOptions['retry'];
+  onRetry?: WsmanRunspaceOptions['onRetry'];
   signal?: AbortSignal;
 }
 
@@ -140,6 +118,13 @@ export class RunspacePool {
     readonly transport: PsrpTransport,
     private readonly ownsClient: WsmanClient | undefined,
   ) {}
+
+  /** @internal A pool over a transport that is already Opened or Connecting (Connect-PSSession); routing starts now. */
+  static adopt(transport: PsrpTransport): RunspacePool {
+    const rp = new RunspacePool(transport, undefined);
+    rp.pumping = rp.pump();
+    return rp;
+  }
 
   /** The sans-IO pool underneath (state, server's protocol version, application private data). */
   get core(): PoolCore {
@@ -168,6 +153,10 @@ export class RunspacePool {
         ...(opts.idleTimeout !== undefined ? { idleTimeout: opts.idleTimeout } : {}),
         ...(opts.compression ? { compression: true } : {}),
         ...(opts.shellId !== undefined ? { shellId: opts.shellId } : {}),
+        ...(opts.outputBufferingMode ? { outputBufferingMode: opts.outputBufferingMode } : {}),
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
+        ...(opts.retry ? { retry: opts.retry } : {}),
+        ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     }
@@ -219,6 +208,14 @@ export class RunspacePool {
     if (e.type === 'PoolState') return;
     const r = this.running.get(e.pid);
     if (!r) return;
+    if (e.type === 'PipelineState' && e.state === 'Disconnected') {
+      // Its streams end here; receiving it again (watch) gives new ones.
+      this.running.delete(e.pid);
+      const err = new PipelineDisconnectedError(e.pid, (this.transport as { lost?: Error }).lost);
+      for (const c of Object.values(r.channels)) c.end(err);
+      r.finish({ state: 'Disconnected' });
+      return;
+    }
     if (e.type === 'PipelineState') {
       if (e.state === 'Completed' || e.state === 'Failed' || e.state === 'Stopped') {
         this.running.delete(e.pid);
@@ -243,8 +240,8 @@ export class RunspacePool {
     }
   }
 
-  /** @internal Start a pipeline and return its streams. */
-  async start(pipeline: ClientPipeline, commands: Command[], input: Serializable[] | undefined): Promise<PowerShellStreams> {
+  /** @internal Streams for a pipeline id: what the pool routes to it from now on. */
+  watch(pid: string): PowerShellStreams {
     if (this.failure) throw this.failure;
     let finish!: Running['finish'];
     const completion = new Promise<{ state: PipelineState; error?: PSValue }>((resolve) => (finish = resolve));
@@ -252,14 +249,20 @@ export class RunspacePool {
       output: new Channel(), error: new Channel(), warning: new Channel(), verbose: new Channel(),
       debug: new Channel(), information: new Channel(), progress: new Channel(),
     };
-    this.running.set(pipeline.pid, { channels, finish });
+    this.running.set(pid.toLowerCase(), { channels, finish });
+    return { ...channels, completion };
+  }
+
+  /** @internal Start a pipeline and return its streams; `receive: false` leaves its output on the server (started disconnected). */
+  async start(pipeline: ClientPipeline, commands: Command[], input: Serializable[] | undefined, opts: { receive?: boolean } = {}): Promise<PowerShellStreams> {
+    const streams = this.watch(pipeline.pid);
     pipeline.invoke({ commands, input: input !== undefined });
     if (input !== undefined) {
       for (const v of input) pipeline.sendInput(v);
       pipeline.endInput();
     }
-    await this.transport.flush();
-    return { ...channels, completion };
+    await this.transport.flush(opts);
+    return streams;
   }
 
   /** PowerShell: RunspacePool.Close() / Remove-PSSession. */
@@ -268,10 +271,12 @@ export class RunspacePool {
       if (this.core.state === 'Opened') {
         this.core.close();
         await this.transport.flush();
+        await this.pumping;
       }
-      await this.pumping;
     } finally {
+      // A pool not Opened (disconnected) is released by the transport; its event pump then ends.
       await this.transport.dispose();
+      await this.pumping;
       if (this.ownsClient) await this.ownsClient.close();
     }
   }
@@ -325,11 +330,14 @@ export class PowerShell {
     return this;
   }
 
-  /** PowerShell: BeginInvoke(). Returns the streams; `input` is piped in. */
-  async beginInvoke(input?: Iterable<Serializable>): Promise<PowerShellStreams> {
+  /**
+   * PowerShell: BeginInvoke(). Returns the streams; `input` is piped in. `receive: false` starts
+   * it without receiving its output (Invoke-Command -InDisconnectedSession; WS-Man only).
+   */
+  async beginInvoke(input?: Iterable<Serializable>, opts: { receive?: boolean } = {}): Promise<PowerShellStreams> {
     if (!this.commands.length) throw new WsmanError('ERR_PSRP_USAGE', 'nothing to invoke: addScript or addCommand first');
     this.pipeline = this.runspacePool.core.createPipeline(this.instanceId);
-    const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined);
+    const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined, opts);
     this.hadErrors = false;
     const errors = streams.error;
     let sawError = false;

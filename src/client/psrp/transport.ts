@@ -7,7 +7,7 @@ import type { ClientRunspacePool, PsrpEvent } from '../../psrp/pool.js';
 export interface PsrpTransport {
   readonly pool: ClientRunspacePool;
   /** Send everything the pool has queued (pool.dataToSend()), in order. */
-  flush(): Promise<void>;
+  flush(opts?: { receive?: boolean }): Promise<void>;
   /** The next event of the pool, waiting for one; throws the transport's failure. */
   nextEvent(): Promise<PsrpEvent>;
   /** Release the transport's resources (process, connections) without a graceful close. */

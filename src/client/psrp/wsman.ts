@@ -12,12 +12,14 @@ import { Action, ResourceURI, SignalURI } from '../../core/namespaces.js';
 import type { WsmanOption } from '../../core/envelope.js';
 import { WsmanUsageError } from '../../core/errors.js';
 import { EMPTY_GUID } from '../../psrp/message.js';
-import { decodeFragments, encodeFragment } from '../../psrp/fragment.js';
 import type { ClientRunspacePool, Outgoing, PsrpEvent } from '../../psrp/pool.js';
 import { WsmanClient, unexpected } from '../client.js';
-import { receiveUntilDone, isTimedOutFault } from '../receive.js';
+import { receiveUntilDone, isTimedOutFault, isConnectionLost, type RetryPolicy } from '../receive.js';
 import { configurationUri, Shell } from '../shell.js';
 import { EventQueue, type PsrpTransport } from './transport.js';
+import { fragmentSizeFor, splitFragments } from './fragments.js';
+
+export { fragmentSizeFor } from './fragments.js';
 import { winrmCompress, winrmDecompress } from '../../core/xpress/index.js';
 
 /** PowerShell's default configuration (New-PSSession without -ConfigurationName). */
@@ -34,6 +36,8 @@ export interface WsmanRunspaceOptions {
   protocolVersion?: string;
   /** IdleTimeOut of the shell in ms (New-PSSessionOption -IdleTimeout). */
   idleTimeout?: number;
+  /** New-PSSessionOption -OutputBufferingMode. */
+  outputBufferingMode?: 'Block' | 'Drop';
   /**
    * Closing an ended pipeline sends Signal terminate even after its command was Done (as pypsrp
    * does for each invocation in test_psrp_multiple_invocations); default false: a Done command
@@ -45,38 +49,14 @@ export interface WsmanRunspaceOptions {
    * -NoCompression) and, when the server accepts, compress Sends and decompress Receives.
    */
   compression?: boolean;
+  /** Robust connection: how long a pipeline's lost Receive is retried (default: not retried). */
+  retry?: RetryPolicy;
+  /** Observer: a lost Receive is being retried. */
+  onRetry?: (attempt: number, err: unknown) => void;
   signal?: AbortSignal;
 }
 
-/**
- * The largest PSRP fragment that fits a WS-Man envelope of `maxEnvelopeSize` bytes once base64
- * encoded, leaving room for the SOAP envelope around it (headers, Send/Command body).
- */
-export function fragmentSizeFor(maxEnvelopeSize: number): number {
-  const ENVELOPE_ROOM = 2048;
-  return Math.max(256, Math.floor((maxEnvelopeSize - ENVELOPE_ROOM) / 4) * 3);
-}
-
 const isPool = (pid: string): boolean => pid === EMPTY_GUID;
-
-/** Whole fragments grouped into pieces of at most `max` bytes (a larger fragment goes alone). */
-export function splitFragments(data: Uint8Array, max: number): Buffer[] {
-  const pieces: Buffer[] = [];
-  let current: Uint8Array[] = [];
-  let size = 0;
-  for (const f of decodeFragments(data)) {
-    const bytes = encodeFragment(f);
-    if (size && size + bytes.length > max) {
-      pieces.push(Buffer.concat(current));
-      current = [];
-      size = 0;
-    }
-    current.push(bytes);
-    size += bytes.length;
-  }
-  if (current.length) pieces.push(Buffer.concat(current));
-  return pieces;
-}
 
 /** A pool served by one WS-Man shell. */
 export class WsmanRunspace implements PsrpTransport {
@@ -91,6 +71,16 @@ export class WsmanRunspace implements PsrpTransport {
   private readonly commandIds = new Map<string, string>();
   private readonly toReceive: string[] = [];
   private readonly done = new Set<string>();
+  /** Aborted by disconnect(): the pipelines' Receive loops stop after the answer in flight. */
+  private stopper = new AbortController();
+  /** SequenceId counters per CommandId, kept across Disconnect/Reconnect. */
+  private readonly sequences = new Map<string, { next: number }>();
+  /** Receive loops by CommandId (one at a time per pipeline). */
+  private readonly pipelineLoops = new Map<string, Promise<void>>();
+  /** Set by halt(): the pool's Receive loop sends no more. */
+  private halted = false;
+  /** The error that ended pipelines' Receives when the connection was lost (the pool is then Disconnected for us). */
+  lost: Error | undefined;
 
   constructor(readonly client: WsmanClient, readonly pool: ClientRunspacePool, private readonly options: WsmanRunspaceOptions = {}) {
     this.resourceUri = configurationUri(options.configurationName ?? DEFAULT_CONFIGURATION);
@@ -172,6 +162,7 @@ export class WsmanRunspace implements PsrpTransport {
       wsmanOptions: this.versionOption,
       ...(this.options.idleTimeout !== undefined ? { idleTimeout: this.options.idleTimeout } : {}),
       ...(this.options.compression ? { compression: 'xpress' as const } : {}),
+      ...(this.options.outputBufferingMode ? { outputBufferingMode: this.options.outputBufferingMode } : {}),
       ...(this.options.name !== undefined ? { name: this.options.name } : {}),
       ...this.sig(),
     });
@@ -207,7 +198,7 @@ export class WsmanRunspace implements PsrpTransport {
   private async receivePool(atLeast = 0): Promise<void> {
     const state = (): string => this.pool.state;
     let n = 0;
-    while (n++ < atLeast || state() === 'NegotiationSent' || state() === 'NegotiationSucceeded' || state() === 'Connecting' || state() === 'Opening') {
+    while (!this.halted && (n++ < atLeast || state() === 'NegotiationSent' || state() === 'NegotiationSucceeded' || state() === 'Connecting' || state() === 'Opening')) {
       let msg;
       try {
         msg = await this.client.send(Action.Receive, { kind: 'Receive', streams: ['stdout'] }, {
@@ -222,14 +213,53 @@ export class WsmanRunspace implements PsrpTransport {
     }
   }
 
-  /** A pipeline's output (Receive of `stdout` with its CommandId) until its command is Done. */
-  private async receivePipeline(commandId: string): Promise<void> {
-    await receiveUntilDone({
+  /**
+   * A pipeline's output (Receive of `stdout` with its CommandId) until its command is Done.
+   * Stopped by disconnect() (the answer in flight is still fed); a connection lost for longer
+   * than the retry policy leaves the pool Disconnected for us (Reconnect takes it back).
+   */
+  private receivePipeline(commandId: string): Promise<void> {
+    const key = commandId.toUpperCase();
+    let seq = this.sequences.get(key);
+    if (!seq) this.sequences.set(key, (seq = { next: 1 }));
+    const stop = this.stopper.signal;
+    const loop = receiveUntilDone({
       client: this.client, resourceUri: this.resourceUri, shellId: this.shell!.shellId, commandId, streams: ['stdout'],
       onData: (_stream, data) => this.feed(data),
+      sequence: seq, stop,
+      ...(this.options.retry ? { retry: this.options.retry } : {}),
+      ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
       ...this.sig(),
+    }).then(() => {
+      this.done.add(commandId);
+      this.sequences.delete(key);
+    }, (err: unknown) => {
+      if (stop.aborted) return;
+      if (this.options.retry && isConnectionLost(err)) return this.connectionLost(err as Error);
+      throw err;
+    }).finally(() => {
+      if (this.pipelineLoops.get(key) === loop) this.pipelineLoops.delete(key);
     });
-    this.done.add(commandId);
+    this.pipelineLoops.set(key, loop);
+    return loop;
+  }
+
+  /** Unintentional disconnection: the pool and its running pipelines are Disconnected for us. */
+  private connectionLost(err: Error): void {
+    this.lost ??= err;
+    this.stopper.abort(err);
+    if (this.pool.state === 'Opened') {
+      this.pool.disconnected();
+      this.queue.drain(this.pool);
+    }
+  }
+
+  /** Pipeline ids (as the pool knows them) of the pipelines still running or disconnected. */
+  get livePipelines(): string[] {
+    return [...this.commandIds.keys()].filter((pid) => {
+      const st = this.pool.pipeline(pid)?.state;
+      return st === 'Running' || st === 'Disconnected' || st === 'Stopping';
+    });
   }
 
   private get versionOption(): WsmanOption[] {
@@ -242,16 +272,47 @@ export class WsmanRunspace implements PsrpTransport {
    */
   async disconnect(opts: { idleTimeout?: number; bufferMode?: 'Block' | 'Drop' } = {}): Promise<void> {
     await this.sending;
+    // Stop asking for output first: the Receives in flight are answered (and fed), the rest stays on the server.
+    this.stopper.abort();
+    await Promise.all([...this.pipelineLoops.values()].map((l) => l.catch(() => undefined)));
     await this.shell!.disconnect({ ...opts, ...this.sig() });
-    this.pool.disconnected();
+    if (this.pool.state === 'Opened') this.pool.disconnected();
     this.queue.drain(this.pool);
   }
 
-  /** Connect-PSSession by the client that disconnected (WS-Man Reconnect, same SessionId). */
+  /**
+   * Connect-PSSession by the client that disconnected (WS-Man Reconnect, same SessionId), then a
+   * Reconnect of each pipeline still running, as PowerShell's client does; receiving them again
+   * is resumePipeline()'s.
+   */
   async reconnect(): Promise<void> {
     await this.shell!.reconnect(this.sig());
-    this.pool.reconnected();
+    this.lost = undefined;
+    this.stopper = new AbortController();
+    if (this.pool.state === 'Disconnected') this.pool.reconnected();
     this.queue.drain(this.pool);
+    for (const pid of this.livePipelines) {
+      const commandId = this.commandIdOf(pid);
+      if (!this.done.has(commandId)) await this.shell!.reconnect({ commandId, ...this.sig() });
+    }
+  }
+
+  /** Whether this transport started or adopted the pipeline. */
+  knows(pid: string): boolean {
+    return this.commandIds.has(pid.toLowerCase());
+  }
+
+  /** Whether a known pipeline still has output to receive (not Done on the server, not ended here). */
+  receivable(pid: string): boolean {
+    const key = pid.toLowerCase();
+    return this.knows(key) && !this.done.has(this.commandIdOf(key)) && this.livePipelines.includes(key);
+  }
+
+  /** Receive a pipeline of this pool again after a Reconnect (no-op while its Receives run). */
+  resumePipeline(pid: string): void {
+    const commandId = this.commandIdOf(pid);
+    if (this.pipelineLoops.has(commandId.toUpperCase()) || this.done.has(commandId)) return;
+    this.background(this.receivePipeline(commandId));
   }
 
   /**
@@ -281,8 +342,16 @@ export class WsmanRunspace implements PsrpTransport {
   async connectPipeline(pid: string): Promise<void> {
     this.pool.adoptPipeline(pid);
     const commandId = this.commandIdOf(pid);
+    this.commandIds.set(pid, commandId);
     await this.shell!.connect({ commandId, ...this.sig() });
     this.background(this.receivePipeline(commandId));
+  }
+
+  /** Stop receiving for the pool and its pipelines without deleting anything (a Connect that did not open the pool). */
+  halt(err: Error): void {
+    this.halted = true;
+    this.stopper.abort(err);
+    this.queue.fail(err);
   }
 
   nextEvent(): Promise<PsrpEvent> {
@@ -294,7 +363,13 @@ export class WsmanRunspace implements PsrpTransport {
     await Promise.all([...this.receives]);
   }
 
+  /** Delete the shell if it is still there (Remove-PSSession of a disconnected pool too); the events end. */
   async dispose(): Promise<void> {
-    if (this.shell && this.shell.state !== 'Closed') await this.shell.close(this.options.signal).catch(() => undefined);
+    this.stopper.abort();
+    try {
+      if (this.shell && this.shell.state !== 'Closed') await this.shell.close(this.options.signal).catch(() => undefined);
+    } finally {
+      this.queue.fail(new WsmanUsageError('the runspace pool was closed', 'ERR_PSRP_CLOSED'));
+    }
   }
 }

@@ -5,9 +5,10 @@ export { Job, type JobState, type JobOutput } from './job.js';
 export { type ReceiveOptions, type HostReceiveResult } from './receive.js';
 export { enumerateShells, enumerateCommands, type RemoteCommandInfo } from './enumerate.js';
 export {
-  deriveState, availabilityOf, remoteShellInfo, configurationNameOf, wildcardMatch, matchesFilter, normaliseGuid,
+  deriveState, availabilityOf, remoteShellInfo, configurationNameOf, isPowerShellUri, wildcardMatch, matchesFilter, normaliseGuid,
   type SessionState, type Availability, type OutputBufferingMode, type PSSessionJson, type RemoteShellInfo, type SessionFilter,
 } from './model.js';
 export { SessionStateFile, sessionStateFile, recordOf, type SessionRecord } from './statefile.js';
 export { sessionTable, jobTable, SESSION_COLUMNS, JOB_COLUMNS } from './format.js';
 export { LocalSessions, type RecordResolver } from './local.js';
+export { type ReceivedPipeline } from './powershell.js';

@@ -69,7 +69,7 @@ export class LocalSessions {
           this.state.upsert({ ...r, State: 'Broken', Availability: 'None' });
         }
       }
-      all.push(...seen.filter((s) => matchesFilter({ ...s, configurationName: s.configurationName }, filter)));
+      all.push(...seen.filter((s) => matchesFilter(s, filter)));
     }
     return all;
   }

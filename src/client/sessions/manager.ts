@@ -5,6 +5,7 @@
  * client" for Reconnect) per endpoint and user. Receiving is in receive.ts.
  */
 import { WsmanClient } from '../client.js';
+import { ResourceURI } from '../../core/namespaces.js';
 import { Shell, configurationUri, newGuid } from '../shell.js';
 import type { Command } from '../command.js';
 import { ROBUST_RETRY, type RetryPolicy } from '../receive.js';
@@ -12,10 +13,12 @@ import type { ClientOptions } from '../options.js';
 import { WsmanUsageError, WsmanFaultError, WsmanCode } from '../../core/errors.js';
 import { WsmanStateError } from '../../core/state/index.js';
 import { PSSession } from './session.js';
-import { deriveState, matchesFilter, type OutputBufferingMode, type SessionFilter } from './model.js';
+import { isPowerShellUri, matchesFilter, type SessionFilter } from './model.js';
 import { enumerateShells, enumerateCommands } from './enumerate.js';
-import { receiveSession, type ReceiveOptions, type HostReceiveResult } from './receive.js';
+import { pipelinesOf, receiveSession, type ReceiveOptions, type HostReceiveResult } from './receive.js';
 import type { Job } from './job.js';
+import { connectPool, invokeScript, openSession, runspaceOf, type PsrpRetry, type ReceivedPipeline } from './powershell.js';
+import type { Serializable } from '../../psrp/clixml/serialize.js';
 
 export interface SessionManagerOptions {
   /** Retry policy of a lost connection while receiving (default: every second for 4 minutes). */
@@ -30,38 +33,8 @@ export interface SessionManagerOptions {
 /** ERROR_WINRS_SHELL_CLIENTSESSIONID_MISMATCH: Reconnect from a client that is not the shell's last one. */
 const CLIENT_SESSION_ID_MISMATCH = 2150859206;
 
-/** New-PSSession's parameters (beyond the connection). */
-export interface NewSessionOptions {
-  /** -Name (default `Session<Id>`). */
-  name?: string;
-  /** -ConfigurationName, or a resource URI (default the cmd shell). */
-  configurationName?: string;
-  /** New-PSSessionOption -IdleTimeout, ms. */
-  idleTimeout?: number;
-  /** New-PSSessionOption -OutputBufferingMode. */
-  outputBufferingMode?: OutputBufferingMode;
-  signal?: AbortSignal;
-}
-
-/** Get-PSSession -ComputerName's options. */
-export interface GetSessionsOptions {
-  /**
-   * Enumerate each listed shell's commands into `remoteCommands` (default true, as PowerShell
-   * does). Windows accepts a command enumeration only with a ShellId SelectorFilter (else
-   * 0x803381C0), so this is one request per shell: pass false when the commands are not shown.
-   */
-  commands?: boolean;
-  /** MaxEnvelopeSize asked for the shell enumeration only (fewer Pulls); refused: the client's size. */
-  maxEnvelopeSize?: number;
-}
-
-/** Disconnect-PSSession's parameters. */
-export interface DisconnectOptions {
-  /** -IdleTimeoutSec, in ms: at most the server's MaxIdleTimeout (else the server's fault). */
-  idleTimeout?: number;
-  /** -OutputBufferingMode. */
-  outputBufferingMode?: OutputBufferingMode;
-}
+export type { NewSessionOptions, GetSessionsOptions, DisconnectOptions } from './options.js';
+import type { NewSessionOptions, GetSessionsOptions, DisconnectOptions } from './options.js';
 
 /** An IdleTimeout over the server's MaxIdleTimeout, said with both values (seconds, as the CLI takes them). */
 function idleTimeoutRange(ms: number, max: number, cause?: unknown): WsmanUsageError {
@@ -111,9 +84,14 @@ export class SessionManager {
   async newSession(options: ClientOptions, o: NewSessionOptions = {}): Promise<PSSession> {
     const client = this.clientFor(options);
     const shellId = newGuid();
-    const resourceUri = configurationUri(o.configurationName);
+    const resourceUri = o.configurationName?.toLowerCase() === 'cmd' ? ResourceURI.Cmd : configurationUri(o.configurationName);
     const id = this.allocate(shellId);
     const name = o.name ?? `Session${id}`;
+    if (isPowerShellUri(resourceUri)) {
+      const s: PSSession = await openSession(client, { id, name, shellId, resourceUri, ...this.psrpRetry(() => s), ...o });
+      this.repository.push(s);
+      return s;
+    }
     const shell = await Shell.open(client, {
       shellId, name, resourceUri,
       ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
@@ -121,7 +99,7 @@ export class SessionManager {
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const s = new PSSession({
-      id, name, instanceId: shell.shellId, computerName: client.computerName, resourceUri, state: 'Opened', client, shell,
+      id, name, instanceId: shell.shellId, computerName: client.computerName, resourceUri, phase: 'Opened', client, shell,
       ...(shell.info.idleTimeOut ?? o.idleTimeout) !== undefined ? { idleTimeout: (shell.info.idleTimeOut ?? o.idleTimeout)! } : {},
       ...(shell.info.bufferMode ?? o.outputBufferingMode) ? { outputBufferingMode: (shell.info.bufferMode ?? o.outputBufferingMode)! } : {},
     });
@@ -131,7 +109,7 @@ export class SessionManager {
 
   /** Get-PSSession (no -ComputerName): the sessions of this client, filtered. */
   sessions(filter: SessionFilter = {}): PSSession[] {
-    return this.repository.filter((s) => matchesFilter({ ...s, configurationName: s.configurationName }, filter));
+    return this.repository.filter((s) => matchesFilter(s, filter));
   }
 
   /**
@@ -156,33 +134,30 @@ export class SessionManager {
         const shell = Shell.attach(client, r.instanceId, r.resourceUri, r.serverState === 'Disconnected' ? 'Disconnected' : 'Connected');
         s = new PSSession({
           id: this.allocate(r.instanceId), name: r.name, instanceId: r.instanceId, computerName: client.computerName,
-          resourceUri: r.resourceUri, state: 'Disconnected', client, shell,
+          resourceUri: r.resourceUri, phase: r.serverState === 'Disconnected' ? 'Free' : 'HeldElsewhere', client, shell,
         });
         this.repository.push(s);
         known.set(r.instanceId, s);
       }
-      const held = s.state === 'Opened';
-      const d = deriveState(r.serverState, held, s.running);
       s.name = r.name;
       if (r.idleTimeout !== undefined) s.idleTimeout = r.idleTimeout;
       if (r.maxIdleTimeout !== undefined) s.maxIdleTimeout = r.maxIdleTimeout;
       if (r.outputBufferingMode !== undefined) s.outputBufferingMode = r.outputBufferingMode;
-      if (d.state === 'Opened') s.markOpened();
-      else {
-        s.state = 'Disconnected';
-        s.heldElsewhere = d.availability === 'Busy';
-        if (s.heldElsewhere) s.disconnectedByUs = false;
+      // Held by us and Connected: still ours. Disconnected by the server while we held it
+      // (keep-alive): ours to Reconnect. Connected while not ours: another client holds it.
+      if (s.can(r.serverState === 'Disconnected' ? 'ListedDisconnected' : 'ListedConnected')) {
+        s.apply(r.serverState === 'Disconnected' ? 'ListedDisconnected' : 'ListedConnected', now);
+      }
+      if (s.state === 'Disconnected') {
         s.disconnectedOn = r.disconnectedOn !== undefined ? new Date(r.disconnectedOn) : undefined;
         s.expiresOn = r.expiresOn !== undefined ? new Date(r.expiresOn) : undefined;
-        // The server disconnected a shell we believed ours (keep-alive): ours to Reconnect.
-        if (held && r.serverState === 'Disconnected') s.disconnectedByUs = true;
       }
       found.push(s);
     }
     for (const s of this.repository) {
-      if (s.client === client && !seen.has(s.instanceId) && (s.state === 'Opened' || s.state === 'Disconnected')) s.state = 'Broken';
+      if (s.client === client && !seen.has(s.instanceId) && (s.state === 'Opened' || s.state === 'Disconnected')) s.apply('Vanished');
     }
-    const kept = found.filter((s) => matchesFilter({ ...s, configurationName: s.configurationName }, filter));
+    const kept = found.filter((s) => matchesFilter(s, filter));
     // Like PowerShell, each shell's commands too (a SelectorFilter enumeration per shell).
     if (o.commands !== false) {
       for (const s of kept) s.remoteCommands = await enumerateCommands(client, s.instanceId).catch(() => []);
@@ -193,8 +168,25 @@ export class SessionManager {
   /** Invoke-Command -Session: run a command in an Opened session; its output streams back. */
   async invoke(session: PSSession, command: string, args: readonly string[] = [], opts: { signal?: AbortSignal } = {}): Promise<Command> {
     this.requireOpened(session, 'Invoke-Command');
+    if (session.isPowerShell) throw new WsmanUsageError(`Invoke-Command: session ${session.name} is a PowerShell session: use invokeScript`, 'ERR_SESSION_KIND');
     const commandId = await session.shell.start(command, args, opts.signal ? { signal: opts.signal } : {});
     return await this.attach(session, commandId, opts.signal);
+  }
+
+  /**
+   * Invoke-Command -Session on a PowerShell session: run a script in its runspace pool; the
+   * pipeline's streams come back (PowerShell objects). `receive: false` leaves the output on the server.
+   */
+  async invokeScript(session: PSSession, script: string, args: readonly Serializable[] = [], o: { receive?: boolean } = {}): Promise<ReceivedPipeline> {
+    this.requireOpened(session, 'Invoke-Command');
+    if (!session.pool) throw new WsmanUsageError(`Invoke-Command: session ${session.name} (Id ${session.id}) is not a PowerShell session (ConfigurationName ${session.configurationName})`, 'ERR_SESSION_KIND');
+    session.apply('Invoke');
+    return invokeScript(session, script, args, o);
+  }
+
+  /** @internal Robust-connection retries for a PowerShell session's Receives. */
+  psrpRetry(session: () => PSSession): PsrpRetry {
+    return { retry: this.retry, onRetry: (attempt, err) => this.opts.onRetry?.(session(), attempt, err) };
   }
 
   /** @internal Receive a command of an Opened session (its SequenceIds continue across reconnects). */
@@ -242,10 +234,13 @@ export class SessionManager {
       stopping.push(c);
     }
     try {
-      await session.shell.disconnect({
+      const settings = {
         ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
         ...(o.outputBufferingMode ? { bufferMode: o.outputBufferingMode } : {}),
-      });
+      };
+      // A runspace pool stops its pipelines' Receives first and marks them Disconnected.
+      if (session.pool) await runspaceOf(session).disconnect(settings);
+      else await session.shell.disconnect(settings);
     } catch (err) {
       if (o.idleTimeout === undefined || !(err instanceof WsmanFaultError) || err.wsmanCode !== WsmanCode.IdleTimeoutOutOfBounds) throw err;
       // Windows' fault does not say the limit; the shell's enumeration does.
@@ -259,8 +254,7 @@ export class SessionManager {
       () => { session.pendingCommands.delete(c.commandId.toUpperCase()); }, () => undefined)));
     if (o.idleTimeout !== undefined) session.idleTimeout = o.idleTimeout;
     if (o.outputBufferingMode) session.outputBufferingMode = o.outputBufferingMode;
-    session.disconnectedByUs = true;
-    session.markDisconnected(this.now());
+    session.apply('Disconnect', this.now());
     return session;
   }
 
@@ -275,30 +269,30 @@ export class SessionManager {
       throw new WsmanUsageError(`Connect-PSSession: session ${session.name} (Id ${session.id}) is ${session.state}`, 'ERR_SESSION_STATE');
     }
     const connect = async (): Promise<void> => {
-      await session.shell.connect(session.outputBufferingMode ? { bufferMode: session.outputBufferingMode } : {});
-      session.lastVerb = 'Connect';
+      // Another client's pool: Connect with connectXml opens a runspace pool of our own on it.
+      if (session.isPowerShell) await connectPool(session, this.psrpRetry(() => session));
+      else await session.shell.connect(session.outputBufferingMode ? { bufferMode: session.outputBufferingMode } : {});
     };
     try {
-      if (session.disconnectedByUs) {
+      if (session.phase === 'Disconnected') {
         try {
-          await session.shell.reconnect();
-          session.lastVerb = 'Reconnect';
+          if (session.pool) await runspaceOf(session).reconnect();
+          else await session.shell.reconnect();
         } catch (err) {
           // Another client took the shell and let it go since: it is no longer ours to Reconnect.
           if (!(err instanceof WsmanFaultError && err.wsmanCode === CLIENT_SESSION_ID_MISMATCH)) throw err;
-          session.disconnectedByUs = false;
+          session.apply('ReconnectRefused');
           await connect();
         }
       } else {
         await connect();
       }
     } catch (err) {
-      if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) session.state = 'Broken';
-      if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.ShellConnectedToDifferentClient) session.heldElsewhere = true;
+      if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) session.apply('Vanished');
+      if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.ShellConnectedToDifferentClient) session.apply('ConnectRefused');
       throw err;
     }
-    session.disconnectedByUs = false;
-    session.markOpened();
+    session.apply('Connect');
     for (const id of session.pendingCommands) session.commandsToConnect.add(id);
     return session;
   }
@@ -306,6 +300,14 @@ export class SessionManager {
   /** Receive-PSSession -OutTarget Host: connect if needed, then stream every command's output until done. */
   receive(session: PSSession, o: ReceiveOptions & { outTarget?: 'Host' } = {}): Promise<HostReceiveResult> {
     return receiveSession(this, session, { ...o, outTarget: 'Host' }) as Promise<HostReceiveResult>;
+  }
+
+  /**
+   * Receive-PSSession of a PowerShell session, as objects: connect if needed, then the streams of
+   * each of its pipelines not yet done for us (those another client started included).
+   */
+  receivePipelines(session: PSSession): Promise<ReceivedPipeline[]> {
+    return pipelinesOf(this, session);
   }
 
   /** Receive-PSSession -OutTarget Job: connect if needed and return a Job collecting the output. */
@@ -318,13 +320,14 @@ export class SessionManager {
     for (const c of session.commands.values()) c.detach();
     if (session.state !== 'Closed') {
       try {
-        await session.shell.close();
+        if (session.pool) await session.pool.close();
+        else await session.shell.close();
       } catch (err) {
         // Already gone on the server (idle expiry): removing it is still done.
         if (!(err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) && !(err instanceof WsmanStateError)) throw err;
       }
     }
-    session.state = 'Closed';
+    session.apply('Remove');
     const i = this.repository.indexOf(session);
     if (i >= 0) this.repository.splice(i, 1);
   }
@@ -339,6 +342,26 @@ export class SessionManager {
     try {
       const commandId = await session.shell.start(command, args);
       session.pendingCommands.add(commandId.toUpperCase());
+      await this.disconnect(session, {
+        ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
+        ...(o.outputBufferingMode ? { outputBufferingMode: o.outputBufferingMode } : {}),
+      });
+    } catch (err) {
+      await this.remove(session).catch(() => undefined);
+      throw err;
+    }
+    return session;
+  }
+
+  /**
+   * Invoke-Command -InDisconnectedSession with a script, in a PowerShell session: open the pool,
+   * start the pipeline without receiving and disconnect at once. Returns the session.
+   */
+  async invokeScriptInDisconnectedSession(options: ClientOptions, script: string, args: readonly Serializable[] = [],
+    o: NewSessionOptions & DisconnectOptions = {}): Promise<PSSession> {
+    const session = await this.newSession(options, { configurationName: 'Microsoft.PowerShell', ...o });
+    try {
+      await this.invokeScript(session, script, args, { receive: false });
       await this.disconnect(session, {
         ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
         ...(o.outputBufferingMode ? { outputBufferingMode: o.outputBufferingMode } : {}),

@@ -59,6 +59,11 @@ export function configurationNameOf(resourceUri: string): string {
   return resourceUri;
 }
 
+/** A PowerShell configuration's resource URI (a runspace pool), not the cmd shell's. */
+export function isPowerShellUri(resourceUri: string): boolean {
+  return resourceUri.toLowerCase().startsWith(ResourceURI.PowerShellPrefix.toLowerCase());
+}
+
 /**
  * An enumerated rsp:Shell as PowerShell reads it: items without ShellId or State are skipped
  * (undefined); DisconnectedOn = now − ShellInactivity and ExpiresOn = DisconnectedOn + IdleTimeOut

@@ -15,14 +15,19 @@ import type { PSSession } from './session.js';
 import type { SessionManager } from './manager.js';
 import { enumerateCommands, type RemoteCommandInfo } from './enumerate.js';
 import { Job } from './job.js';
+import type { PSValue } from '../../psrp/clixml/model.js';
+import { drainPipelines, receivePipelines, runspaceOf, type ReceivedPipeline } from './powershell.js';
+import { PipelineDisconnectedError } from '../psrp/powershell.js';
 
 export interface ReceiveOptions {
   /** Host (default): stream through onData and resolve when done. Job: return a Job at once. */
   outTarget?: 'Host' | 'Job';
   /** -JobName for OutTarget Job. */
   jobName?: string;
-  /** Output as it arrives (OutTarget Host). */
+  /** Output as it arrives (OutTarget Host); a PowerShell session's objects as text, one per line. */
   onData?: (stream: 'stdout' | 'stderr', chunk: Buffer, commandId: string) => void;
+  /** A PowerShell session's output objects and error records as they arrive (OutTarget Host). */
+  onObject?: (stream: 'output' | 'error', value: PSValue, pid: string) => void;
   signal?: AbortSignal;
 }
 
@@ -64,6 +69,7 @@ export async function receiveSession(mgr: SessionManager, session: PSSession, o:
     throw new WsmanUsageError(`Receive-PSSession: session ${session.name} (Id ${session.id}) is ${session.state}`, 'ERR_SESSION_STATE');
   }
   await mgr.connect(session);
+  if (session.isPowerShell) return receivePowerShell(mgr, session, o);
   const infos = await commandsOf(session);
   const commands: Command[] = [];
   for (const info of infos) {
@@ -74,12 +80,11 @@ export async function receiveSession(mgr: SessionManager, session: PSSession, o:
     if (isConnectionLost(err) && session.state === 'Opened') {
       // Unintentional disconnection: for us the session is Disconnected; the server still sees
       // this client (same SessionId), so taking it back is a Reconnect.
-      session.markDisconnected(mgr.now());
-      session.disconnectedByUs = true;
+      session.apply('Lost', mgr.now());
       for (const c of session.commands.values()) if (c.state === 'Running') session.pendingCommands.add(c.commandId.toUpperCase());
       // (their Receive loops ended; the commands go on on the server)
     }
-    if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) session.state = 'Broken';
+    if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors && session.can('Vanished')) session.apply('Vanished');
   };
   if (o.outTarget === 'Job') {
     const job = new Job(mgr.jobId(), o.jobName ?? `Job${session.id}`, session.computerName,
@@ -116,4 +121,48 @@ async function pump(commands: Command[], sink: (stream: 'stdout' | 'stderr', dat
   }));
   for (const c of commands) codes.push(await c.exitCode);
   return codes;
+}
+
+/** @internal Receive-PSSession's pipelines of a PowerShell session, connecting it first. */
+export async function pipelinesOf(mgr: SessionManager, session: PSSession): Promise<ReceivedPipeline[]> {
+  if (session.state === 'Closed' || session.state === 'Broken') {
+    throw new WsmanUsageError(`Receive-PSSession: session ${session.name} (Id ${session.id}) is ${session.state}`, 'ERR_SESSION_STATE');
+  }
+  await mgr.connect(session);
+  session.apply('Receive');
+  return receivePipelines(session);
+}
+
+/** @internal After a PowerShell session's receive failed: a lost connection leaves it Disconnected for us. */
+export function afterPowerShellFailure(mgr: SessionManager, session: PSSession, err: unknown): void {
+  const lost = session.pool ? runspaceOf(session).lost : undefined;
+  if ((lost || isConnectionLost(err)) && session.state === 'Opened') session.apply('Lost', mgr.now());
+  if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors && session.can('Vanished')) session.apply('Vanished');
+}
+
+/** Receive-PSSession of a PowerShell session: every pipeline's objects, as text to onData or into a Job. */
+async function receivePowerShell(mgr: SessionManager, session: PSSession, o: ReceiveOptions): Promise<HostReceiveResult | Job> {
+  session.apply('Receive');
+  const pipes = await receivePipelines(session);
+  const codes = (status: number): Record<string, number> => Object.fromEntries(pipes.map((p) => [p.pid, status]));
+  if (o.outTarget === 'Job') {
+    const job = new Job(mgr.jobId(), o.jobName ?? `Job${session.id}`, session.computerName, session.name);
+    void drainPipelines(pipes, { onData: (stream, data, commandId) => job.push({ stream, data, commandId }) }).then(
+      (status) => job.end('Completed', { exitCode: status }),
+      (err: unknown) => {
+        afterPowerShellFailure(mgr, session, err);
+        job.end(err instanceof PipelineDisconnectedError || isConnectionLost(err) ? 'Disconnected' : 'Failed', { error: err as Error });
+      });
+    return job;
+  }
+  try {
+    const status = await drainPipelines(pipes, {
+      ...(o.onData ? { onData: o.onData } : {}),
+      ...(o.onObject ? { onObject: o.onObject } : {}),
+    });
+    return { exitCodes: codes(status), exitCode: status };
+  } catch (err) {
+    afterPowerShellFailure(mgr, session, err);
+    throw err;
+  }
 }

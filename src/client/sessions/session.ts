@@ -6,8 +6,11 @@ import type { WsmanClient } from '../client.js';
 import type { Shell } from '../shell.js';
 import type { Command } from '../command.js';
 import type { RemoteCommandInfo } from './enumerate.js';
+import type { RunspacePool } from '../psrp/powershell.js';
+import { WsmanRunspace } from '../psrp/wsman.js';
+import { sessionMachine, sessionStateOf, commandVerbOf, type SessionEvent, type SessionPhase } from '../../core/state/index.js';
 import {
-  availabilityOf, configurationNameOf, type Availability, type OutputBufferingMode, type PSSessionJson, type SessionState,
+  availabilityOf, configurationNameOf, isPowerShellUri, type Availability, type OutputBufferingMode, type PSSessionJson, type SessionState,
 } from './model.js';
 
 /** How this client last connected the shell: its commands are then connected the same way. */
@@ -22,10 +25,11 @@ export class PSSession {
   readonly instanceId: string;
   readonly computerName: string;
   readonly resourceUri: string;
-  /** Relative to this client. */
-  state: SessionState;
-  /** Connected to another client (Availability Busy while Disconnected for us). */
-  heldElsewhere = false;
+  /**
+   * Where the session is in its life for this client (core/state/session.ts): every change goes
+   * through `apply(event)`, named for the cmdlet or what the server said.
+   */
+  phase: SessionPhase;
   /** IdleTimeout in ms, as last set or reported. */
   idleTimeout: number | undefined;
   /** The server's MaxIdleTimeout in ms, when it said (Create response, enumeration). */
@@ -34,24 +38,23 @@ export class PSSession {
   disconnectedOn: Date | undefined;
   expiresOn: Date | undefined;
   readonly client: WsmanClient;
-  readonly shell: Shell;
+  /** The server's shell (for a PowerShell session, the runspace pool's shell). */
+  shell: Shell;
+  /** A PowerShell session's runspace pool, once this client opened or connected it. */
+  pool: RunspacePool | undefined;
   /** Commands this client is receiving, by CommandId. */
   readonly commands = new Map<string, Command>();
   /** SequenceId counters per CommandId, kept across Disconnect/Reconnect (see receive.ts). */
   readonly sequences = new Map<string, { next: number }>();
   /** Commands known to run in the shell that nobody here receives (started disconnected, detached). */
   readonly pendingCommands = new Set<string>();
-  /** This client disconnected it (a later connect is a Reconnect), or took it with Connect. */
-  lastVerb: ConnectVerb | undefined;
-  /** This client was the last to hold the shell (it disconnected it, or lost the connection): Reconnect, not Connect, takes it back. */
-  disconnectedByUs = false;
   /** The shell's commands as the server last listed them (Get-PSSession -ComputerName). */
   remoteCommands: RemoteCommandInfo[] = [];
   /** Commands still to connect after the shell was (re)connected. */
   readonly commandsToConnect = new Set<string>();
 
   constructor(init: {
-    id: number; name: string; instanceId: string; computerName: string; resourceUri: string; state: SessionState;
+    id: number; name: string; instanceId: string; computerName: string; resourceUri: string; phase: SessionPhase;
     client: WsmanClient; shell: Shell; idleTimeout?: number; outputBufferingMode?: OutputBufferingMode;
   }) {
     this.id = init.id;
@@ -59,12 +62,57 @@ export class PSSession {
     this.instanceId = init.instanceId.toUpperCase();
     this.computerName = init.computerName;
     this.resourceUri = init.resourceUri;
-    this.state = init.state;
+    this.phase = init.phase;
     this.client = init.client;
     this.shell = init.shell;
     this.idleTimeout = init.idleTimeout;
     this.maxIdleTimeout = init.shell.info.maxIdleTimeOut;
     this.outputBufferingMode = init.outputBufferingMode;
+  }
+
+  /** PowerShell's State, relative to this client. */
+  get state(): SessionState {
+    return sessionStateOf(this.phase);
+  }
+
+  /** Connected to another client (Availability Busy while Disconnected for us). */
+  get heldElsewhere(): boolean {
+    return this.phase === 'HeldElsewhere';
+  }
+
+  /** This client was the last to hold the shell (it disconnected it, or lost the connection): Reconnect, not Connect, takes it back. */
+  get disconnectedByUs(): boolean {
+    return this.phase === 'Disconnected';
+  }
+
+  /** How this client connected the shell it holds (its commands are connected the same way); none after New. */
+  get lastVerb(): ConnectVerb | undefined {
+    return commandVerbOf(this.phase);
+  }
+
+  /** A PowerShell runspace pool (…/powershell/NAME), not a cmd shell. */
+  get isPowerShell(): boolean {
+    return isPowerShellUri(this.resourceUri);
+  }
+
+  /** Move to the phase `event` leads to (WsmanStateError when the table refuses it); keeps DisconnectedOn/ExpiresOn in step. */
+  apply(event: SessionEvent, now: number = Date.now()): SessionPhase {
+    const before = this.state;
+    this.phase = sessionMachine.next(this.phase, event);
+    const after = this.state;
+    if (after === 'Opened') {
+      this.disconnectedOn = undefined;
+      this.expiresOn = undefined;
+    } else if (after === 'Disconnected' && before === 'Opened') {
+      this.disconnectedOn = new Date(now);
+      this.expiresOn = this.idleTimeout !== undefined ? new Date(now + this.idleTimeout) : undefined;
+    }
+    return this.phase;
+  }
+
+  /** Whether the table allows `event` now. */
+  can(event: SessionEvent): boolean {
+    return sessionMachine.can(this.phase, event);
   }
 
   /** ConfigurationName: PowerShell's name after …/powershell/, `cmd` for the WinRS shell. */
@@ -75,7 +123,8 @@ export class PSSession {
   /** Whether one of our commands is running here. */
   get running(): boolean {
     for (const c of this.commands.values()) if (c.receiving) return true;
-    return false;
+    const t = this.pool?.transport;
+    return this.state === 'Opened' && t instanceof WsmanRunspace && t.livePipelines.length > 0;
   }
 
   /** Available, Busy or None (see Availability). */
@@ -92,21 +141,6 @@ export class PSSession {
       this.sequences.set(key, s);
     }
     return s;
-  }
-
-  /** Mark the session Disconnected now (DisconnectedOn now, ExpiresOn after IdleTimeout). */
-  markDisconnected(now: number): void {
-    this.state = 'Disconnected';
-    this.disconnectedOn = new Date(now);
-    this.expiresOn = this.idleTimeout !== undefined ? new Date(now + this.idleTimeout) : undefined;
-  }
-
-  /** Mark the session Opened (connected to us). */
-  markOpened(): void {
-    this.state = 'Opened';
-    this.heldElsewhere = false;
-    this.disconnectedOn = undefined;
-    this.expiresOn = undefined;
   }
 
   /** PowerShell's property names and values (what `Get-PSSession | ConvertTo-Json` shows, in short). */

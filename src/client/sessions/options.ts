@@ -1,0 +1,35 @@
+/** The parameters of the PSSession cmdlets beyond the connection (see manager.ts). */
+import type { OutputBufferingMode } from './model.js';
+
+/** New-PSSession's parameters (beyond the connection). */
+export interface NewSessionOptions {
+  /** -Name (default `Session<Id>`). */
+  name?: string;
+  /** -ConfigurationName (`Microsoft.PowerShell`: a PowerShell session, a runspace pool), `cmd`, or a resource URI (default the cmd shell). */
+  configurationName?: string;
+  /** New-PSSessionOption -IdleTimeout, ms. */
+  idleTimeout?: number;
+  /** New-PSSessionOption -OutputBufferingMode. */
+  outputBufferingMode?: OutputBufferingMode;
+  signal?: AbortSignal;
+}
+
+/** Get-PSSession -ComputerName's options. */
+export interface GetSessionsOptions {
+  /**
+   * Enumerate each listed shell's commands into `remoteCommands` (default true, as PowerShell
+   * does). Windows accepts a command enumeration only with a ShellId SelectorFilter (else
+   * 0x803381C0), so this is one request per shell: pass false when the commands are not shown.
+   */
+  commands?: boolean;
+  /** MaxEnvelopeSize asked for the shell enumeration only (fewer Pulls); refused: the client's size. */
+  maxEnvelopeSize?: number;
+}
+
+/** Disconnect-PSSession's parameters. */
+export interface DisconnectOptions {
+  /** -IdleTimeoutSec, in ms: at most the server's MaxIdleTimeout (else the server's fault). */
+  idleTimeout?: number;
+  /** -OutputBufferingMode. */
+  outputBufferingMode?: OutputBufferingMode;
+}
