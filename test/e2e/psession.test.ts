@@ -110,6 +110,8 @@ describe.skipIf(!PWSH)(`PowerShell sessions on the listener, the help pages' exa
       for (;;) {
         const e = await t.nextEvent();
         if (e.type === 'Message' && e.message.type === 'PIPELINE_OUTPUT') first.push(e.message.value);
+        // Disconnect-PSSession: the job's pipeline is Disconnected, and this client receives no more.
+        if (e.type === 'PipelineState' && e.pid === pid && e.state === 'Disconnected') return;
       }
     })().catch(() => undefined);
     await until('the job to receive some output', () => first.length >= 3);
