@@ -13,6 +13,7 @@ import { PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
 import type { ErrorRecordMessage } from '../psrp/messages/records.js';
 import { PipelineFailedError, PowerShell, RunspacePool, errorRecordMessage, type RunspaceTarget } from '../client/psrp/powershell.js';
 import { DEFAULT_CONFIGURATION } from '../client/psrp/wsman.js';
+import { nonInteractiveHost } from '../client/psrp/host.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeFor, EXIT_ERROR } from './errors.js';
 import { writeStdout } from './stdout.js';
@@ -96,7 +97,10 @@ async function invoke(flags: InvokeFlags): Promise<number> {
     if (targets.length !== 1) throw new WsmanUsageError('wsman invoke runs on one computer at a time', 'ERR_BAD_OPTION');
     target = targets[0]!;
   }
-  const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION });
+  // Write-Host text through the host to stdout (with --json it comes as an Information line instead);
+  // prompts fail at once with PowerShell's non-interactive error.
+  const host = nonInteractiveHost({ write: (t) => (flags.json ? undefined : writeStdout(t)), writeError: (t) => process.stderr.write(t) });
+  const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION, host });
   let status = 0;
   try {
     const ps = PowerShell.create(pool).addScript(script);
@@ -121,8 +125,11 @@ async function invoke(flags: InvokeFlags): Promise<number> {
       pump(s.warning, note('WARNING', 'Warning')),
       pump(s.verbose, note('VERBOSE', 'Verbose')),
       pump(s.debug, note('DEBUG', 'Debug')),
-      // Write-Host and Write-Information: to stdout, as a console host shows them.
-      pump(s.information, (m) => (flags.json ? json('Information', jsonValue(m.messageData)) : writeStdout(`${valueText(m.messageData)}\n`))),
+      // Write-Information to stdout, as a console host shows it; Write-Host's records (tag PSHOST) the host showed already.
+      pump(s.information, (m) => {
+        if (flags.json) json('Information', jsonValue(m.messageData));
+        else if (!m.tags.includes('PSHOST')) writeStdout(`${valueText(m.messageData)}\n`);
+      }),
       pump(s.progress, () => undefined),
     ]);
     const end = await s.completion;

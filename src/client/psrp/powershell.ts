@@ -16,6 +16,10 @@ import { WsmanClient } from '../client.js';
 import type { ClientOptions } from '../options.js';
 import { OutOfProcessRunspace, type OutOfProcessOptions } from './outofproc.js';
 import type { PsrpTransport } from './transport.js';
+import { Channel } from './channel.js';
+import { answerHostCall, type PSHost } from './host.js';
+import { uiHostInfo } from '../../psrp/messages/pool.js';
+import type { HostCall } from '../../psrp/messages/host.js';
 import { fragmentSizeFor, WsmanRunspace } from './wsman.js';
 
 /** A pipeline that ended Failed (PowerShell: the RuntimeException Invoke() throws). */
@@ -40,45 +44,6 @@ export function errorRecordMessage(record: PSValue | undefined): string {
     return record.toString();
   }
   return record === undefined || record === null ? 'the pipeline failed' : String(record);
-}
-
-/** An unbounded queue read as an async iterable (one reader). */
-class Channel<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
-  private waiter: (() => void) | undefined;
-  private ended = false;
-  private failure: Error | undefined;
-
-  push(item: T): void {
-    this.items.push(item);
-    this.wake();
-  }
-
-  end(err?: Error): void {
-    this.ended = true;
-    this.failure ??= err;
-    this.wake();
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      if (this.items.length) {
-        yield this.items.shift()!;
-        continue;
-      }
-      if (this.ended) {
-        if (this.failure) throw this.failure;
-        return;
-      }
-      await new Promise<void>((resolve) => (this.waiter = resolve));
-    }
-  }
 }
 
 /** The streams of a running pipeline. PowerShell: PSDataStreams and the output PSDataCollection. */
@@ -106,6 +71,7 @@ type Channels = {
 
 interface Running {
   channels: Channels;
+  host: PSHost | undefined;
   finish(state: { state: PipelineState; error?: PSValue }): void;
 }
 
@@ -126,6 +92,18 @@ export interface RunspacePoolOptions {
   /** The ShellId to ask for (WS-Man); default the pool's id, as PowerShell does. */
   shellId?: string;
   signal?: AbortSignal;
+  /**
+   * The host that answers the server's host calls (Write-Host, Read-Host, prompts), e.g.
+   * nonInteractiveHost(...). Without one the server sees no host (prompts fail there at once).
+   * PowerShell: the $Host of the client, passed to CreateRunspacePool.
+   */
+  host?: PSHost;
+  /**
+   * Items each stream of a pipeline holds unread (default 10000). When one is full the client stops
+   * receiving until it is read (progress drops its oldest instead), so read every stream you do
+   * not ignore, or break out of it.
+   */
+  streamCapacity?: number;
 }
 
 /** An open runspace pool. PowerShell: System.Management.Automation.Runspaces.RunspacePool. */
@@ -137,6 +115,9 @@ export class RunspacePool {
   private constructor(
     readonly transport: PsrpTransport,
     private readonly ownsClient: WsmanClient | undefined,
+    /** The pool's host (RunspacePoolOptions.host). */
+    readonly host: PSHost | undefined,
+    private readonly streamCapacity: number,
   ) {}
 
   /** The sans-IO pool underneath (state, server's protocol version, application private data). */
@@ -152,6 +133,7 @@ export class RunspacePool {
       ...(opts.minRunspaces !== undefined ? { minRunspaces: opts.minRunspaces } : {}),
       ...(opts.maxRunspaces !== undefined ? { maxRunspaces: opts.maxRunspaces } : {}),
       ...(opts.applicationArguments !== undefined ? { applicationArguments: opts.applicationArguments } : {}),
+      ...(opts.host ? { hostInfo: uiHostInfo() } : {}),
     };
     let transport: PsrpTransport;
     let owned: WsmanClient | undefined;
@@ -168,7 +150,7 @@ export class RunspacePool {
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     }
-    const rp = new RunspacePool(transport, owned);
+    const rp = new RunspacePool(transport, owned, opts.host, opts.streamCapacity ?? 10_000);
     try {
       transport.pool.open();
       await transport.flush();
@@ -196,7 +178,8 @@ export class RunspacePool {
           this.endAll(e.state === 'Broken' ? new WsmanError('ERR_PSRP_POOL_BROKEN', 'the runspace pool is Broken') : undefined);
           if (e.state === 'Closed') return;
         }
-        this.route(e);
+        // Backpressure: a full stream stops the pump, and with it the transport's receiving.
+        await this.route(e)?.room();
       }
     } catch (err) {
       this.failure = err as Error;
@@ -212,10 +195,15 @@ export class RunspacePool {
     }
   }
 
-  private route(e: PsrpEvent): void {
-    if (e.type === 'PoolState') return;
+  /** Hand an event to its pipeline; returns the stream it went to. */
+  private route(e: PsrpEvent): Channel<unknown> | undefined {
+    if (e.type === 'PoolState') return undefined;
+    if (e.type === 'Message' && e.message.type === 'RUNSPACEPOOL_HOST_CALL') {
+      this.answer(this.host, e.message, undefined);
+      return undefined;
+    }
     const r = this.running.get(e.pid);
-    if (!r) return;
+    if (!r) return undefined;
     if (e.type === 'PipelineState') {
       if (e.state === 'Completed' || e.state === 'Failed' || e.state === 'Stopped') {
         this.running.delete(e.pid);
@@ -225,32 +213,49 @@ export class RunspacePool {
         for (const c of Object.values(r.channels)) c.end();
         r.finish({ state: e.state, ...(e.error !== undefined ? { error: e.error } : {}) });
       }
-      return;
+      return undefined;
     }
     const m = e.message;
+    const c = r.channels;
     switch (m.type) {
-      case 'PIPELINE_OUTPUT': r.channels.output.push(m.value); break;
-      case 'ERROR_RECORD': r.channels.error.push(m); break;
-      case 'WARNING_RECORD': r.channels.warning.push(m); break;
-      case 'VERBOSE_RECORD': r.channels.verbose.push(m); break;
-      case 'DEBUG_RECORD': r.channels.debug.push(m); break;
-      case 'INFORMATION_RECORD': r.channels.information.push(m); break;
-      case 'PROGRESS_RECORD': r.channels.progress.push(m); break;
-      default: break;
+      case 'PIPELINE_OUTPUT': c.output.push(m.value); return c.output;
+      case 'ERROR_RECORD': c.error.push(m); return c.error;
+      case 'WARNING_RECORD': c.warning.push(m); return c.warning;
+      case 'VERBOSE_RECORD': c.verbose.push(m); return c.verbose;
+      case 'DEBUG_RECORD': c.debug.push(m); return c.debug;
+      case 'INFORMATION_RECORD': c.information.push(m); return c.information;
+      case 'PROGRESS_RECORD': c.progress.push(m); return c.progress;
+      case 'PIPELINE_HOST_CALL': this.answer(r.host, m, e.pid); return undefined;
+      default: return undefined;
     }
   }
 
+  /** Answer a host call with the host (without one: PowerShell's answer for a missing host method), without holding up other events. */
+  private answer(host: PSHost | undefined, call: HostCall, pid: string | undefined): void {
+    void answerHostCall(host ?? {}, { call, pid }).then(async (answer) => {
+      if (!answer) return;
+      if (pid === undefined) this.core.respondToHostCall(call, answer);
+      else {
+        const p = this.core.pipeline(pid) as ClientPipeline | undefined;
+        if (!p || p.ended) return;
+        p.respondToHostCall(call, answer);
+      }
+      await this.transport.flush();
+    }).catch(() => undefined); // a failed send fails the transport, which ends the streams
+  }
+
   /** @internal Start a pipeline and return its streams. */
-  async start(pipeline: ClientPipeline, commands: Command[], input: Serializable[] | undefined): Promise<PowerShellStreams> {
+  async start(pipeline: ClientPipeline, commands: Command[], input: Serializable[] | undefined, host: PSHost | undefined = this.host): Promise<PowerShellStreams> {
     if (this.failure) throw this.failure;
     let finish!: Running['finish'];
     const completion = new Promise<{ state: PipelineState; error?: PSValue }>((resolve) => (finish = resolve));
+    const n = this.streamCapacity;
     const channels: Channels = {
-      output: new Channel(), error: new Channel(), warning: new Channel(), verbose: new Channel(),
-      debug: new Channel(), information: new Channel(), progress: new Channel(),
+      output: new Channel(n), error: new Channel(n), warning: new Channel(n), verbose: new Channel(n),
+      debug: new Channel(n), information: new Channel(n), progress: new Channel(n, true),
     };
-    this.running.set(pipeline.pid, { channels, finish });
-    pipeline.invoke({ commands, input: input !== undefined });
+    this.running.set(pipeline.pid, { channels, host, finish });
+    pipeline.invoke({ commands, input: input !== undefined, ...(host ? { hostInfo: uiHostInfo() } : {}) });
     if (input !== undefined) {
       for (const v of input) pipeline.sendInput(v);
       pipeline.endInput();
@@ -285,11 +290,13 @@ export class PowerShell {
     readonly runspacePool: RunspacePool,
     /** The pipeline id of the next invocation. PowerShell: PowerShell.InstanceId. */
     public instanceId: string,
+    /** The host answering this pipeline's host calls; default the pool's. */
+    readonly host: PSHost | undefined,
   ) {}
 
-  /** PowerShell: [powershell]::Create() with .RunspacePool set. */
-  static create(pool: RunspacePool, opts: { instanceId?: string } = {}): PowerShell {
-    return new PowerShell(pool, opts.instanceId ?? randomUUID());
+  /** PowerShell: [powershell]::Create() with .RunspacePool set (and, for `host`, PSInvocationSettings.Host). */
+  static create(pool: RunspacePool, opts: { instanceId?: string; host?: PSHost } = {}): PowerShell {
+    return new PowerShell(pool, opts.instanceId ?? randomUUID(), opts.host ?? pool.host);
   }
 
   private last(what: string): Command {
@@ -326,7 +333,7 @@ export class PowerShell {
   async beginInvoke(input?: Iterable<Serializable>): Promise<PowerShellStreams> {
     if (!this.commands.length) throw new WsmanError('ERR_PSRP_USAGE', 'nothing to invoke: addScript or addCommand first');
     this.pipeline = this.runspacePool.core.createPipeline(this.instanceId);
-    const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined);
+    const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined, this.host);
     this.hadErrors = false;
     const errors = streams.error;
     let sawError = false;

@@ -211,6 +211,8 @@ export class WsmanRunspace implements PsrpTransport {
     await receiveUntilDone({
       client: this.client, resourceUri: this.resourceUri, shellId: this.shell!.shellId, commandId, streams: ['stdout'],
       onData: (_stream, data) => this.feed(data),
+      // Backpressure: no next Receive while the consumer leaves too many events unread.
+      ready: () => this.queue.whenRoom(),
       ...this.sig(),
     });
     this.done.add(commandId);
