@@ -81,6 +81,11 @@ export class OutOfProcessRunspace implements PsrpTransport {
     } else if (stdout.isPaused()) stdout.resume();
   }
 
+  /** Events received and not yet taken by nextEvent(). */
+  get queued(): number {
+    return this.events.length;
+  }
+
   /** True while pwsh's output is not read because events wait unread. */
   get paused(): boolean {
     return this.child.stdout.isPaused();
