@@ -9,7 +9,6 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command as Cli } from 'commander';
 import { WsmanUsageError } from '../core/errors.js';
-import { PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
 import type { ErrorRecordMessage } from '../psrp/messages/records.js';
 import { PipelineFailedError, PowerShell, RunspacePool, errorRecordMessage, type RunspaceTarget } from '../client/psrp/powershell.js';
 import { DEFAULT_CONFIGURATION } from '../client/psrp/wsman.js';
@@ -17,6 +16,7 @@ import { nonInteractiveHost } from '../client/psrp/host.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeFor, EXIT_ERROR } from './errors.js';
 import { writeStdout } from './stdout.js';
+import { DefaultView, formatErrorRecord, jsonValue, valueText } from './psformat.js';
 
 interface InvokeFlags extends ConnectionFlags {
   scriptBlock?: string;
@@ -26,64 +26,8 @@ interface InvokeFlags extends ConnectionFlags {
   localPwsh?: string;
 }
 
-/** A value as one line of text (PowerShell's ToString). */
-export function valueText(v: PSValue | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Uint8Array) return [...v].join(' ');
-  if (v instanceof PSObject) {
-    if (v.list && v.toStringText === undefined) return v.list.map(valueText).join(' ');
-    return v.toString();
-  }
-  if (v instanceof PSPrimitive) return String(v.value);
-  return String(v);
-}
-
-/** PowerShell's default view of an output object: strings as-is, objects as a property list. */
-export function formatObject(v: PSValue): string {
-  if (v instanceof PSObject) {
-    if (v.list) return v.list.map(formatObject).join('');
-    const props = [...v.adapted, ...v.extended];
-    if (!props.length || v.dict) {
-      if (v.dict) {
-        const width = Math.max(4, ...v.dict.map(([k]) => valueText(k).length));
-        return `\n${'Name'.padEnd(width)} Value\n${'----'.padEnd(width)} -----\n${v.dict.map(([k, x]) => `${valueText(k).padEnd(width)} ${valueText(x)}`).join('\n')}\n\n`;
-      }
-      return `${v.toString()}\n`;
-    }
-    const width = Math.max(...props.map(([k]) => k.length));
-    return `\n${props.map(([k, x]) => `${k.padEnd(width)} : ${valueText(x)}`).join('\n')}\n\n`;
-  }
-  return `${valueText(v)}\n`;
-}
-
-/** A value as JSON: objects keep their type names under `$types`. */
-export function jsonValue(v: PSValue | undefined): unknown {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (v instanceof PSPrimitive) return v.toJSON();
-  if (v instanceof PSObject) {
-    const out: Record<string, unknown> = { $types: v.typeNames };
-    if (v.toStringText !== undefined) out.$toString = v.toStringText;
-    if (v.value !== undefined) out.$value = jsonValue(v.value);
-    if (v.list) out.$items = v.list.map(jsonValue);
-    if (v.dict) out.$entries = v.dict.map(([k, x]) => [jsonValue(k), jsonValue(x)]);
-    for (const [k, x] of [...v.adapted, ...v.extended]) out[k] = jsonValue(x);
-    return out;
-  }
-  if (typeof v === 'object') return JSON.parse(JSON.stringify(v)) as unknown;
-  return v;
-}
-
-/** An error record as PowerShell's NormalView prints it (message, CategoryInfo, FullyQualifiedErrorId). */
-export function formatErrorRecord(message: string, record: PSValue | undefined, fqid?: string | null): string {
-  const get = (n: string): PSValue | undefined => (record instanceof PSObject ? record.get(n) : undefined);
-  const category = get('ErrorCategory_Message');
-  const id = fqid ?? get('FullyQualifiedErrorId');
-  let out = `${message}\n`;
-  if (category !== undefined && category !== null) out += `    + CategoryInfo          : ${valueText(category)}\n`;
-  if (id !== undefined && id !== null) out += `    + FullyQualifiedErrorId : ${valueText(id)}\n`;
-  return out;
-}
+// The default view moved to psformat.ts; these names stay importable from here.
+export { valueText, formatObject, jsonValue, formatErrorRecord } from './psformat.js';
 
 async function invoke(flags: InvokeFlags): Promise<number> {
   if ((flags.scriptBlock === undefined) === (flags.filePath === undefined)) {
@@ -99,7 +43,8 @@ async function invoke(flags: InvokeFlags): Promise<number> {
   }
   // Write-Host text through the host to stdout (with --json it comes as an Information line instead);
   // prompts fail at once with PowerShell's non-interactive error.
-  const host = nonInteractiveHost({ write: (t) => (flags.json ? undefined : writeStdout(t)), writeError: (t) => process.stderr.write(t) });
+  const view = new DefaultView();
+  const host = nonInteractiveHost({ write: (t) => (flags.json ? undefined : writeStdout(view.end() + t)), writeError: (t) => process.stderr.write(t) });
   const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION, host });
   let status = 0;
   try {
@@ -120,7 +65,7 @@ async function invoke(flags: InvokeFlags): Promise<number> {
       else process.stderr.write(`${prefix}: ${m.message}\n`);
     };
     await Promise.all([
-      pump(s.output, (v) => (flags.json ? json('Output', jsonValue(v)) : writeStdout(formatObject(v)))),
+      pump(s.output, (v) => (flags.json ? json('Output', jsonValue(v)) : writeStdout(view.write(v)))),
       pump(s.error, onError),
       pump(s.warning, note('WARNING', 'Warning')),
       pump(s.verbose, note('VERBOSE', 'Verbose')),
@@ -132,6 +77,7 @@ async function invoke(flags: InvokeFlags): Promise<number> {
       }),
       pump(s.progress, () => undefined),
     ]);
+    writeStdout(view.end());
     const end = await s.completion;
     if (end.state === 'Failed') {
       const failure = new PipelineFailedError(errorRecordMessage(end.error), end.error, end.state);
