@@ -253,6 +253,11 @@ export class ClientRunspacePool extends RunspacePool {
     return p;
   }
 
+  /** Start the session key exchange (2.2.2.3 PUBLIC_KEY, a CAPI PUBLICKEYBLOB in base64); the server answers ENCRYPTED_SESSION_KEY. */
+  sendPublicKey(publicKey: string): void {
+    this.queueMessage(EMPTY_GUID, { type: 'PUBLIC_KEY', publicKey });
+  }
+
   /** Answer a RUNSPACEPOOL_HOST_CALL (2.2.2.28 RUNSPACEPOOL_HOST_RESPONSE): its return value or an error record. */
   respondToHostCall(call: HostCall, answer: { returnValue: Serializable } | { error: Serializable }): void {
     const m: HostResponse = { type: 'RUNSPACEPOOL_HOST_RESPONSE', callId: call.callId, methodId: call.methodId };

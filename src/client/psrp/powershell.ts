@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WsmanError } from '../../core/errors.js';
-import type { PSValue } from '../../psrp/clixml/model.js';
+import { ps, type PSPrimitive, type PSValue } from '../../psrp/clixml/model.js';
+import type { TypedMessage, UnknownMessage } from '../../psrp/messages/index.js';
 import type { Serializable } from '../../psrp/clixml/serialize.js';
 import { command, type Command, type CommandParameter } from '../../psrp/messages/pipeline.js';
 import type { ErrorRecordMessage, InformationalRecordMessage, InformationRecordMessage, ProgressRecordMessage } from '../../psrp/messages/records.js';
@@ -19,32 +20,12 @@ import type { PsrpTransport } from './transport.js';
 import { Channel } from './channel.js';
 import { answerHostCall, type PSHost } from './host.js';
 import { uiHostInfo } from '../../psrp/messages/pool.js';
+import { PipelineFailedError, errorRecordMessage } from './failure.js';
+import { exchangeSessionKey, encryptSecureString } from './sessionkey.js';
 import type { HostCall } from '../../psrp/messages/host.js';
 import { fragmentSizeFor, WsmanRunspace } from './wsman.js';
 
-/** A pipeline that ended Failed (PowerShell: the RuntimeException Invoke() throws). */
-export class PipelineFailedError extends WsmanError {
-  constructor(
-    message: string,
-    /** The ExceptionAsErrorRecord the server sent, when it did. */
-    readonly errorRecord: PSValue | undefined,
-    readonly state: PipelineState,
-  ) {
-    super('ERR_PSRP_PIPELINE_FAILED', message);
-    this.name = 'PipelineFailedError';
-  }
-}
-
-/** The message of an error record (its ToString, or its Exception's Message). */
-export function errorRecordMessage(record: PSValue | undefined): string {
-  if (record && typeof record === 'object' && 'get' in record) {
-    const ex = record.get('Exception');
-    const msg = ex && typeof ex === 'object' && 'get' in ex ? ex.get('Message') : undefined;
-    if (typeof msg === 'string') return msg;
-    return record.toString();
-  }
-  return record === undefined || record === null ? 'the pipeline failed' : String(record);
-}
+export { PipelineFailedError, errorRecordMessage } from './failure.js';
 
 /** The streams of a running pipeline. PowerShell: PSDataStreams and the output PSDataCollection. */
 export interface PowerShellStreams {
@@ -111,6 +92,8 @@ export class RunspacePool {
   private readonly running = new Map<string, Running>();
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
+  private sessionKey: Buffer | undefined;
+  private keyWaiter: ((m: TypedMessage | UnknownMessage) => void) | undefined;
 
   private constructor(
     readonly transport: PsrpTransport,
@@ -198,6 +181,10 @@ export class RunspacePool {
   /** Hand an event to its pipeline; returns the stream it went to. */
   private route(e: PsrpEvent): Channel<unknown> | undefined {
     if (e.type === 'PoolState') return undefined;
+    if (e.type === 'Message' && e.message.type === 'ENCRYPTED_SESSION_KEY') {
+      this.keyWaiter?.(e.message);
+      return undefined;
+    }
     if (e.type === 'Message' && e.message.type === 'RUNSPACEPOOL_HOST_CALL') {
       this.answer(this.host, e.message, undefined);
       return undefined;
@@ -262,6 +249,23 @@ export class RunspacePool {
     }
     await this.transport.flush();
     return { ...channels, completion };
+  }
+
+  /** The session key exchange a SecureString needs (PUBLIC_KEY / ENCRYPTED_SESSION_KEY), once per pool. PowerShell does it before its first SecureString. */
+  async exchangeKey(signal?: AbortSignal): Promise<void> {
+    if (this.sessionKey) return;
+    // Waiting before sending: the answer may come before the ack of what we sent.
+    const answer = new Promise<TypedMessage | UnknownMessage>((resolve, reject) => {
+      this.keyWaiter = resolve;
+      signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    });
+    this.sessionKey = await exchangeSessionKey(this.core, () => this.transport.flush(), () => answer);
+  }
+
+  /** A SecureString to send (argument, parameter or input), encrypted with the session key. PowerShell: ConvertTo-SecureString. */
+  secureString(text: string): PSPrimitive {
+    if (!this.sessionKey) throw new WsmanError('ERR_PSRP_USAGE', 'a SecureString needs the session key: await pool.exchangeKey() first');
+    return ps.secureString(encryptSecureString(this.sessionKey, text));
   }
 
   /** PowerShell: RunspacePool.Close() / Remove-PSSession. */
