@@ -5,7 +5,7 @@
  * application arguments, merged streams, Receive timeouts, host calls answered by a host, and a
  * Receive that fails with the server's fault.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WsmanClient } from '../../src/client/client.js';
 import { PowerShell, RunspacePool, type PowerShellStreams } from '../../src/client/psrp/powershell.js';
 import { receiveUntilDone } from '../../src/client/receive.js';
@@ -34,7 +34,7 @@ async function drain(s: PowerShellStreams): Promise<Counts> {
 }
 
 /** Open the recorded pool, run each recorded pipeline in turn (input where given), close; the whole recording is served. */
-async function replayPipelines(file: string, opts: { input?: unknown[][]; host?: PSHost; configurationName?: string } = {}): Promise<Counts[]> {
+async function replayPipelines(file: string, opts: { input?: unknown[][]; host?: PSHost; configurationName?: string; keyExchange?: boolean } = {}): Promise<Counts[]> {
   const replay = await startReplay(file);
   const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
   open.push({ replay, client });
@@ -42,6 +42,11 @@ async function replayPipelines(file: string, opts: { input?: unknown[][]; host?:
     instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]!,
     ...(opts.host ? { host: opts.host } : {}), ...(opts.configurationName ? { configurationName: opts.configurationName } : {}),
   });
+  if (opts.keyExchange) {
+    // The recorded session key was encrypted to the recording client's RSA key, not ours.
+    const err = await pool.exchangeKey().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_PSRP_SESSION_KEY' });
+  }
   const results: Counts[] = [];
   for (const [i, pid] of replay.ids.pids.entries()) {
     const input = opts.input?.[i];
@@ -113,6 +118,37 @@ describe('more PSRP conversations replayed through the PowerShell API', () => {
     expect(asked).toEqual(['SetForegroundColor', 'SetBackgroundColor', 'WriteProgress', 'SetCursorPosition', 'SetWindowPosition', 'SetCursorSize', 'SetBufferSize',
       'SetWindowSize', 'SetWindowTitle', 'ReadKey', 'FlushInputBuffer', 'SetBufferContents1', 'SetBufferContents2', 'ScrollBufferContents']);
     // Only ReadKey waits for an answer: the non-interactive host refused it, in the one recorded Send.
+  });
+
+  it('test_psrp_multiple_commands: PUBLIC_KEY sent, ENCRYPTED_SESSION_KEY received (for the recording\'s key, so refused), then a pipeline', async () => {
+    expect(await replayPipelines('test_psrp_multiple_commands.yml', { keyExchange: true })).toEqual([{ ...none, output: 7, state: 'Completed' }]);
+  });
+
+  it('test_psrp_pshost_ui_mocked_methods: after the key exchange, every UI host call reaches the host; the five that wait are answered', async () => {
+    const asked: string[] = [];
+    let text = '';
+    const inner = nonInteractiveHost({ write: (t) => (text += t) }) as Record<string, unknown>;
+    const host = new Proxy(inner, { get: (t, name: string) => (asked.push(name), t[name]) }) as PSHost;
+    const [r] = await replayPipelines('test_psrp_pshost_ui_mocked_methods.yml', { host, keyExchange: true });
+    expect(r!.state).toBe('Completed');
+    expect(asked.filter((n) => ['ReadLine', 'ReadLineAsSecureString', 'Prompt', 'PromptForCredential1', 'PromptForCredential2', 'PromptForChoice'].includes(n))).toHaveLength(5);
+    expect(asked).toContain('WriteLine2');
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it('test_psrp_key_exchange_timeout: no ENCRYPTED_SESSION_KEY comes; the caller gives up (abort) and closes the pool', async () => {
+    const replay = await startReplay('test_psrp_key_exchange_timeout.yml');
+    const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client });
+    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+    const ac = new AbortController();
+    const waiting = pool.exchangeKey(ac.signal).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(replay.served()).toBe(5), { timeout: 10_000, interval: 10 }); // PUBLIC_KEY sent, the Receive answered with nothing
+    ac.abort(new Error('key exchange timed out'));
+    expect(await waiting).toMatchObject({ message: 'key exchange timed out' });
+    await pool.close();
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
   });
 
   it('test_psrp_receive_failure: a Receive for a command the shell does not have fails with the server\'s WSManFault', async () => {
