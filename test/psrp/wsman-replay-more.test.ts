@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WsmanClient } from '../../src/client/client.js';
 import { PowerShell, RunspacePool, type PowerShellStreams } from '../../src/client/psrp/powershell.js';
 import { receiveUntilDone } from '../../src/client/receive.js';
+import type { WsmanRunspace } from '../../src/client/psrp/wsman.js';
 import { nonInteractiveHost, type PSHost } from '../../src/client/psrp/host.js';
 import { WsmanFaultError } from '../../src/core/errors.js';
 import { startReplay, type Replay } from './replay-server.js';
@@ -167,4 +168,33 @@ describe('more PSRP conversations replayed through the PowerShell API', () => {
     expect(replay.mismatches).toEqual([]);
     expect(replay.served()).toBe(replay.exchanges.length);
   });
+});
+
+describe('is the pool alive (WS-Transfer Get of its shell), replayed', () => {
+  async function openRecorded(file: string): Promise<{ replay: Replay; pool: RunspacePool; shell: NonNullable<WsmanRunspace['shell']> }> {
+    const replay = await startReplay(file);
+    const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client });
+    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+    return { replay, pool, shell: (pool.transport as WsmanRunspace).shell! };
+  }
+
+  it('test_psrp_is_alive_state_disconnected: Connected, then Disconnected once another client took it', async () => {
+    const { replay, shell } = await openRecorded('test_psrp_is_alive_state_disconnected.yml');
+    expect((await shell.get()).state).toBe('Connected');
+    expect((await shell.get()).state).toBe('Disconnected');
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
+  });
+
+  it('test_psrp_is_alive_invalid_selectors: the shell is gone, the typed InvalidSelectors fault', async () => {
+    const { replay, shell } = await openRecorded('test_psrp_is_alive_invalid_selectors.yml');
+    expect((await shell.get()).state).toBe('Connected');
+    const err = await shell.get().catch((e: unknown) => e);
+    expect([(err as WsmanFaultError).subcode, (err as WsmanFaultError).wsmanCode]).toEqual(['w:InvalidSelectors', 2150858843]);
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
+  });
+  // test_psrp_is_alive_other_wsman_error is not replayed: its fault answers a request pypsrp broke on
+  // purpose (OperationTimeout PT-1S), which our client cannot send.
 });
