@@ -10,6 +10,7 @@ import { WsmanClient } from '../../src/client/client.js';
 import { PowerShell, RunspacePool, type PowerShellStreams } from '../../src/client/psrp/powershell.js';
 import { receiveUntilDone } from '../../src/client/receive.js';
 import type { WsmanRunspace } from '../../src/client/psrp/wsman.js';
+import { getAvailableRunspaces, resetRunspaceState, setMaxRunspaces, setMinRunspaces } from '../../src/client/psrp/poolcalls.js';
 import { nonInteractiveHost, type PSHost } from '../../src/client/psrp/host.js';
 import { WsmanFaultError } from '../../src/core/errors.js';
 import { startReplay, type Replay } from './replay-server.js';
@@ -197,4 +198,45 @@ describe('is the pool alive (WS-Transfer Get of its shell), replayed', () => {
   });
   // test_psrp_is_alive_other_wsman_error is not replayed: its fault answers a request pypsrp broke on
   // purpose (OperationTimeout PT-1S), which our client cannot send.
+});
+
+describe('pool calls answered by RUNSPACE_AVAILABILITY, replayed', () => {
+  async function openRecorded(file: string): Promise<{ replay: Replay; pool: RunspacePool }> {
+    const replay = await startReplay(file);
+    const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client });
+    return { replay, pool: await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! }) };
+  }
+  async function closed(replay: Replay, pool: RunspacePool): Promise<void> {
+    await pool.close();
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
+    const { ours, recorded } = replay.clientMessages();
+    expect(ours).toEqual(recorded);
+  }
+
+  it('test_psrp_set_runspaces: GetAvailableRunspaces, SetMaxRunspaces, SetMinRunspaces with the server\'s answers', async () => {
+    const { replay, pool } = await openRecorded('test_psrp_set_runspaces.yml');
+    const answers = [
+      await getAvailableRunspaces(pool), await setMaxRunspaces(pool, 5), await getAvailableRunspaces(pool),
+      await setMinRunspaces(pool, 2), await setMinRunspaces(pool, -1), await setMaxRunspaces(pool, 0),
+    ];
+    expect(answers.slice(0, 3)).toEqual([1, true, 5]); // one runspace available; after SetMaxRunspaces(5), five
+    expect(answers.slice(3).map((a) => typeof a)).toEqual(['boolean', 'boolean', 'boolean']);
+    await closed(replay, pool);
+  });
+
+  it('test_psrp_reset_runspace_state: a pipeline, ResetRunspaceState, another pipeline', async () => {
+    const { replay, pool } = await openRecorded('test_psrp_reset_runspace_state.yml');
+    expect(await PowerShell.create(pool, { instanceId: replay.ids.pids[0]! }).addScript('recorded').invoke()).toHaveLength(1);
+    expect(await resetRunspaceState(pool)).toBe(true);
+    expect(await PowerShell.create(pool, { instanceId: replay.ids.pids[1]! }).addScript('recorded').invoke()).toEqual([]);
+    await closed(replay, pool);
+  });
+
+  it('test_psrp_reset_runspace_state_fail: the server refuses the reset (false)', async () => {
+    const { replay, pool } = await openRecorded('test_psrp_reset_runspace_state_fail.yml');
+    expect(await resetRunspaceState(pool)).toBe(false);
+    await closed(replay, pool);
+  });
 });

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { WsmanError } from '../../core/errors.js';
 import { ps, type PSPrimitive, type PSValue } from '../../psrp/clixml/model.js';
 import type { TypedMessage, UnknownMessage } from '../../psrp/messages/index.js';
+import type { EncryptedSessionKey } from '../../psrp/messages/keys.js';
 import type { Serializable } from '../../psrp/clixml/serialize.js';
 import { command, type Command, type CommandParameter } from '../../psrp/messages/pipeline.js';
 import type { ErrorRecordMessage, InformationalRecordMessage, InformationRecordMessage, ProgressRecordMessage } from '../../psrp/messages/records.js';
@@ -73,17 +74,9 @@ export interface RunspacePoolOptions {
   /** The ShellId to ask for (WS-Man); default the pool's id, as PowerShell does. */
   shellId?: string;
   signal?: AbortSignal;
-  /**
-   * The host that answers the server's host calls (Write-Host, Read-Host, prompts), e.g.
-   * nonInteractiveHost(...). Without one the server sees no host (prompts fail there at once).
-   * PowerShell: the $Host of the client, passed to CreateRunspacePool.
-   */
+  /** Answers the server's host calls (Write-Host, Read-Host…), e.g. nonInteractiveHost(…); without one the server sees no host. PowerShell: the client's $Host. */
   host?: PSHost;
-  /**
-   * Items each stream of a pipeline holds unread (default 10000). When one is full the client stops
-   * receiving until it is read (progress drops its oldest instead), so read every stream you do
-   * not ignore, or break out of it.
-   */
+  /** Items each pipeline stream holds unread (default 10000); a full one stops receiving until read (progress drops its oldest), so read or break out of every stream. */
   streamCapacity?: number;
 }
 
@@ -93,7 +86,7 @@ export class RunspacePool {
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
   private sessionKey: Buffer | undefined;
-  private keyWaiter: ((m: TypedMessage | UnknownMessage) => void) | undefined;
+  private readonly poolWaiters = new Set<(m: TypedMessage | UnknownMessage) => boolean>();
 
   private constructor(
     readonly transport: PsrpTransport,
@@ -181,8 +174,8 @@ export class RunspacePool {
   /** Hand an event to its pipeline; returns the stream it went to. */
   private route(e: PsrpEvent): Channel<unknown> | undefined {
     if (e.type === 'PoolState') return undefined;
-    if (e.type === 'Message' && e.message.type === 'ENCRYPTED_SESSION_KEY') {
-      this.keyWaiter?.(e.message);
+    if (e.type === 'Message' && (e.message.type === 'ENCRYPTED_SESSION_KEY' || e.message.type === 'RUNSPACE_AVAILABILITY')) {
+      for (const w of this.poolWaiters) if (w(e.message)) this.poolWaiters.delete(w);
       return undefined;
     }
     if (e.type === 'Message' && e.message.type === 'RUNSPACEPOOL_HOST_CALL') {
@@ -251,14 +244,19 @@ export class RunspacePool {
     return { ...channels, completion };
   }
 
+  /** @internal A pool-level answer (ENCRYPTED_SESSION_KEY, RUNSPACE_AVAILABILITY); wait for it before sending what asks for it. */
+  poolAnswer<T extends TypedMessage>(match: (m: TypedMessage | UnknownMessage) => m is T, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const w = (m: TypedMessage | UnknownMessage): boolean => match(m) && (resolve(m), true);
+      this.poolWaiters.add(w);
+      signal?.addEventListener('abort', () => (this.poolWaiters.delete(w), reject(signal.reason as Error)), { once: true });
+    });
+  }
+
   /** The session key exchange a SecureString needs (PUBLIC_KEY / ENCRYPTED_SESSION_KEY), once per pool. PowerShell does it before its first SecureString. */
   async exchangeKey(signal?: AbortSignal): Promise<void> {
     if (this.sessionKey) return;
-    // Waiting before sending: the answer may come before the ack of what we sent.
-    const answer = new Promise<TypedMessage | UnknownMessage>((resolve, reject) => {
-      this.keyWaiter = resolve;
-      signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-    });
+    const answer = this.poolAnswer((m): m is EncryptedSessionKey => m.type === 'ENCRYPTED_SESSION_KEY', signal);
     this.sessionKey = await exchangeSessionKey(this.core, () => this.transport.flush(), () => answer);
   }
 
