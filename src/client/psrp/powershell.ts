@@ -86,7 +86,7 @@ export class RunspacePool {
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
   private sessionKey: Buffer | undefined;
-  private readonly poolWaiters = new Set<(m: TypedMessage | UnknownMessage) => boolean>();
+  private readonly poolWaiters = new Map<(m: TypedMessage | UnknownMessage) => boolean, (err: Error) => void>();
 
   private constructor(
     readonly transport: PsrpTransport,
@@ -164,6 +164,8 @@ export class RunspacePool {
   }
 
   private endAll(err?: Error): void {
+    for (const reject of this.poolWaiters.values()) reject(err ?? new WsmanError('ERR_PSRP_POOL_CLOSED', 'the runspace pool closed'));
+    this.poolWaiters.clear();
     for (const [pid, r] of this.running) {
       for (const c of Object.values(r.channels)) c.end(err);
       r.finish({ state: 'Failed', ...(err ? { error: err.message } : {}) });
@@ -175,7 +177,7 @@ export class RunspacePool {
   private route(e: PsrpEvent): Channel<unknown> | undefined {
     if (e.type === 'PoolState') return undefined;
     if (e.type === 'Message' && (e.message.type === 'ENCRYPTED_SESSION_KEY' || e.message.type === 'RUNSPACE_AVAILABILITY')) {
-      for (const w of this.poolWaiters) if (w(e.message)) this.poolWaiters.delete(w);
+      for (const w of this.poolWaiters.keys()) if (w(e.message)) this.poolWaiters.delete(w);
       return undefined;
     }
     if (e.type === 'Message' && e.message.type === 'RUNSPACEPOOL_HOST_CALL') {
@@ -248,7 +250,7 @@ export class RunspacePool {
   poolAnswer<T extends TypedMessage>(match: (m: TypedMessage | UnknownMessage) => m is T, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const w = (m: TypedMessage | UnknownMessage): boolean => match(m) && (resolve(m), true);
-      this.poolWaiters.add(w);
+      this.poolWaiters.set(w, reject);
       signal?.addEventListener('abort', () => (this.poolWaiters.delete(w), reject(signal.reason as Error)), { once: true });
     });
   }
