@@ -22,6 +22,7 @@ export { Command, type CommandOutput } from './client/command.js';
 
 // Invoke PowerShell (runspace pools and pipelines, [powershell]::Create(), Invoke-Command -ScriptBlock).
 export { RunspacePool, PowerShell, PipelineFailedError, type RunspacePoolOptions, type RunspaceTarget, type PowerShellStreams } from './client/psrp/powershell.js';
+export { nonInteractiveHost, answerHostCall, HostError, type PSHost, type HostMethod, type HostMethodName, type HostCallContext } from './client/psrp/host.js';
 
 // Disconnected sessions (New-, Get-, Disconnect-, Connect-, Receive-, Remove-PSSession).
 export { SessionManager, type SessionManagerOptions, type NewSessionOptions, type DisconnectOptions } from './client/sessions/manager.js';

@@ -9,14 +9,15 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command as Cli } from 'commander';
 import { WsmanUsageError } from '../core/errors.js';
-import { PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
 import type { ErrorRecordMessage } from '../psrp/messages/records.js';
 import { PipelineFailedError, PowerShell, RunspacePool, errorRecordMessage, type PowerShellStreams, type RunspaceTarget } from '../client/psrp/powershell.js';
 import { DEFAULT_CONFIGURATION } from '../client/psrp/wsman.js';
+import { nonInteractiveHost } from '../client/psrp/host.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeFor, EXIT_ERROR } from './errors.js';
 import { writeStdout } from './stdout.js';
 import { invokeInDisconnectedSession, invokeInSession } from './session-ps.js';
+import { DefaultView, formatErrorRecord, jsonValue, valueText } from './psformat.js';
 
 interface InvokeFlags extends ConnectionFlags {
   scriptBlock?: string;
@@ -31,71 +32,15 @@ interface InvokeFlags extends ConnectionFlags {
   outputBufferingMode?: string;
 }
 
-/** A value as one line of text (PowerShell's ToString). */
-export function valueText(v: PSValue | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Uint8Array) return [...v].join(' ');
-  if (v instanceof PSObject) {
-    if (v.list && v.toStringText === undefined) return v.list.map(valueText).join(' ');
-    return v.toString();
-  }
-  if (v instanceof PSPrimitive) return String(v.value);
-  return String(v);
-}
-
-/** PowerShell's default view of an output object: strings as-is, objects as a property list. */
-export function formatObject(v: PSValue): string {
-  if (v instanceof PSObject) {
-    if (v.list) return v.list.map(formatObject).join('');
-    const props = [...v.adapted, ...v.extended];
-    if (!props.length || v.dict) {
-      if (v.dict) {
-        const width = Math.max(4, ...v.dict.map(([k]) => valueText(k).length));
-        return `\n${'Name'.padEnd(width)} Value\n${'----'.padEnd(width)} -----\n${v.dict.map(([k, x]) => `${valueText(k).padEnd(width)} ${valueText(x)}`).join('\n')}\n\n`;
-      }
-      return `${v.toString()}\n`;
-    }
-    const width = Math.max(...props.map(([k]) => k.length));
-    return `\n${props.map(([k, x]) => `${k.padEnd(width)} : ${valueText(x)}`).join('\n')}\n\n`;
-  }
-  return `${valueText(v)}\n`;
-}
-
-/** A value as JSON: objects keep their type names under `$types`. */
-export function jsonValue(v: PSValue | undefined): unknown {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (v instanceof PSPrimitive) return v.toJSON();
-  if (v instanceof PSObject) {
-    const out: Record<string, unknown> = { $types: v.typeNames };
-    if (v.toStringText !== undefined) out.$toString = v.toStringText;
-    if (v.value !== undefined) out.$value = jsonValue(v.value);
-    if (v.list) out.$items = v.list.map(jsonValue);
-    if (v.dict) out.$entries = v.dict.map(([k, x]) => [jsonValue(k), jsonValue(x)]);
-    for (const [k, x] of [...v.adapted, ...v.extended]) out[k] = jsonValue(x);
-    return out;
-  }
-  if (typeof v === 'object') return JSON.parse(JSON.stringify(v)) as unknown;
-  return v;
-}
-
-/** An error record as PowerShell's NormalView prints it (message, CategoryInfo, FullyQualifiedErrorId). */
-export function formatErrorRecord(message: string, record: PSValue | undefined, fqid?: string | null): string {
-  const get = (n: string): PSValue | undefined => (record instanceof PSObject ? record.get(n) : undefined);
-  const category = get('ErrorCategory_Message');
-  const id = fqid ?? get('FullyQualifiedErrorId');
-  let out = `${message}\n`;
-  if (category !== undefined && category !== null) out += `    + CategoryInfo          : ${valueText(category)}\n`;
-  if (id !== undefined && id !== null) out += `    + FullyQualifiedErrorId : ${valueText(id)}\n`;
-  return out;
-}
+// The default view is in psformat.ts; these names stay importable from here.
+export { valueText, formatObject, jsonValue, formatErrorRecord } from './psformat.js';
 
 /**
  * Print a pipeline's streams as `wsman invoke` does (objects to stdout in PowerShell's default
  * view, or one JSON line each; error records and notes to stderr); 1 when it failed or wrote
  * errors, else 0. Rejects as the streams do (a pipeline disconnected meanwhile).
  */
-export async function printPipeline(s: PowerShellStreams, asJson: boolean | undefined): Promise<number> {
+export async function printPipeline(s: PowerShellStreams, asJson: boolean | undefined, view = new DefaultView()): Promise<number> {
   let status = 0;
   const flags = { json: asJson };
   const json = (stream: string, value: unknown): void => writeStdout(`${JSON.stringify({ Stream: stream, Value: value })}\n`);
@@ -112,15 +57,19 @@ export async function printPipeline(s: PowerShellStreams, asJson: boolean | unde
     else process.stderr.write(`${prefix}: ${m.message}\n`);
   };
   await Promise.all([
-    pump(s.output, (v) => (flags.json ? json('Output', jsonValue(v)) : writeStdout(formatObject(v)))),
+    pump(s.output, (v) => (flags.json ? json('Output', jsonValue(v)) : writeStdout(view.write(v)))),
     pump(s.error, onError),
     pump(s.warning, note('WARNING', 'Warning')),
     pump(s.verbose, note('VERBOSE', 'Verbose')),
     pump(s.debug, note('DEBUG', 'Debug')),
-    // Write-Host and Write-Information: to stdout, as a console host shows them.
-    pump(s.information, (m) => (flags.json ? json('Information', jsonValue(m.messageData)) : writeStdout(`${valueText(m.messageData)}\n`))),
+    // Write-Information to stdout, as a console host shows it; Write-Host's records (tag PSHOST) the host showed already.
+    pump(s.information, (m) => {
+      if (flags.json) json('Information', jsonValue(m.messageData));
+      else if (!m.tags.includes('PSHOST')) writeStdout(`${view.end()}${valueText(m.messageData)}\n`);
+    }),
     pump(s.progress, () => undefined),
   ]);
+  if (!flags.json) writeStdout(view.end());
   const end = await s.completion;
   if (end.state === 'Failed') {
     const failure = new PipelineFailedError(errorRecordMessage(end.error), end.error, end.state);
@@ -150,11 +99,15 @@ async function invoke(flags: InvokeFlags): Promise<number> {
     if (targets.length !== 1) throw new WsmanUsageError('wsman invoke runs on one computer at a time', 'ERR_BAD_OPTION');
     target = targets[0]!;
   }
-  const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION });
+  // Write-Host text through the host to stdout (with --json it comes as an Information line instead);
+  // prompts fail at once with PowerShell's non-interactive error.
+  const view = new DefaultView();
+  const host = nonInteractiveHost({ write: (t) => (flags.json ? undefined : writeStdout(view.end() + t)), writeError: (t) => process.stderr.write(t) });
+  const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION, host });
   try {
     const ps = PowerShell.create(pool).addScript(script);
     for (const a of args) ps.addArgument(a);
-    return await printPipeline(await ps.beginInvoke(), flags.json);
+    return await printPipeline(await ps.beginInvoke(), flags.json, view);
   } finally {
     await pool.close().catch(() => undefined);
   }

@@ -15,6 +15,8 @@ import { RunspacePoolState } from './messages/common.js';
 import { decodeTyped, encodeTyped, noHostInfo, type TypedMessage, type UnknownMessage } from './messages/index.js';
 import { ClientPipeline, Pipeline, pipelineStateEvent, type PipelineHost, type PipelineState } from './pipeline.js';
 import { PsrpProtocolError, psrpUsage } from './errors.js';
+import type { Serializable } from './clixml/serialize.js';
+import type { HostCall, HostResponse } from './messages/host.js';
 
 export type PoolState = (typeof RunspacePoolState)[number];
 export type PoolEvent = 'open' | 'capability' | 'opened' | 'close' | 'closing' | 'closed' | 'broken' | 'connect' | 'disconnect' | 'reconnect';
@@ -159,6 +161,8 @@ export interface ClientPoolOptions extends PoolOptions {
   applicationArguments?: PSValue;
   /** Sent in SESSION_CAPABILITY; PowerShell 5.1 sends 2.3. */
   protocolVersion?: string;
+  /** The pool's HostInfo (2.2.3.14): noHostInfo() (the default) or uiHostInfo() to receive RUNSPACEPOOL_HOST_CALLs. */
+  hostInfo?: PSValue;
 }
 
 /** The client role. PowerShell: [runspacefactory]::CreateRunspacePool(). */
@@ -184,7 +188,7 @@ export class ClientRunspacePool extends RunspacePool {
       maxRunspaces: this.options.maxRunspaces ?? 1,
       threadOptions: { value: 0, name: 'Default' },
       apartmentState: { value: 2, name: 'Unknown' },
-      hostInfo: noHostInfo(),
+      hostInfo: this.options.hostInfo ?? noHostInfo(),
       applicationArguments: this.options.applicationArguments ?? null,
     });
   }
@@ -247,6 +251,19 @@ export class ClientRunspacePool extends RunspacePool {
     const p = new ClientPipeline(key, this);
     this.pipelines.set(key, p);
     return p;
+  }
+
+  /** Start the session key exchange (2.2.2.3 PUBLIC_KEY, a CAPI PUBLICKEYBLOB in base64); the server answers ENCRYPTED_SESSION_KEY. */
+  sendPublicKey(publicKey: string): void {
+    this.queueMessage(EMPTY_GUID, { type: 'PUBLIC_KEY', publicKey });
+  }
+
+  /** Answer a RUNSPACEPOOL_HOST_CALL (2.2.2.28 RUNSPACEPOOL_HOST_RESPONSE): its return value or an error record. */
+  respondToHostCall(call: HostCall, answer: { returnValue: Serializable } | { error: Serializable }): void {
+    const m: HostResponse = { type: 'RUNSPACEPOOL_HOST_RESPONSE', callId: call.callId, methodId: call.methodId };
+    if ('returnValue' in answer) m.returnValue = answer.returnValue as PSValue;
+    else m.error = answer.error as PSValue;
+    this.queueMessage(EMPTY_GUID, m);
   }
 
   /** PowerShell: RunspacePool.Close(). The transport closes the pool (WS-Man Delete, out-of-process `<Close>`). */

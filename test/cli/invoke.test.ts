@@ -1,7 +1,7 @@
 /**
  * `wsman invoke` end to end, run in a local `pwsh -s` (the hidden --local-pwsh option) so the same
- * CLI code runs as over WS-Man: strings and objects on stdout, error records on stderr in
- * PowerShell's format, --json one object per line, exit status 1 after errors, 255 for usage.
+ * CLI code runs as over WS-Man: strings and objects (tables, lists) on stdout, error records on
+ * stderr as PowerShell 7's ConciseView, prompts refused by the non-interactive host, --json one object per line, exit status 1 after errors, 255 for usage.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -38,11 +38,7 @@ describe('wsman invoke', () => {
     try {
       const r = await wsman(['invoke', '--connection-uri', replay.url, '--script-block', 'recorded']);
       expect(r.stdout).toBe('output stream\ninformation stream\n');
-      expect(r.stderr.split('\n').sort()).toEqual([
-        '', '    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException',
-        '    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException',
-        'DEBUG: debug stream', 'VERBOSE: verbose stream', 'WARNING: warning stream', 'error stream',
-      ]);
+      expect(r.stderr.split('\n').sort()).toEqual(['', 'DEBUG: debug stream', 'VERBOSE: verbose stream', 'WARNING: warning stream', 'Write-Error: error stream']);
       expect(replay.mismatches).toEqual([]);
       expect(replay.served()).toBe(replay.exchanges.length);
       expect(r.code).toBe(1);
@@ -70,10 +66,17 @@ describe('wsman invoke', () => {
   }, 60_000);
 
   describe.skipIf(!PWSH)(`in a local pwsh -s${PWSH ? '' : ` (skipped: ${NO_PWSH_REASON})`}`, () => {
-    it('prints strings as-is, objects as property lists, errors in PowerShell\'s format; exit 1 after an error', async () => {
-      const r = await wsman(['invoke', '--local-pwsh', PWSH!, '--script-block', '"hi $($args[0])"; [pscustomobject]@{A=1;Bee="x"}; Write-Error oops; Write-Host hosted', '--argument-list', 'world']);
-      expect(r.stdout).toBe('hi world\n\nA   : 1\nBee : x\n\nhosted\n');
-      expect(r.stderr).toBe('oops\n    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException\n    + FullyQualifiedErrorId : Microsoft.PowerShell.Commands.WriteErrorException\n');
+    it('prints strings as-is, small objects as one table, bigger ones as lists, errors as PowerShell 7 does; exit 1 after an error', async () => {
+      const script = 'Write-Host hosted; "hi $($args[0])"; [pscustomobject]@{A=1;Bee="x"}; [pscustomobject]@{A=22;Bee="yy"}; [pscustomobject]@{A=1;B=2;C=3;D=4;E="five"}; Write-Error oops';
+      const r = await wsman(['invoke', '--local-pwsh', PWSH!, '--script-block', script, '--argument-list', 'world']);
+      expect(r.stdout).toBe('hosted\nhi world\n\n A Bee\n - ---\n 1 x\n22 yy\n\n\nA : 1\nB : 2\nC : 3\nD : 4\nE : five\n\n');
+      expect(r.stderr).toBe('Write-Error: oops\n');
+      expect(r.code).toBe(1);
+    }, 60_000);
+
+    it('a prompt fails at once with PowerShell\'s non-interactive error instead of waiting; exit 1', async () => {
+      const r = await wsman(['invoke', '--local-pwsh', PWSH!, '--script-block', "$n = Read-Host 'Name'; 'after'"]);
+      expect(r.stderr).toContain('Read-Host: PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.');
       expect(r.code).toBe(1);
     }, 60_000);
 

@@ -147,11 +147,32 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
   const recDefrag = new Defragmenter();
   const ids = new IdMap();
   let n = 0;
+  const isReceive = (xml: string | undefined): boolean => !!xml && /<(\w+:)?Action\b[^>]*>[^<]*\/shell\/Receive</.test(xml);
+  // A Receive that comes while the recording's next request is something else (a host response the
+  // client is still sending) waits, as a real server holds a Receive until it has output.
+  const held: Array<{ text: string; res: import('node:http').ServerResponse }> = [];
+  const releaseHeld = (): void => {
+    while (held.length && isReceive(exchanges[n]?.request)) {
+      const h = held.shift()!;
+      serve(h.text, h.res);
+    }
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
+      const next = exchanges[n]?.request;
+      if (isReceive(text) && next !== undefined && !isReceive(next) && exchanges.slice(n).some((e) => isReceive(e.request))) {
+        held.push({ text, res });
+        return;
+      }
+      serve(text, res);
+      releaseHeld();
+    });
+  });
+  function serve(text: string, res: import('node:http').ServerResponse): void {
+    {
       const ex = exchanges[n];
       const at = `#${ex?.index ?? n}`;
       n++;
@@ -179,7 +200,9 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
           const b = x.body as { commandId?: string; streams?: Array<{ commandId?: string }> };
           return b.commandId ?? (Array.isArray(b.streams) ? (b.streams[0] as { commandId?: string } | undefined)?.commandId : undefined);
         };
-        if (!sameGuid(cid(m), ids.mapped(cid(r)))) mismatches.push(`${at}: CommandId ${cid(m)}, recorded ${cid(r)}`);
+        // pypsrp sends host responses (Send of `pr`) without the CommandId PowerShell's client writes; Windows took both.
+        const prQuirk = cid(r) === undefined && / pr /.test(`${bodyKey(r)} `) && bodyKey(r).startsWith('Send');
+        if (!prQuirk && !sameGuid(cid(m), ids.mapped(cid(r)))) mismatches.push(`${at}: CommandId ${cid(m)}, recorded ${cid(r)}`);
         types(ourDefrag, payloads(parseXml(text)), ours);
         types(recDefrag, payloads(parseXml(ex.request)), recorded);
         const ourId = m.headers.messageId!;
@@ -190,8 +213,8 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
         mismatches.push(`${at}: ${(err as Error).message}`);
         res.writeHead(500).end();
       }
-    });
-  });
+    }
+  }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wsman`,

@@ -8,13 +8,15 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { WsmanError } from '../../core/errors.js';
 import { encodePacket, OutOfProcParser, type OutOfProcKind } from '../../psrp/outofproc.js';
 import type { ClientRunspacePool, Outgoing, PsrpEvent } from '../../psrp/pool.js';
-import type { PsrpTransport } from './transport.js';
+import { EVENT_HIGH_WATER, type PsrpTransport } from './transport.js';
 
 export interface OutOfProcessOptions {
   /** The pwsh executable. */
   executable: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Events held unread before the process's output is no longer read (backpressure); default 1000. */
+  highWater?: number;
 }
 
 /** A pool served by one `pwsh -s` process. */
@@ -27,8 +29,10 @@ export class OutOfProcessRunspace implements PsrpTransport {
   private sending: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private exited = false;
+  private readonly highWater: number;
 
   constructor(readonly pool: ClientRunspacePool, options: OutOfProcessOptions) {
+    this.highWater = options.highWater ?? EVENT_HIGH_WATER;
     this.child = spawn(options.executable, options.args ?? ['-NoLogo', '-NoProfile', '-s'], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (text: string) => this.onText(text));
@@ -63,10 +67,34 @@ export class OutOfProcessRunspace implements PsrpTransport {
     } catch (err) {
       this.fail(err as Error);
     }
+    this.regulate();
+  }
+
+  /**
+   * Backpressure: stop reading pwsh's stdout (its writes then block, and so does its pipeline)
+   * while too many events wait unread, unless we wait for an ack, which must get through.
+   */
+  private regulate(): void {
+    const stdout = this.child.stdout;
+    if (this.events.length >= this.highWater && !this.waiters.length) {
+      if (!stdout.isPaused()) stdout.pause();
+    } else if (stdout.isPaused()) stdout.resume();
+  }
+
+  /** Events received and not yet taken by nextEvent(). */
+  get queued(): number {
+    return this.events.length;
+  }
+
+  /** True while pwsh's output is not read because events wait unread. */
+  get paused(): boolean {
+    return this.child.stdout.isPaused();
   }
 
   private ack(kind: OutOfProcKind, guid: string): Promise<void> {
-    return new Promise((resolve) => this.waiters.push({ kind, guid, resolve }));
+    const acked = new Promise<void>((resolve) => this.waiters.push({ kind, guid, resolve }));
+    this.regulate();
+    return acked;
   }
 
   private async write(kind: 'Data' | 'Command' | 'Signal' | 'Close', guid: string, ackKind: OutOfProcKind, o?: Extract<Outgoing, { kind: 'data' }>): Promise<void> {
@@ -96,7 +124,10 @@ export class OutOfProcessRunspace implements PsrpTransport {
   async nextEvent(): Promise<PsrpEvent> {
     for (;;) {
       const e = this.events.shift();
-      if (e) return e;
+      if (e) {
+        this.regulate();
+        return e;
+      }
       if (this.failure) throw this.failure;
       await new Promise<void>((resolve) => this.eventWaiters.push(resolve));
     }

@@ -6,106 +6,34 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WsmanError } from '../../core/errors.js';
-import type { PSValue } from '../../psrp/clixml/model.js';
+import { ps, type PSPrimitive, type PSValue } from '../../psrp/clixml/model.js';
+import type { TypedMessage, UnknownMessage } from '../../psrp/messages/index.js';
+import type { EncryptedSessionKey } from '../../psrp/messages/keys.js';
 import type { Serializable } from '../../psrp/clixml/serialize.js';
 import { command, type Command, type CommandParameter } from '../../psrp/messages/pipeline.js';
-import type { ErrorRecordMessage, InformationalRecordMessage, InformationRecordMessage, ProgressRecordMessage } from '../../psrp/messages/records.js';
+import type { ErrorRecordMessage, InformationalRecordMessage, InformationRecordMessage } from '../../psrp/messages/records.js';
 import type { ClientPipeline, PipelineState } from '../../psrp/pipeline.js';
 import { ClientRunspacePool as PoolCore, type PsrpEvent } from '../../psrp/pool.js';
 import { WsmanClient } from '../client.js';
-import type { ClientOptions } from '../options.js';
-import { OutOfProcessRunspace, type OutOfProcessOptions } from './outofproc.js';
+import { OutOfProcessRunspace } from './outofproc.js';
 import type { PsrpTransport } from './transport.js';
 import { Channel } from './channel.js';
-import { fragmentSizeFor, WsmanRunspace, type WsmanRunspaceOptions } from './wsman.js';
+import { answerHostCall, type PSHost } from './host.js';
+import { uiHostInfo } from '../../psrp/messages/pool.js';
+import { PipelineFailedError, errorRecordMessage } from './failure.js';
+import { exchangeSessionKey, encryptSecureString } from './sessionkey.js';
+import type { HostCall } from '../../psrp/messages/host.js';
+import { fragmentSizeFor, WsmanRunspace } from './wsman.js';
+import { PipelineDisconnectedError } from './failure.js';
+import type { Channels, PowerShellStreams, RunspacePoolOptions, RunspaceTarget } from './pool-options.js';
 
-/** A pipeline that ended Failed (PowerShell: the RuntimeException Invoke() throws). */
-export class PipelineFailedError extends WsmanError {
-  constructor(
-    message: string,
-    /** The ExceptionAsErrorRecord the server sent, when it did. */
-    readonly errorRecord: PSValue | undefined,
-    readonly state: PipelineState,
-  ) {
-    super('ERR_PSRP_PIPELINE_FAILED', message);
-    this.name = 'PipelineFailedError';
-  }
-}
-
-/** A pipeline's streams ended because its pool was disconnected; it goes on on the server (Receive-PSSession gets the rest). */
-export class PipelineDisconnectedError extends WsmanError {
-  constructor(readonly pid: string, cause?: Error) {
-    super('ERR_PSRP_PIPELINE_DISCONNECTED', `pipeline ${pid} was disconnected${cause ? ` (${cause.message})` : ''}; it keeps running on the server`);
-    this.name = 'PipelineDisconnectedError';
-    if (cause) Object.defineProperty(this, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
-  }
-}
-
-/** The message of an error record (its ToString, or its Exception's Message). */
-export function errorRecordMessage(record: PSValue | undefined): string {
-  if (record && typeof record === 'object' && 'get' in record) {
-    const ex = record.get('Exception');
-    const msg = ex && typeof ex === 'object' && 'get' in ex ? ex.get('Message') : undefined;
-    if (typeof msg === 'string') return msg;
-    return record.toString();
-  }
-  return record === undefined || record === null ? 'the pipeline failed' : String(record);
-}
-
-/** The streams of a running pipeline. PowerShell: PSDataStreams and the output PSDataCollection. */
-export interface PowerShellStreams {
-  output: AsyncIterable<PSValue>;
-  error: AsyncIterable<ErrorRecordMessage>;
-  warning: AsyncIterable<InformationalRecordMessage>;
-  verbose: AsyncIterable<InformationalRecordMessage>;
-  debug: AsyncIterable<InformationalRecordMessage>;
-  information: AsyncIterable<InformationRecordMessage>;
-  progress: AsyncIterable<ProgressRecordMessage>;
-  /** The final state (Completed, Failed or Stopped); PowerShell: EndInvoke(). Never rejects. */
-  completion: Promise<{ state: PipelineState; error?: PSValue }>;
-}
-
-type Channels = {
-  output: Channel<PSValue>;
-  error: Channel<ErrorRecordMessage>;
-  warning: Channel<InformationalRecordMessage>;
-  verbose: Channel<InformationalRecordMessage>;
-  debug: Channel<InformationalRecordMessage>;
-  information: Channel<InformationRecordMessage>;
-  progress: Channel<ProgressRecordMessage>;
-};
+export { PipelineFailedError, PipelineDisconnectedError, errorRecordMessage } from './failure.js';
+export type { PowerShellStreams, RunspacePoolOptions, RunspaceTarget } from './pool-options.js';
 
 interface Running {
   channels: Channels;
+  host: PSHost | undefined;
   finish(state: { state: PipelineState; error?: PSValue }): void;
-}
-
-/** Where a pool runs: a WS-Man endpoint (New-PSSession) or a local `pwsh -s` (out-of-process). */
-export type RunspaceTarget = ClientOptions | WsmanClient | { outOfProcess: OutOfProcessOptions };
-
-export interface RunspacePoolOptions {
-  /** PowerShell: -ConfigurationName (default Microsoft.PowerShell). WS-Man only. */
-  configurationName?: string;
-  minRunspaces?: number;
-  maxRunspaces?: number;
-  /** $PSSenderInfo.ApplicationArguments (New-PSSessionOption -ApplicationArguments). */
-  applicationArguments?: PSValue;
-  /** IdleTimeOut in ms (New-PSSessionOption -IdleTimeout). WS-Man only. */
-  idleTimeout?: number;
-  /** Offer xpress compression (WS-Man only; default false, New-PSSessionOption -NoCompression). */
-  compression?: boolean;
-  /** The pool's id (PowerShell: RunspacePool.InstanceId); default a new GUID. */
-  instanceId?: string;
-  /** The ShellId to ask for (WS-Man); default the pool's id, as PowerShell does. */
-  shellId?: string;
-  /** New-PSSessionOption -OutputBufferingMode. WS-Man only. */
-  outputBufferingMode?: 'Block' | 'Drop';
-  /** New-PSSession -Name: the shell's name on the server. WS-Man only. */
-  name?: string;
-  /** Robust connection (WS-Man): how long a pipeline's lost Receive is retried, and who hears of each retry. */
-  retry?: WsmanRunspaceOptions['retry'];
-  onRetry?: WsmanRunspaceOptions['onRetry'];
-  signal?: AbortSignal;
 }
 
 /** An open runspace pool. PowerShell: System.Management.Automation.Runspaces.RunspacePool. */
@@ -113,15 +41,20 @@ export class RunspacePool {
   private readonly running = new Map<string, Running>();
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
+  private sessionKey: Buffer | undefined;
+  private readonly poolWaiters = new Map<(m: TypedMessage | UnknownMessage) => boolean, (err: Error) => void>();
 
   private constructor(
     readonly transport: PsrpTransport,
     private readonly ownsClient: WsmanClient | undefined,
+    /** The pool's host (RunspacePoolOptions.host). */
+    readonly host: PSHost | undefined,
+    private readonly streamCapacity: number,
   ) {}
 
   /** @internal A pool over a transport that is already Opened or Connecting (Connect-PSSession); routing starts now. */
-  static adopt(transport: PsrpTransport): RunspacePool {
-    const rp = new RunspacePool(transport, undefined);
+  static adopt(transport: PsrpTransport, opts: { host?: PSHost; streamCapacity?: number } = {}): RunspacePool {
+    const rp = new RunspacePool(transport, undefined, opts.host, opts.streamCapacity ?? 10_000);
     rp.pumping = rp.pump();
     return rp;
   }
@@ -139,6 +72,7 @@ export class RunspacePool {
       ...(opts.minRunspaces !== undefined ? { minRunspaces: opts.minRunspaces } : {}),
       ...(opts.maxRunspaces !== undefined ? { maxRunspaces: opts.maxRunspaces } : {}),
       ...(opts.applicationArguments !== undefined ? { applicationArguments: opts.applicationArguments } : {}),
+      ...(opts.host ? { hostInfo: uiHostInfo() } : {}),
     };
     let transport: PsrpTransport;
     let owned: WsmanClient | undefined;
@@ -160,7 +94,7 @@ export class RunspacePool {
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     }
-    const rp = new RunspacePool(transport, owned);
+    const rp = new RunspacePool(transport, owned, opts.host, opts.streamCapacity ?? 10_000);
     try {
       transport.pool.open();
       await transport.flush();
@@ -188,7 +122,8 @@ export class RunspacePool {
           this.endAll(e.state === 'Broken' ? new WsmanError('ERR_PSRP_POOL_BROKEN', 'the runspace pool is Broken') : undefined);
           if (e.state === 'Closed') return;
         }
-        this.route(e);
+        // Backpressure: a full stream stops the pump, and with it the transport's receiving.
+        await this.route(e)?.room();
       }
     } catch (err) {
       this.failure = err as Error;
@@ -197,6 +132,8 @@ export class RunspacePool {
   }
 
   private endAll(err?: Error): void {
+    for (const reject of this.poolWaiters.values()) reject(err ?? new WsmanError('ERR_PSRP_POOL_CLOSED', 'the runspace pool closed'));
+    this.poolWaiters.clear();
     for (const [pid, r] of this.running) {
       for (const c of Object.values(r.channels)) c.end(err);
       r.finish({ state: 'Failed', ...(err ? { error: err.message } : {}) });
@@ -204,17 +141,26 @@ export class RunspacePool {
     }
   }
 
-  private route(e: PsrpEvent): void {
-    if (e.type === 'PoolState') return;
+  /** Hand an event to its pipeline; returns the stream it went to. */
+  private route(e: PsrpEvent): Channel<unknown> | undefined {
+    if (e.type === 'PoolState') return undefined;
+    if (e.type === 'Message' && (e.message.type === 'ENCRYPTED_SESSION_KEY' || e.message.type === 'RUNSPACE_AVAILABILITY')) {
+      for (const w of this.poolWaiters.keys()) if (w(e.message)) this.poolWaiters.delete(w);
+      return undefined;
+    }
+    if (e.type === 'Message' && e.message.type === 'RUNSPACEPOOL_HOST_CALL') {
+      this.answer(this.host, e.message, undefined);
+      return undefined;
+    }
     const r = this.running.get(e.pid);
-    if (!r) return;
+    if (!r) return undefined;
     if (e.type === 'PipelineState' && e.state === 'Disconnected') {
       // Its streams end here; receiving it again (watch) gives new ones.
       this.running.delete(e.pid);
       const err = new PipelineDisconnectedError(e.pid, (this.transport as { lost?: Error }).lost);
       for (const c of Object.values(r.channels)) c.end(err);
       r.finish({ state: 'Disconnected' });
-      return;
+      return undefined;
     }
     if (e.type === 'PipelineState') {
       if (e.state === 'Completed' || e.state === 'Failed' || e.state === 'Stopped') {
@@ -225,44 +171,84 @@ export class RunspacePool {
         for (const c of Object.values(r.channels)) c.end();
         r.finish({ state: e.state, ...(e.error !== undefined ? { error: e.error } : {}) });
       }
-      return;
+      return undefined;
     }
     const m = e.message;
+    const c = r.channels;
     switch (m.type) {
-      case 'PIPELINE_OUTPUT': r.channels.output.push(m.value); break;
-      case 'ERROR_RECORD': r.channels.error.push(m); break;
-      case 'WARNING_RECORD': r.channels.warning.push(m); break;
-      case 'VERBOSE_RECORD': r.channels.verbose.push(m); break;
-      case 'DEBUG_RECORD': r.channels.debug.push(m); break;
-      case 'INFORMATION_RECORD': r.channels.information.push(m); break;
-      case 'PROGRESS_RECORD': r.channels.progress.push(m); break;
-      default: break;
+      case 'PIPELINE_OUTPUT': c.output.push(m.value); return c.output;
+      case 'ERROR_RECORD': c.error.push(m); return c.error;
+      case 'WARNING_RECORD': c.warning.push(m); return c.warning;
+      case 'VERBOSE_RECORD': c.verbose.push(m); return c.verbose;
+      case 'DEBUG_RECORD': c.debug.push(m); return c.debug;
+      case 'INFORMATION_RECORD': c.information.push(m); return c.information;
+      case 'PROGRESS_RECORD': c.progress.push(m); return c.progress;
+      case 'PIPELINE_HOST_CALL': this.answer(r.host, m, e.pid); return undefined;
+      default: return undefined;
     }
   }
 
-  /** @internal Streams for a pipeline id: what the pool routes to it from now on. */
-  watch(pid: string): PowerShellStreams {
+  /** Answer a host call with the host (without one: PowerShell's answer for a missing host method), without holding up other events. */
+  private answer(host: PSHost | undefined, call: HostCall, pid: string | undefined): void {
+    void answerHostCall(host ?? {}, { call, pid }).then(async (answer) => {
+      if (!answer) return;
+      if (pid === undefined) this.core.respondToHostCall(call, answer);
+      else {
+        const p = this.core.pipeline(pid) as ClientPipeline | undefined;
+        if (!p || p.ended) return;
+        p.respondToHostCall(call, answer);
+      }
+      await this.transport.flush();
+    }).catch(() => undefined); // a failed send fails the transport, which ends the streams
+  }
+
+  /** @internal Streams for a pipeline id: what the pool routes to it from now on (its host calls go to `host`). */
+  watch(pid: string, host: PSHost | undefined = this.host): PowerShellStreams {
     if (this.failure) throw this.failure;
     let finish!: Running['finish'];
     const completion = new Promise<{ state: PipelineState; error?: PSValue }>((resolve) => (finish = resolve));
+    const n = this.streamCapacity;
     const channels: Channels = {
-      output: new Channel(), error: new Channel(), warning: new Channel(), verbose: new Channel(),
-      debug: new Channel(), information: new Channel(), progress: new Channel(),
+      output: new Channel(n), error: new Channel(n), warning: new Channel(n), verbose: new Channel(n),
+      debug: new Channel(n), information: new Channel(n), progress: new Channel(n, true),
     };
-    this.running.set(pid.toLowerCase(), { channels, finish });
+    this.running.set(pid.toLowerCase(), { channels, host, finish });
     return { ...channels, completion };
   }
 
   /** @internal Start a pipeline and return its streams; `receive: false` leaves its output on the server (started disconnected). */
-  async start(pipeline: ClientPipeline, commands: Command[], input: Serializable[] | undefined, opts: { receive?: boolean } = {}): Promise<PowerShellStreams> {
-    const streams = this.watch(pipeline.pid);
-    pipeline.invoke({ commands, input: input !== undefined });
+  async start(pipeline: ClientPipeline, commands: Command[], input: Serializable[] | undefined, opts: { receive?: boolean; host?: PSHost } = {}): Promise<PowerShellStreams> {
+    const host = 'host' in opts ? opts.host : this.host;
+    const streams = this.watch(pipeline.pid, host);
+    pipeline.invoke({ commands, input: input !== undefined, ...(host ? { hostInfo: uiHostInfo() } : {}) });
     if (input !== undefined) {
       for (const v of input) pipeline.sendInput(v);
       pipeline.endInput();
     }
     await this.transport.flush(opts);
     return streams;
+  }
+
+  /** @internal A pool-level answer (ENCRYPTED_SESSION_KEY, RUNSPACE_AVAILABILITY); wait for it before sending what asks for it. */
+  poolAnswer<T extends TypedMessage>(match: (m: TypedMessage | UnknownMessage) => m is T, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const w = (m: TypedMessage | UnknownMessage): boolean => match(m) && (resolve(m), true);
+      this.poolWaiters.set(w, reject);
+      signal?.addEventListener('abort', () => (this.poolWaiters.delete(w), reject(signal.reason as Error)), { once: true });
+    });
+  }
+
+  /** The session key exchange a SecureString needs (PUBLIC_KEY / ENCRYPTED_SESSION_KEY), once per pool. PowerShell does it before its first SecureString. */
+  async exchangeKey(signal?: AbortSignal): Promise<void> {
+    if (this.sessionKey) return;
+    const answer = this.poolAnswer((m): m is EncryptedSessionKey => m.type === 'ENCRYPTED_SESSION_KEY', signal);
+    this.sessionKey = await exchangeSessionKey(this.core, () => this.transport.flush(), () => answer);
+  }
+
+  /** A SecureString to send (argument, parameter or input), encrypted with the session key. PowerShell: ConvertTo-SecureString. */
+  secureString(text: string): PSPrimitive {
+    if (!this.sessionKey) throw new WsmanError('ERR_PSRP_USAGE', 'a SecureString needs the session key: await pool.exchangeKey() first');
+    return ps.secureString(encryptSecureString(this.sessionKey, text));
   }
 
   /** PowerShell: RunspacePool.Close() / Remove-PSSession. */
@@ -293,11 +279,13 @@ export class PowerShell {
     readonly runspacePool: RunspacePool,
     /** The pipeline id of the next invocation. PowerShell: PowerShell.InstanceId. */
     public instanceId: string,
+    /** The host answering this pipeline's host calls; default the pool's. */
+    readonly host: PSHost | undefined,
   ) {}
 
-  /** PowerShell: [powershell]::Create() with .RunspacePool set. */
-  static create(pool: RunspacePool, opts: { instanceId?: string } = {}): PowerShell {
-    return new PowerShell(pool, opts.instanceId ?? randomUUID());
+  /** PowerShell: [powershell]::Create() with .RunspacePool set (and, for `host`, PSInvocationSettings.Host). */
+  static create(pool: RunspacePool, opts: { instanceId?: string; host?: PSHost } = {}): PowerShell {
+    return new PowerShell(pool, opts.instanceId ?? randomUUID(), opts.host ?? pool.host);
   }
 
   private last(what: string): Command {
@@ -337,7 +325,7 @@ export class PowerShell {
   async beginInvoke(input?: Iterable<Serializable>, opts: { receive?: boolean } = {}): Promise<PowerShellStreams> {
     if (!this.commands.length) throw new WsmanError('ERR_PSRP_USAGE', 'nothing to invoke: addScript or addCommand first');
     this.pipeline = this.runspacePool.core.createPipeline(this.instanceId);
-    const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined, opts);
+    const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined, { ...opts, host: this.host });
     this.hadErrors = false;
     const errors = streams.error;
     let sawError = false;

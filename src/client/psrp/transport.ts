@@ -14,11 +14,31 @@ export interface PsrpTransport {
   dispose(): Promise<void>;
 }
 
-/** A queue of pool events with waiters, shared by the transports. */
+/** Pool events a transport holds unread before it stops receiving (backpressure). */
+export const EVENT_HIGH_WATER = 1000;
+
+/**
+ * A queue of pool events with waiters, shared by the transports. Past `highWater` events the
+ * transport waits (`whenRoom()`) before it receives more.
+ */
 export class EventQueue {
   private readonly events: PsrpEvent[] = [];
   private readonly waiters: Array<() => void> = [];
+  private roomWaiters: Array<() => void> = [];
   failure: Error | undefined;
+
+  constructor(readonly highWater = EVENT_HIGH_WATER) {}
+
+  /** Events held unread. */
+  get size(): number {
+    return this.events.length;
+  }
+
+  /** Resolves once fewer than `highWater` events wait (or the queue failed). */
+  whenRoom(): Promise<void> {
+    if (this.events.length < this.highWater || this.failure) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
 
   /** Move every event the pool has ready into the queue. */
   drain(pool: ClientRunspacePool): void {
@@ -30,6 +50,14 @@ export class EventQueue {
   fail(err: Error): void {
     this.failure ??= err;
     this.wake();
+    this.freeRoom();
+  }
+
+  private freeRoom(): void {
+    if (this.events.length >= this.highWater && !this.failure) return;
+    const ws = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of ws) w();
   }
 
   private wake(): void {
@@ -39,7 +67,10 @@ export class EventQueue {
   async next(): Promise<PsrpEvent> {
     for (;;) {
       const e = this.events.shift();
-      if (e) return e;
+      if (e) {
+        this.freeRoom();
+        return e;
+      }
       if (this.failure) throw this.failure;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }

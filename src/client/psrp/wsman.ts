@@ -135,6 +135,8 @@ export class WsmanRunspace implements PsrpTransport {
           streams: [{ name: o.stream === 'PromptResponse' ? 'pr' : 'stdin', ...(isPool(o.pid) ? {} : { commandId: this.commandIdOf(o.pid) }), data }],
         }, { resourceUri: this.resourceUri, selectors: this.selectors, ...this.sig() });
       }
+      // A pool message after the open (PUBLIC_KEY…): its answer comes from a pool Receive.
+      if (isPool(o.pid) && !o.startsPipeline) this.background(this.receivePool(1));
       return;
     }
     if (o.kind === 'signal') {
@@ -229,6 +231,8 @@ export class WsmanRunspace implements PsrpTransport {
       sequence: seq, stop,
       ...(this.options.retry ? { retry: this.options.retry } : {}),
       ...(this.options.onRetry ? { onRetry: this.options.onRetry } : {}),
+      // Backpressure: no next Receive while the consumer leaves too many events unread.
+      ready: () => this.queue.whenRoom(),
       ...this.sig(),
     }).then(() => {
       this.done.add(commandId);

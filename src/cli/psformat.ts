@@ -1,0 +1,128 @@
+/**
+ * PowerShell's default view (Out-Default) of deserialized objects, for `wsman invoke` and session
+ * receives: strings and primitives as they are, an object with up to four properties in a table
+ * (consecutive objects with the same properties share one table, numbers right-aligned, as
+ * Format-Table), one with five or more as a property list (Format-List), a hashtable as its Name /
+ * Value table; error records as PowerShell 7's ConciseView (`Write-Error: message`); values as
+ * JSON lines with their type names for `--json`.
+ */
+import { PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
+
+/** A value as one line of text (PowerShell's ToString). */
+export function valueText(v: PSValue | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Uint8Array) return [...v].join(' ');
+  if (v instanceof PSObject) {
+    if (v.list && v.toStringText === undefined) return `{${v.list.map(valueText).join(', ')}}`;
+    return v.toString();
+  }
+  if (v instanceof PSPrimitive) return String(v.value);
+  return String(v);
+}
+
+const isNumber = (v: PSValue | undefined): boolean =>
+  typeof v === 'number' || (v instanceof PSPrimitive && ['By', 'SB', 'I16', 'U16', 'U32', 'I64', 'U64', 'Sg', 'Db', 'D'].includes(v.tag));
+
+/** The properties PowerShell shows for an object: adapted then extended, in order. */
+function properties(v: PSObject): Array<[string, PSValue]> {
+  return [...v.adapted, ...v.extended];
+}
+
+/** Format-List of one object. */
+function list(props: Array<[string, PSValue]>): string {
+  const width = Math.max(...props.map(([k]) => k.length));
+  return `\n${props.map(([k, x]) => `${k.padEnd(width)} : ${valueText(x)}`).join('\n')}\n\n`;
+}
+
+/** Format-Table of objects with the same property names. */
+function table(names: string[], rows: PSValue[][]): string {
+  const cells = rows.map((r) => r.map(valueText));
+  const right = names.map((_, i) => rows.every((r) => r[i] === null || r[i] === undefined || isNumber(r[i])) && rows.some((r) => isNumber(r[i])));
+  const widths = names.map((n, i) => Math.max(n.length, ...cells.map((c) => c[i]!.length)));
+  const line = (values: string[]): string =>
+    values.map((s, i) => (right[i] ? s.padStart(widths[i]!) : i === values.length - 1 ? s : s.padEnd(widths[i]!))).join(' ').trimEnd();
+  return `\n${line(names)}\n${line(names.map((n) => '-'.repeat(n.length)))}\n${cells.map(line).join('\n')}\n\n`;
+}
+
+/** A hashtable (or any dictionary) as PowerShell shows it: Name and Value columns. */
+function dictionary(entries: Array<[PSValue, PSValue]>): string {
+  const width = Math.max(30, ...entries.map(([k]) => valueText(k).length));
+  return `\n${'Name'.padEnd(width)} Value\n${'----'.padEnd(width)} -----\n${entries.map(([k, x]) => `${valueText(k).padEnd(width)} ${valueText(x)}`.trimEnd()).join('\n')}\n\n`;
+}
+
+/**
+ * The default view of a stream of output objects. `write` returns the text to print now; objects
+ * that go in a table wait until one with other properties comes, or `end()`.
+ */
+export class DefaultView {
+  private names: string[] | undefined;
+  private rows: PSValue[][] = [];
+
+  /** Text for one output object (may be empty while a table collects its rows). */
+  write(v: PSValue): string {
+    if (v instanceof PSObject && v.list && !v.dict) return v.list.map((x) => this.write(x)).join('');
+    const props = v instanceof PSObject && !v.dict ? properties(v) : [];
+    if (props.length && props.length <= 4) {
+      const names = props.map(([k]) => k);
+      const flushed = this.names && this.names.join('\0') !== names.join('\0') ? this.end() : '';
+      this.names = names;
+      this.rows.push(props.map(([, x]) => x));
+      return flushed;
+    }
+    const before = this.end();
+    if (v instanceof PSObject && v.dict) return before + (v.dict.length ? dictionary(v.dict) : '');
+    if (props.length) return before + list(props);
+    return `${before}${valueText(v)}\n`;
+  }
+
+  /** The table being collected, if any. */
+  end(): string {
+    if (!this.names) return '';
+    const out = table(this.names, this.rows);
+    this.names = undefined;
+    this.rows = [];
+    return out;
+  }
+}
+
+/** PowerShell's default view of a single object (a table or list of its properties, or its text). */
+export function formatObject(v: PSValue): string {
+  const view = new DefaultView();
+  return view.write(v) + view.end();
+}
+
+/** A value as JSON: objects keep their type names under `$types`. */
+export function jsonValue(v: PSValue | undefined): unknown {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (v instanceof PSPrimitive) return v.toJSON();
+  if (v instanceof PSObject) {
+    const out: Record<string, unknown> = { $types: v.typeNames };
+    if (v.toStringText !== undefined) out.$toString = v.toStringText;
+    if (v.value !== undefined) out.$value = jsonValue(v.value);
+    if (v.list) out.$items = v.list.map(jsonValue);
+    if (v.dict) out.$entries = v.dict.map(([k, x]) => [jsonValue(k), jsonValue(x)]);
+    for (const [k, x] of [...v.adapted, ...v.extended]) out[k] = jsonValue(x);
+    return out;
+  }
+  if (typeof v === 'object') return JSON.parse(JSON.stringify(v)) as unknown;
+  return v;
+}
+
+/**
+ * An error record as PowerShell 7's ConciseView prints it: `Activity: message` (the command that
+ * wrote it, e.g. `Write-Error: oops`), or the exception's type for one without (a `throw` gives
+ * `Exception: boom`).
+ */
+export function formatErrorRecord(message: string, record: PSValue | undefined, _fullyQualifiedErrorId?: string | null): string {
+  const get = (o: PSValue | undefined, n: string): PSValue | undefined => (o instanceof PSObject ? o.get(n) : undefined);
+  const activity = get(record, 'ErrorCategory_Activity');
+  let prefix = typeof activity === 'string' && activity ? activity : '';
+  if (!prefix) {
+    const ex = get(record, 'Exception');
+    const type = ex instanceof PSObject ? ex.typeNames[0]?.replace(/^Deserialized\./, '') : undefined;
+    const short = type?.split('.').pop();
+    prefix = !short || short === 'RuntimeException' ? 'Exception' : short;
+  }
+  return `${prefix}: ${message}\n`;
+}
