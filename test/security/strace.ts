@@ -45,7 +45,9 @@ export function privilegedCalls(log: string): string[] {
   for (const l of lines) {
     const fork = /^(?:clone3?|v?fork)\(.*\)\s+=\s+(\d+)/.exec(l.text);
     if (fork && Number(fork[1]) > 0) parent.set(Number(fork[1]), { pid: l.pid, at: l.i });
-    const uid = /^set(?:res|re)?uid\((-?\d+)(?:, (-?\d+))?(?:, (-?\d+))?\)\s+=\s+0/.exec(l.text);
+    // A call strace split ("setresuid(1001, 1001, 1001 <unfinished ...>", then "<... setresuid resumed>) = 0")
+    // joins with a space before its ')': under load that happens, and the uid switch must still count.
+    const uid = /^set(?:res|re)?uid\((-?\d+)\s*(?:,\s*(-?\d+))?\s*(?:,\s*(-?\d+))?\s*\)\s+=\s+0/.exec(l.text);
     if (uid && !dropAt.has(l.pid)) {
       const ids = [uid[1], uid[2], uid[3]].filter((x) => x !== undefined && x !== '-1').map(Number);
       if (ids.length && ids.every((x) => x !== 0)) dropAt.set(l.pid, l.i);
