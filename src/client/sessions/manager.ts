@@ -310,7 +310,11 @@ export class SessionManager {
     return pipelinesOf(this, session);
   }
 
-  /** Receive-PSSession -OutTarget Job: connect if needed and return a Job collecting the output. */
+  /**
+   * Receive-PSSession -OutTarget Job: connect if needed and return a Job collecting the output.
+   * A PowerShell session's job is a PowerShellJob (Receive-Job's objects and records; its state
+   * follows the pipelines); a cmd session's holds text.
+   */
   receiveJob(session: PSSession, o: Omit<ReceiveOptions, 'onData'> & { jobName?: string } = {}): Promise<Job> {
     return receiveSession(this, session, { ...o, outTarget: 'Job' }) as Promise<Job>;
   }
