@@ -54,8 +54,8 @@ export class PowerShellJob extends Job {
   }
 
   /** The records of one stream not received yet (Job.Output, Job.Error, Job.Warning… of PowerShell). */
-  recordsOf<S extends PSJobStream>(stream: S): Extract<PSJobRecord, { stream: S }>[] {
-    return (this.pending() as PSJobRecord[]).filter((r): r is Extract<PSJobRecord, { stream: S }> => r.stream === stream);
+  recordsOf<S extends PSJobStream>(stream: S): Array<PSJobRecord & { stream: S }> {
+    return (this.pending() as PSJobRecord[]).filter((r): r is PSJobRecord & { stream: S } => r.stream === stream);
   }
 
   /** Job.Output: the output objects not received yet. */
