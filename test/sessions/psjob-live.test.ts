@@ -1,0 +1,46 @@
+/**
+ * A PowerShell session's job against the listener hosting real pwsh: Disconnect-PSSession while
+ * the job receives leaves it Disconnected (the pipeline goes on), and a second Receive-PSSession
+ * -OutTarget Job gets the rest, each object once. Skips, saying why, without pwsh.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { SessionManager, PowerShellJob } from '../../src/client/sessions/index.js';
+import type { PSValue } from '../../src/psrp/clixml/model.js';
+import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
+import { startListener, optionsFor, until, type SessionListener } from './helpers.js';
+
+let L: SessionListener;
+beforeAll(async () => {
+  if (PWSH) L = await startListener(undefined, { pwsh: PWSH });
+});
+afterAll(async () => { await L?.stop(); });
+
+describe.skipIf(!PWSH)(`PowerShell session jobs on the listener${PWSH ? '' : ` (skipped: ${NO_PWSH_REASON})`}`, () => {
+  it('Disconnect-PSSession while the job receives: the job ends Disconnected, the session Disconnected; a new job receives the rest, each object once, Completed', async () => {
+    const m = new SessionManager();
+    try {
+      const s = await m.invokeScriptInDisconnectedSession(optionsFor(L.url), '1..8 | ForEach-Object { [pscustomobject]@{ N = $_ }; Start-Sleep -Milliseconds 200 }', [], { name: 'ITTask' });
+      const job = await m.receiveJob(s, { jobName: 'ITTaskJob01' });
+      expect(job).toBeInstanceOf(PowerShellJob);
+      const first = job as PowerShellJob;
+      const seen: PSValue[] = [];
+      const reading = (async () => { for await (const r of first.records()) if (r.stream === 'Output') seen.push(r.value); })();
+      await until(() => seen.length >= 2, 30_000, 'two objects');
+      await m.disconnect(s);
+      expect(await first.wait()).toBe('Disconnected');
+      await reading;
+      expect(first.error?.name).toBe('PipelineDisconnectedError');
+      expect([s.state, s.availability]).toEqual(['Disconnected', 'None']);
+
+      const second = (await m.receiveJob(s, { jobName: 'ITTaskJob02' })) as PowerShellJob;
+      expect(await second.wait()).toBe('Completed');
+      expect(second.exitCode).toBe(0);
+      const all = [...seen, ...second.output];
+      expect(all.map((v) => (v as { get(n: string): PSValue }).get('N'))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(all.every((v) => (v as { typeNames: string[] }).typeNames[0] === 'System.Management.Automation.PSCustomObject')).toBe(true);
+      await m.remove(s);
+    } finally {
+      await m.close();
+    }
+  }, 90_000);
+});
