@@ -1,7 +1,8 @@
 /**
  * A PowerShell session's job against the listener hosting real pwsh: Disconnect-PSSession while
  * the job receives leaves it Disconnected (the pipeline goes on), and a second Receive-PSSession
- * -OutTarget Job gets the rest, each object once. Skips, saying why, without pwsh.
+ * -OutTarget Job gets the rest, each object once; New-PSSession's default configuration. Skips,
+ * saying why, without pwsh.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SessionManager, PowerShellJob } from '../../src/client/sessions/index.js';
@@ -43,4 +44,22 @@ describe.skipIf(!PWSH)(`PowerShell session jobs on the listener${PWSH ? '' : ` (
       await m.close();
     }
   }, 90_000);
+
+  it('New-PSSession without -ConfigurationName: a PowerShell session (Microsoft.PowerShell), as PowerShell makes; invokeInDisconnectedSession of a command line still makes a cmd shell', async () => {
+    const m = new SessionManager();
+    try {
+      const s = await m.newSession(optionsFor(L.url), { name: 'default' });
+      expect([s.configurationName, s.isPowerShell]).toEqual(['Microsoft.PowerShell', true]);
+      const p = await m.invokeScript(s, '6*7');
+      const out: PSValue[] = [];
+      for await (const v of p.streams.output) out.push(v);
+      expect(out).toEqual([42]);
+      await m.remove(s);
+      const c = await m.invokeInDisconnectedSession(optionsFor(L.url), 'echo hi', [], { name: 'cmd-one' });
+      expect([c.configurationName, c.isPowerShell]).toEqual(['cmd', false]);
+      await m.remove(c);
+    } finally {
+      await m.close();
+    }
+  }, 60_000);
 });
