@@ -31,7 +31,7 @@ export async function printPipelines(pipes: ReceivedPipeline[], json: boolean | 
  * State. Exit status 1 when a pipeline failed, stopped or wrote errors; 255 when the job ended
  * Disconnected (the pipelines go on on the server).
  */
-export async function printPowerShellJob(job: PowerShellJob, json: boolean | undefined): Promise<number> {
+export async function printPowerShellJob(job: PowerShellJob, json: boolean | undefined, quiet = (): boolean => false): Promise<number> {
   const p = new RecordPrinter(json);
   let terminating = false;
   if (!json) {
@@ -46,9 +46,34 @@ export async function printPowerShellJob(job: PowerShellJob, json: boolean | und
   const state = await job.wait();
   if (json) writeStdout(`${JSON.stringify({ Stream: 'Job', Value: job.toJSON() })}\n`);
   // A failure without an error record of its own (or a lost connection) is said here.
-  if (state !== 'Completed' && !terminating && job.error) process.stderr.write(`wsman session receive: job ${job.name} ${state}: ${describeError(job.error)}\n`);
+  if (state !== 'Completed' && !terminating && job.error && !quiet()) process.stderr.write(`wsman session receive: job ${job.name} ${state}: ${describeError(job.error)}\n`);
   if (state === 'Disconnected') return EXIT_ERROR;
   return state === 'Completed' && !job.hadErrors ? 0 : 1;
+}
+
+/**
+ * `wsman session receive --out-target job` of a PowerShell session, to the end (printPowerShellJob);
+ * Ctrl-C (or stdout closing) disconnects at once: the job ends Disconnected, the pipelines keep
+ * running and a later receive gets the rest. The session is left Disconnected either way.
+ */
+export async function receivePowerShellJob(ctx: LocalSessions, s: PSSession, job: PowerShellJob, json: boolean | undefined): Promise<number> {
+  let interrupted = false;
+  const dispose = onInterrupt(() => {
+    interrupted = true;
+    void ctx.mgr.disconnect(s).catch(() => undefined);
+  });
+  try {
+    const status = await printPowerShellJob(job, json, () => interrupted);
+    if (!interrupted) return status;
+    await until(() => s.state !== 'Opened');
+    if (stdoutClosed()) return EXIT_STDOUT_CLOSED;
+    process.stderr.write(`wsman session receive: interrupted; session ${s.name} is Disconnected and its pipelines keep running\n`);
+    return 130;
+  } finally {
+    dispose();
+    await ctx.leave(s).catch(() => undefined);
+    ctx.remember(s);
+  }
 }
 
 export interface InSessionFlags extends ConnectionFlags {

@@ -171,4 +171,33 @@ describe.skipIf(!PWSH)(`PowerShell session jobs and the session CLI across proce
     expect((await cli(['session', 'remove', '--name', 'work-ps'], p1)).code).toBe(0);
     expect(JSON.parse((await cli(['session', 'list', ...conn(), '--json'], p3)).stdout)).toEqual([]);
   }, 180_000);
+
+  it('Ctrl-C during session receive --out-target job --json: the job ends Disconnected, exit 130, the pipeline goes on; a later receive as a job gets the rest, Completed', async () => {
+    const first = machine();
+    const gate = join(stateDir(), 'gate');
+    const script = `'started'; while (-not (Test-Path '${gate}')) { Start-Sleep -Milliseconds 100 }; 'after the gate'`;
+    expect((await cli(['invoke', ...conn(), '--in-disconnected-session', '--session-name', 'Long', '--script-block', script], first)).code).toBe(0);
+    const receiver = spawnWsman(['session', 'receive', ...conn(), '--name', 'Long', '--out-target', 'job', '--job-name', 'LongJob', '--json'], machine(), PASSWORD);
+    let out = '';
+    let err = '';
+    receiver.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+    receiver.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+    const exited = new Promise<number | null>((resolve) => receiver.on('close', resolve));
+    await until(() => out.includes('started'), 60_000, 'the job\'s first object');
+    receiver.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(err).toBe('wsman session receive: interrupted; session Long is Disconnected and its pipelines keep running\n');
+    const lines = jsonLines(out);
+    expect(lines.map((l) => l.Stream)).toEqual(['Output', 'Job']);
+    expect(lines[1]!.Value).toMatchObject({ Name: 'LongJob', State: 'Disconnected' });
+    const listed = JSON.parse((await cli(['session', 'list', ...conn(), '--name', 'Long', '--json'], machine())).stdout) as Array<Record<string, unknown>>;
+    expect(listed.map((r) => [r.State, r.Availability])).toEqual([['Disconnected', 'None']]);
+
+    writeFileSync(gate, '');
+    const rest = await cli(['session', 'receive', ...conn(), '--name', 'Long', '--out-target', 'job', '--job-name', 'LongJob2', '--json'], machine());
+    expect([rest.code, rest.stderr]).toEqual([0, '']);
+    const more = jsonLines(rest.stdout);
+    expect(more.map((l) => [l.Stream, l.Stream === 'Job' ? l.Value.State : l.Value])).toEqual([['Output', 'after the gate'], ['Job', 'Completed']]);
+    expect((await cli(['session', 'remove', '--name', 'Long'], first)).code).toBe(0);
+  }, 120_000);
 });
