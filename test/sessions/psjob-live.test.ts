@@ -5,6 +5,9 @@
  * saying why, without pwsh.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SessionManager, PowerShellJob } from '../../src/client/sessions/index.js';
 import type { PSValue } from '../../src/psrp/clixml/model.js';
 import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
@@ -62,4 +65,28 @@ describe.skipIf(!PWSH)(`PowerShell session jobs on the listener${PWSH ? '' : ` (
       await m.close();
     }
   }, 60_000);
+
+  it('Disconnect-PSSession of a quiet pipeline (its Receive waiting for output) is answered at once, not after the 60 s Receive OperationTimeout; the pipeline goes on and a job gets the rest', async () => {
+    const m = new SessionManager();
+    const gate = join(mkdtempSync(join(tmpdir(), 'wsman-psjob-')), 'gate');
+    try {
+      const s = await m.newSession(optionsFor(L.url), { name: 'quiet' });
+      const p = await m.invokeScript(s, `'started'; while (-not (Test-Path '${gate}')) { Start-Sleep -Milliseconds 100 }; 'after the gate'`);
+      const got: PSValue[] = [];
+      const reading = (async () => { for await (const v of p.streams.output) got.push(v); })().catch((e: unknown) => e);
+      await until(() => got.length === 1, 30_000, 'the first object');
+      // Without the server answering the Receive in flight, this waits out the OperationTimeout (60 s > this test's timeout).
+      await m.disconnect(s);
+      expect(await reading).toMatchObject({ code: 'ERR_PSRP_PIPELINE_DISCONNECTED' });
+      expect(s.state).toBe('Disconnected');
+      writeFileSync(gate, '');
+      const job = (await m.receiveJob(s)) as PowerShellJob;
+      expect(await job.wait()).toBe('Completed');
+      expect(job.output).toEqual(['after the gate']);
+      await m.remove(s);
+    } finally {
+      writeFileSync(gate, '');
+      await m.close();
+    }
+  }, 45_000);
 });
