@@ -28,6 +28,7 @@ export { nonInteractiveHost, answerHostCall, HostError, type PSHost, type HostMe
 export { SessionManager, type SessionManagerOptions, type NewSessionOptions, type DisconnectOptions } from './client/sessions/manager.js';
 export { PSSession } from './client/sessions/session.js';
 export { Job, type JobState, type JobOutput } from './client/sessions/job.js';
+export { PowerShellJob, type PSJobRecord, type PSJobStream } from './client/sessions/psjob.js';
 export type { SessionState, Availability, OutputBufferingMode, SessionFilter, PSSessionJson } from './client/sessions/model.js';
 
 // Resources (winrm get/set/create/delete/enumerate/invoke, Get-CimInstance over WS-Man).

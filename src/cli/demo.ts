@@ -53,7 +53,7 @@ export async function runDemo(): Promise<number> {
     say(`1. A listener runs at ${ep!.url} (user ${user}, a generated password; HTTP on loopback only).`);
     say();
     say('2. Client A creates a session named ITTask          (New-PSSession -Name ITTask)');
-    const s = await a.newSession(options, { name: 'ITTask' });
+    const s = await a.newSession(options, { configurationName: 'cmd', name: 'ITTask' });
     table([s]);
     say();
     say('3. Client A starts a long command in it (6 lines, one every half second) ...');

@@ -9,7 +9,6 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command as Cli } from 'commander';
 import { WsmanUsageError } from '../core/errors.js';
-import type { ErrorRecordMessage } from '../psrp/messages/records.js';
 import { PipelineFailedError, PowerShell, RunspacePool, errorRecordMessage, type PowerShellStreams, type RunspaceTarget } from '../client/psrp/powershell.js';
 import { DEFAULT_CONFIGURATION } from '../client/psrp/wsman.js';
 import { nonInteractiveHost } from '../client/psrp/host.js';
@@ -17,7 +16,8 @@ import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from '.
 import { describeFor, EXIT_ERROR } from './errors.js';
 import { writeStdout } from './stdout.js';
 import { invokeInDisconnectedSession, invokeInSession } from './session-ps.js';
-import { DefaultView, formatErrorRecord, jsonValue, valueText } from './psformat.js';
+import { DefaultView } from './psformat.js';
+import { RecordPrinter } from './psprint.js';
 
 interface InvokeFlags extends ConnectionFlags {
   scriptBlock?: string;
@@ -41,43 +41,24 @@ export { valueText, formatObject, jsonValue, formatErrorRecord } from './psforma
  * errors, else 0. Rejects as the streams do (a pipeline disconnected meanwhile).
  */
 export async function printPipeline(s: PowerShellStreams, asJson: boolean | undefined, view = new DefaultView()): Promise<number> {
-  let status = 0;
-  const flags = { json: asJson };
-  const json = (stream: string, value: unknown): void => writeStdout(`${JSON.stringify({ Stream: stream, Value: value })}\n`);
+  const p = new RecordPrinter(asJson, view);
   const pump = async <T>(it: AsyncIterable<T>, each: (x: T) => void): Promise<void> => {
     for await (const x of it) each(x);
   };
-  const onError = (e: ErrorRecordMessage): void => {
-    status = 1;
-    if (flags.json) json('Error', { Message: e.message, FullyQualifiedErrorId: e.fullyQualifiedErrorId, Record: jsonValue(e.record) });
-    else process.stderr.write(formatErrorRecord(e.message, e.record, e.fullyQualifiedErrorId));
-  };
-  const note = (prefix: string, stream: string) => (m: { message: string }): void => {
-    if (flags.json) json(stream, m.message);
-    else process.stderr.write(`${prefix}: ${m.message}\n`);
-  };
   await Promise.all([
-    pump(s.output, (v) => (flags.json ? json('Output', jsonValue(v)) : writeStdout(view.write(v)))),
-    pump(s.error, onError),
-    pump(s.warning, note('WARNING', 'Warning')),
-    pump(s.verbose, note('VERBOSE', 'Verbose')),
-    pump(s.debug, note('DEBUG', 'Debug')),
-    // Write-Information to stdout, as a console host shows it; Write-Host's records (tag PSHOST) the host showed already.
-    pump(s.information, (m) => {
-      if (flags.json) json('Information', jsonValue(m.messageData));
-      else if (!m.tags.includes('PSHOST')) writeStdout(`${view.end()}${valueText(m.messageData)}\n`);
-    }),
+    pump(s.output, (v) => p.output(v)),
+    pump(s.error, (e) => p.error(e)),
+    pump(s.warning, (m) => p.note('Warning', m)),
+    pump(s.verbose, (m) => p.note('Verbose', m)),
+    pump(s.debug, (m) => p.note('Debug', m)),
+    pump(s.information, (m) => p.information(m)),
     pump(s.progress, () => undefined),
   ]);
-  if (!flags.json) writeStdout(view.end());
+  p.end();
   const end = await s.completion;
-  if (end.state === 'Failed') {
-    const failure = new PipelineFailedError(errorRecordMessage(end.error), end.error, end.state);
-    if (flags.json) json('Error', { Message: failure.message, Record: jsonValue(end.error) });
-    else process.stderr.write(formatErrorRecord(failure.message, end.error));
-    status = 1;
-  } else if (end.state === 'Stopped') status = 1;
-  return status;
+  if (end.state === 'Failed') p.failed(new PipelineFailedError(errorRecordMessage(end.error), end.error, end.state).message, end.error);
+  else if (end.state === 'Stopped') p.status = 1;
+  return p.status;
 }
 
 async function invoke(flags: InvokeFlags): Promise<number> {

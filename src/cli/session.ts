@@ -22,7 +22,8 @@ import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from '.
 import { describeError, describeFor, exitStatus, EXIT_ERROR } from './errors.js';
 import { EXIT_STDOUT_CLOSED, onInterrupt, stdoutClosed, writeStdout } from './stdout.js';
 import { DEFAULT_CONFIGURATION } from '../client/psrp/wsman.js';
-import { printPipelines } from './session-ps.js';
+import { printPipelines, receivePowerShellJob } from './session-ps.js';
+import { PowerShellJob } from '../client/sessions/psjob.js';
 
 export interface SessionFlags extends ConnectionFlags {
   name?: string;
@@ -183,6 +184,8 @@ async function cmdReceive(ctx: LocalSessions, flags: SessionFlags): Promise<numb
   const s = sessions[0]!;
   if (flags.outTarget?.toLowerCase() === 'job') {
     const job = await ctx.mgr.receiveJob(s, flags.jobName !== undefined ? { jobName: flags.jobName } : {});
+    // Receive-Job gives objects: printed as `wsman invoke` prints them.
+    if (job instanceof PowerShellJob) return receivePowerShellJob(ctx, s, job, flags.json);
     await job.wait();
     await ctx.leave(s).catch(() => undefined);
     ctx.remember(s);

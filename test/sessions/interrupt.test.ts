@@ -56,8 +56,8 @@ describe('a client process that exits (SessionManager.close, PowerShell\'s rule)
       import { SessionManager } from ${JSON.stringify(path.join(ROOT, 'src/client/sessions/index.ts'))};
       const o = { endpoint: { connectionUri: ${JSON.stringify(L.url)} }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true };
       const m = new SessionManager();
-      await m.newSession(o, { name: 'exit-idle' });
-      const busy = await m.newSession(o, { name: 'exit-busy' });
+      await m.newSession(o, { configurationName: 'cmd', name: 'exit-idle' });
+      const busy = await m.newSession(o, { configurationName: 'cmd', name: 'exit-busy' });
       (await m.invoke(busy, 'sleep 0.5; echo later')).stdout.resume();
       await m.close();
     `;

@@ -23,7 +23,7 @@ describe('PSSession cmdlets', () => {
     const first = new SessionManager();
     const second = new SessionManager();
     try {
-      const s = await first.newSession(optionsFor(L.url), { name: 'ITTask', idleTimeout: 600_000 });
+      const s = await first.newSession(optionsFor(L.url), { configurationName: 'cmd', name: 'ITTask', idleTimeout: 600_000 });
       expect([s.state, s.availability, s.name, s.configurationName]).toEqual(['Opened', 'Available', 'ITTask', 'cmd']);
       const cmd = await first.invoke(s, LONG);
       expect(s.availability).toBe('Busy');
@@ -61,7 +61,7 @@ describe('PSSession cmdlets', () => {
   it('Reconnect by the same client resumes the same command without loss or duplicates', async () => {
     const m = new SessionManager();
     try {
-      const s = await m.newSession(optionsFor(L.url), { name: 'again' });
+      const s = await m.newSession(optionsFor(L.url), { configurationName: 'cmd', name: 'again' });
       const cmd = await m.invoke(s, LONG);
       let got = '';
       cmd.stdout.on('data', (c: Buffer) => { got += c.toString(); });
@@ -99,8 +99,8 @@ describe('PSSession cmdlets', () => {
 
   it('the exit rule: a session with a command running is left Disconnected, an idle one is deleted', async () => {
     const m = new SessionManager();
-    const idle = await m.newSession(optionsFor(L.url), { name: 'idle-one' });
-    const busy = await m.newSession(optionsFor(L.url), { name: 'busy-one' });
+    const idle = await m.newSession(optionsFor(L.url), { configurationName: 'cmd', name: 'idle-one' });
+    const busy = await m.newSession(optionsFor(L.url), { configurationName: 'cmd', name: 'busy-one' });
     const cmd = await m.invoke(busy, 'sleep 0.5; echo finished');
     cmd.stdout.resume();
     await m.close();
@@ -120,7 +120,7 @@ describe('PSSession cmdlets', () => {
   it('Disconnect with an IdleTimeout above MaxIdleTimeout is refused naming both values; the session stays Opened', async () => {
     const m = new SessionManager();
     try {
-      const s = await m.newSession(optionsFor(L.url));
+      const s = await m.newSession(optionsFor(L.url), { configurationName: 'cmd' });
       // The Create response said MaxIdleTimeout: refused before asking.
       expect(s.maxIdleTimeout).toBe(3_600_000);
       await expect(m.disconnect(s, { idleTimeout: 7_200_000 })).rejects.toMatchObject({

@@ -36,7 +36,7 @@ describe('robust Receive', () => {
     P.seen.length = 0;
     P.dropWhen = (r) => r.action === 'Receive' && r.hadData && [2, 4].includes(++dataAnswers);
     try {
-      const s = await m.newSession(optionsFor(P.url), { name: 'lossy' });
+      const s = await m.newSession(optionsFor(P.url), { configurationName: 'cmd', name: 'lossy' });
       const cmd = await m.invoke(s, 'for i in $(seq 1 12); do echo "line $i"; sleep 0.05; done');
       const { stdout, exitCode } = await cmd.output();
       expect(stdout.toString()).toBe(lines(1, 12));
@@ -61,7 +61,7 @@ describe('robust Receive', () => {
     const retries: number[] = [];
     const m = new SessionManager({ retry: { intervalMs: 100, maxMs: 5000 }, onRetry: (_s, n) => retries.push(n) });
     try {
-      const s = await m.newSession(optionsFor(P.url), { name: 'flaky' });
+      const s = await m.newSession(optionsFor(P.url), { configurationName: 'cmd', name: 'flaky' });
       const cmd = await m.invoke(s, 'for i in $(seq 1 10); do echo "line $i"; sleep 0.1; done');
       let out = '';
       cmd.stdout.on('data', (c: Buffer) => { out += c.toString(); });
@@ -221,7 +221,7 @@ describe('Disconnect while an answer is on its way', () => {
       return new Promise<void>((r2) => { release = r2; });
     };
     try {
-      const s = await a.newSession(optionsFor(P.url), { name: 'handover' });
+      const s = await a.newSession(optionsFor(P.url), { configurationName: 'cmd', name: 'handover' });
       const cmd = await a.invoke(s, 'echo first; sleep 1; echo second');
       let mine = '';
       cmd.stdout.on('data', (c: Buffer) => { mine += c.toString(); });

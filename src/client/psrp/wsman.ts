@@ -276,10 +276,13 @@ export class WsmanRunspace implements PsrpTransport {
    */
   async disconnect(opts: { idleTimeout?: number; bufferMode?: 'Block' | 'Drop' } = {}): Promise<void> {
     await this.sending;
-    // Stop asking for output first: the Receives in flight are answered (and fed), the rest stays on the server.
+    // Stop asking for output first; the Disconnect has the server answer the Receives in flight
+    // at once (fed here; a quiet pipeline's would otherwise wait out the OperationTimeout), the
+    // rest stays on the server.
     this.stopper.abort();
-    await Promise.all([...this.pipelineLoops.values()].map((l) => l.catch(() => undefined)));
+    const loops = Promise.all([...this.pipelineLoops.values()].map((l) => l.catch(() => undefined)));
     await this.shell!.disconnect({ ...opts, ...this.sig() });
+    await loops;
     if (this.pool.state === 'Opened') this.pool.disconnected();
     this.queue.drain(this.pool);
   }

@@ -2,6 +2,7 @@
 export { SessionManager, type SessionManagerOptions, type NewSessionOptions, type DisconnectOptions } from './manager.js';
 export { PSSession, type ConnectVerb } from './session.js';
 export { Job, type JobState, type JobOutput } from './job.js';
+export { PowerShellJob, PS_JOB_CAPACITY, type PSJobRecord, type PSJobStream } from './psjob.js';
 export { type ReceiveOptions, type HostReceiveResult } from './receive.js';
 export { enumerateShells, enumerateCommands, type RemoteCommandInfo } from './enumerate.js';
 export {

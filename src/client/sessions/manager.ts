@@ -19,6 +19,7 @@ import { pipelinesOf, receiveSession, type ReceiveOptions, type HostReceiveResul
 import type { Job } from './job.js';
 import { connectPool, invokeScript, openSession, runspaceOf, type PsrpRetry, type ReceivedPipeline } from './powershell.js';
 import type { Serializable } from '../../psrp/clixml/serialize.js';
+import { DEFAULT_CONFIGURATION } from '../psrp/wsman.js';
 
 export interface SessionManagerOptions {
   /** Retry policy of a lost connection while receiving (default: every second for 4 minutes). */
@@ -80,26 +81,27 @@ export class SessionManager {
     return this.nextJobId++;
   }
 
-  /** New-PSSession: create a shell with a client-chosen ShellId (needed to reconnect later). */
+  /** New-PSSession (client-chosen ShellId): Microsoft.PowerShell (a runspace pool) unless `configurationName` says otherwise (`cmd`: a cmd shell). */
   async newSession(options: ClientOptions, o: NewSessionOptions = {}): Promise<PSSession> {
     const client = this.clientFor(options);
     const shellId = newGuid();
-    const resourceUri = o.configurationName?.toLowerCase() === 'cmd' ? ResourceURI.Cmd : configurationUri(o.configurationName);
+    const name = o.configurationName ?? DEFAULT_CONFIGURATION;
+    const resourceUri = name.toLowerCase() === 'cmd' ? ResourceURI.Cmd : configurationUri(name);
     const id = this.allocate(shellId);
-    const name = o.name ?? `Session${id}`;
+    const sessionName = o.name ?? `Session${id}`;
     if (isPowerShellUri(resourceUri)) {
-      const s: PSSession = await openSession(client, { id, name, shellId, resourceUri, ...this.psrpRetry(() => s), ...o });
+      const s: PSSession = await openSession(client, { ...o, id, name: sessionName, shellId, resourceUri, ...this.psrpRetry(() => s) });
       this.repository.push(s);
       return s;
     }
     const shell = await Shell.open(client, {
-      shellId, name, resourceUri,
+      shellId, name: sessionName, resourceUri,
       ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}),
       ...(o.outputBufferingMode ? { outputBufferingMode: o.outputBufferingMode } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const s = new PSSession({
-      id, name, instanceId: shell.shellId, computerName: client.computerName, resourceUri, phase: 'Opened', client, shell,
+      id, name: sessionName, instanceId: shell.shellId, computerName: client.computerName, resourceUri, phase: 'Opened', client, shell,
       ...(shell.info.idleTimeOut ?? o.idleTimeout) !== undefined ? { idleTimeout: (shell.info.idleTimeOut ?? o.idleTimeout)! } : {},
       ...(shell.info.bufferMode ?? o.outputBufferingMode) ? { outputBufferingMode: (shell.info.bufferMode ?? o.outputBufferingMode)! } : {},
     });
@@ -310,7 +312,7 @@ export class SessionManager {
     return pipelinesOf(this, session);
   }
 
-  /** Receive-PSSession -OutTarget Job: connect if needed and return a Job collecting the output. */
+  /** Receive-PSSession -OutTarget Job: connect if needed and return a Job collecting the output (a PowerShell session's: a PowerShellJob of objects). */
   receiveJob(session: PSSession, o: Omit<ReceiveOptions, 'onData'> & { jobName?: string } = {}): Promise<Job> {
     return receiveSession(this, session, { ...o, outTarget: 'Job' }) as Promise<Job>;
   }
@@ -333,12 +335,12 @@ export class SessionManager {
   }
 
   /**
-   * Invoke-Command -InDisconnectedSession: create the session, start the command and disconnect
-   * at once, before any Receive: all output stays on the server. Returns the session.
+   * Invoke-Command -InDisconnectedSession of a command line: create the session (a cmd shell by
+   * default), start the command and disconnect at once: all output stays on the server.
    */
   async invokeInDisconnectedSession(options: ClientOptions, command: string, args: readonly string[] = [],
     o: NewSessionOptions & DisconnectOptions = {}): Promise<PSSession> {
-    const session = await this.newSession(options, o);
+    const session = await this.newSession(options, { ...o, configurationName: o.configurationName ?? 'cmd' });
     try {
       const commandId = await session.shell.start(command, args);
       session.pendingCommands.add(commandId.toUpperCase());

@@ -5,7 +5,7 @@ import type { OutputBufferingMode } from './model.js';
 export interface NewSessionOptions {
   /** -Name (default `Session<Id>`). */
   name?: string;
-  /** -ConfigurationName (`Microsoft.PowerShell`: a PowerShell session, a runspace pool), `cmd`, or a resource URI (default the cmd shell). */
+  /** -ConfigurationName (`Microsoft.PowerShell`: a PowerShell session, a runspace pool), `cmd`, or a resource URI (default `Microsoft.PowerShell`, as New-PSSession). */
   configurationName?: string;
   /** New-PSSessionOption -IdleTimeout, ms. */
   idleTimeout?: number;

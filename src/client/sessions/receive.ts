@@ -3,7 +3,7 @@
  * Reconnect with the CommandId, as PowerShell does for pipelines), then receive: first the
  * output the server kept while nobody was connected (never what another client already got),
  * then live output until every command is Done. OutTarget Host streams to a callback; Job
- * collects into a Job.
+ * collects into a Job (a PowerShell session's: a PowerShellJob of objects and records).
  *
  * A connection lost for longer than the retry policy leaves the session Disconnected (for us;
  * the server's keep-alive window frees it for other clients) and the Job Disconnected.
@@ -15,6 +15,7 @@ import type { PSSession } from './session.js';
 import type { SessionManager } from './manager.js';
 import { enumerateCommands, type RemoteCommandInfo } from './enumerate.js';
 import { Job } from './job.js';
+import { PowerShellJob, collectPipelines } from './psjob.js';
 import type { PSValue } from '../../psrp/clixml/model.js';
 import { drainPipelines, receivePipelines, runspaceOf, type ReceivedPipeline } from './powershell.js';
 import { PipelineDisconnectedError } from '../psrp/powershell.js';
@@ -24,6 +25,8 @@ export interface ReceiveOptions {
   outTarget?: 'Host' | 'Job';
   /** -JobName for OutTarget Job. */
   jobName?: string;
+  /** OutTarget Job of a PowerShell session: records held not received before receiving waits (default PS_JOB_CAPACITY). */
+  jobCapacity?: number;
   /** Output as it arrives (OutTarget Host); a PowerShell session's objects as text, one per line. */
   onData?: (stream: 'stdout' | 'stderr', chunk: Buffer, commandId: string) => void;
   /** A PowerShell session's output objects and error records as they arrive (OutTarget Host). */
@@ -146,13 +149,13 @@ async function receivePowerShell(mgr: SessionManager, session: PSSession, o: Rec
   const pipes = await receivePipelines(session);
   const codes = (status: number): Record<string, number> => Object.fromEntries(pipes.map((p) => [p.pid, status]));
   if (o.outTarget === 'Job') {
-    const job = new Job(mgr.jobId(), o.jobName ?? `Job${session.id}`, session.computerName, session.name);
-    void drainPipelines(pipes, { onData: (stream, data, commandId) => job.push({ stream, data, commandId }) }).then(
-      (status) => job.end('Completed', { exitCode: status }),
-      (err: unknown) => {
-        afterPowerShellFailure(mgr, session, err);
-        job.end(err instanceof PipelineDisconnectedError || isConnectionLost(err) ? 'Disconnected' : 'Failed', { error: err as Error });
-      });
+    // Receive-Job gives objects: the job holds them, not their text.
+    const job = new PowerShellJob(mgr.jobId(), o.jobName ?? `Job${session.id}`, session.computerName, session.name,
+      o.jobCapacity !== undefined ? { capacity: o.jobCapacity } : {});
+    void collectPipelines(job, pipes).catch((err: unknown) => {
+      afterPowerShellFailure(mgr, session, err);
+      job.end(err instanceof PipelineDisconnectedError || isConnectionLost(err) ? 'Disconnected' : 'Failed', { error: err as Error, exitCode: 1 });
+    });
     return job;
   }
   try {
