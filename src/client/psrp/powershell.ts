@@ -34,6 +34,8 @@ interface Running {
   channels: Channels;
   host: PSHost | undefined;
   finish(state: { state: PipelineState; error?: PSValue }): void;
+  /** Output waiting for the session key (a SecureString came before any exchange); what follows waits behind it. */
+  tail?: Promise<void>;
 }
 
 /** An open runspace pool. PowerShell: System.Management.Automation.Runspaces.RunspacePool. */
@@ -150,15 +152,23 @@ export class RunspacePool {
         // Release it on the server (out-of-process `<Close>`; over WS-Man a Done command needs nothing).
         (this.core.pipeline(e.pid) as ClientPipeline | undefined)?.close();
         this.transport.flush().catch(() => undefined);
-        for (const c of Object.values(r.channels)) c.end();
-        r.finish({ state: e.state, ...(e.error !== undefined ? { error: e.error } : {}) });
+        const end = { state: e.state, ...(e.error !== undefined ? { error: e.error } : {}) };
+        const done = (): void => { for (const c of Object.values(r.channels)) c.end(); r.finish(end); };
+        if (r.tail) void r.tail.then(done);
+        else done();
       }
       return undefined;
     }
     const m = e.message;
     const c = r.channels;
     switch (m.type) {
-      case 'PIPELINE_OUTPUT': c.output.push(this.keys.decryptAll(m.value)); return c.output;
+      case 'PIPELINE_OUTPUT':
+        // A SecureString before any exchange: the server used its session key; exchange (it sends that key) and read it, in order.
+        if (r.tail || this.keys.needsKey(m.value)) {
+          r.tail = (r.tail ?? Promise.resolve()).then(() => this.keys.readable(m.value)).then((v) => c.output.push(v));
+          return undefined;
+        }
+        c.output.push(this.keys.decryptAll(m.value)); return c.output;
       case 'ERROR_RECORD': c.error.push(m); return c.error;
       case 'WARNING_RECORD': c.warning.push(m); return c.warning;
       case 'VERBOSE_RECORD': c.verbose.push(m); return c.verbose;

@@ -121,6 +121,20 @@ export class PoolKeys {
     return Promise.all(commands.map(async (c) => ({ ...c, args: await Promise.all(c.args.map(async (a) => ({ ...a, value: await this.encryptAll(a.value) }))) })));
   }
 
+  /** Whether `v` holds a SecureString from the server while this pool has no key to read it. */
+  needsKey(v: unknown): boolean {
+    if (this.key) return false;
+    let found = false;
+    mapSecureStrings(v, (s) => ((found ||= !(s instanceof SecureString)), s));
+    return found;
+  }
+
+  /** decryptAll() after an exchange when needed (PowerShell's server encrypts with the key it later sends); as sent when the exchange fails. */
+  async readable<T extends Serializable>(v: T): Promise<T> {
+    if (this.needsKey(v)) await this.exchange().catch(() => undefined);
+    return this.decryptAll(v);
+  }
+
   /** A value from the server with its SecureStrings readable (when this pool has the key they were encrypted with). */
   decryptAll<T extends Serializable>(v: T): T {
     const key = this.key;
