@@ -84,6 +84,8 @@ function hasPlain(v: unknown): boolean {
 export class PoolKeys {
   private key: Buffer | undefined;
   private exchanging: Promise<Buffer> | undefined;
+  /** An exchange failed (the server's key was not for us, or the caller gave up): output is not a reason to try again. */
+  private failed = false;
 
   /** `run` does one exchange (PUBLIC_KEY out, ENCRYPTED_SESSION_KEY back) and returns the AES key. */
   constructor(private readonly run: (signal?: AbortSignal) => Promise<Buffer>) {}
@@ -97,7 +99,7 @@ export class PoolKeys {
     if (this.key && !again && !this.exchanging) return this.key;
     this.exchanging ??= this.run(signal).then(
       (k) => ((this.key = k), (this.exchanging = undefined), k),
-      (err: unknown) => { this.exchanging = undefined; throw err; },
+      (err: unknown) => { this.exchanging = undefined; this.failed = true; throw err; },
     );
     return this.exchanging;
   }
@@ -129,9 +131,9 @@ export class PoolKeys {
     return found;
   }
 
-  /** decryptAll() after an exchange when needed (PowerShell's server encrypts with the key it later sends); as sent when the exchange fails. */
+  /** decryptAll() after an exchange when needed (PowerShell's server encrypts with the key it later sends); as sent when an exchange failed. */
   async readable<T extends Serializable>(v: T): Promise<T> {
-    if (this.needsKey(v)) await this.exchange().catch(() => undefined);
+    if (!this.failed && this.needsKey(v)) await this.exchange().catch(() => undefined);
     return this.decryptAll(v);
   }
 
