@@ -3,13 +3,17 @@
  * (test_psrp_multiple_commands.yml): with the RSA key pair the recording client used (pypsrp pins
  * it in its tests; fixtures/psrp/pypsrp-recording-rsa-key.json), the recorded ENCRYPTED_SESSION_KEY
  * decrypts, so the whole exchange is checked byte for byte: a SecureString parameter given before
- * any key makes the pool send PUBLIC_KEY by itself, and the SecureString output comes back readable.
+ * any key makes the pool send PUBLIC_KEY by itself, and the SecureString output comes back readable;
+ * a host's SecureString answer to ReadLineAsSecureString is encrypted as the recorded one.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WsmanClient } from '../../src/client/client.js';
 import { PowerShell, RunspacePool } from '../../src/client/psrp/powershell.js';
 import { SecureString } from '../../src/client/psrp/securestring.js';
+import { decryptSecureString, SessionKeyExchange } from '../../src/client/psrp/sessionkey.js';
+import { nonInteractiveHost } from '../../src/client/psrp/host.js';
+import { PSObject } from '../../src/psrp/clixml/model.js';
 import { PSPrimitive } from '../../src/psrp/clixml/model.js';
 import { decodeFragments } from '../../src/psrp/fragment.js';
 import { decodeTyped, type TypedMessage } from '../../src/psrp/messages/index.js';
@@ -75,5 +79,39 @@ describe('SecureStrings with no exchangeKey() call, replayed', () => {
     expect(replay.served()).toBe(replay.exchanges.length);
     const { ours, recorded } = replay.clientMessages();
     expect(ours).toEqual(recorded);
+  });
+
+  it('test_psrp_pshost_ui_mocked_methods: the host answers ReadLineAsSecureString with a SecureString, sent as the recorded ciphertext; the PSCredential output\'s Password is read', async () => {
+    const replay = await startReplay('test_psrp_pshost_ui_mocked_methods.yml');
+    const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
+    open.push({ replay, client });
+    // What the recorded host typed: the recorded answer decrypted with the recorded session key.
+    const esk = recordedMessage(replay.exchanges[4]!.response!);
+    const key = new SessionKeyExchange().sessionKey((esk as { encryptedSessionKey: string }).encryptedSessionKey);
+    const recordedAnswer = recordedMessage(replay.exchanges[9]!.request) as { returnValue?: unknown };
+    const typed = decryptSecureString(key, (recordedAnswer.returnValue as PSPrimitive).value as string);
+    expect(typed).toBe('ReadLineAsSecureString response');
+
+    const host = { ...nonInteractiveHost({ write: () => undefined }), ReadLineAsSecureString: () => new SecureString(typed) };
+    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]!, host });
+    const sent: TypedMessage[] = [];
+    const queue = pool.core.queueMessage.bind(pool.core);
+    vi.spyOn(pool.core, 'queueMessage').mockImplementation((pid, m, extra) => (sent.push(m), queue(pid, m, extra)));
+    await pool.exchangeKey(); // as the recorded client did, before the pipeline
+    const s = await PowerShell.create(pool, { instanceId: replay.ids.pids[0]! }).addScript('recorded').beginInvoke();
+    const out: unknown[] = [];
+    for await (const v of s.output) out.push(v);
+    expect((await s.completion).state).toBe('Completed');
+
+    const answer = sent.find((m) => m.type === 'PIPELINE_HOST_RESPONSE' && m.methodId.name === 'ReadLineAsSecureString') as { returnValue?: unknown } | undefined;
+    expect((answer!.returnValue as PSPrimitive).value).toBe((recordedAnswer.returnValue as PSPrimitive).value);
+    // The server echoed it (Write-Output of the SecureString), and a PSCredential from PromptForCredential.
+    expect(out.filter((v) => v instanceof SecureString).map((v) => (v as SecureString).reveal())).toEqual([typed]);
+    const cred = out.find((v) => v instanceof PSObject && v.typeNames[0] === 'System.Management.Automation.PSCredential') as PSObject;
+    expect(cred.get('Password')).toBeInstanceOf(SecureString);
+    expect([cred.get('UserName'), (cred.get('Password') as SecureString).reveal()]).toEqual(['username', 'password']);
+    await pool.close();
+    expect(replay.mismatches).toEqual([]);
+    expect(replay.served()).toBe(replay.exchanges.length);
   });
 });
