@@ -35,6 +35,12 @@ class ScriptedServer implements PsrpTransport {
   private readonly queue = new EventQueue();
   private readonly defrag = new Defragmenter();
   private objectId = 1n;
+  /** Set: ENCRYPTED_SESSION_KEY waits until release() is called. */
+  hold: Array<() => void> | undefined;
+
+  release(): void {
+    for (const f of this.hold?.splice(0) ?? []) f();
+  }
 
   constructor(private readonly script: (m: TypedMessage) => TypedMessage[] = () => [{ type: 'PIPELINE_STATE', pipelineState: 4 }]) {
     this.pool.state = 'Opened';
@@ -59,7 +65,11 @@ class ScriptedServer implements PsrpTransport {
         this.sent.push(m);
         // Answered later, as a server does (never inside the send).
         setImmediate(() => {
-          if (m.type === 'PUBLIC_KEY') this.say(EMPTY_GUID, { type: 'ENCRYPTED_SESSION_KEY', encryptedSessionKey: simpleBlob(m.publicKey, this.key) });
+          if (m.type === 'PUBLIC_KEY') {
+            const answer = (): void => this.say(EMPTY_GUID, { type: 'ENCRYPTED_SESSION_KEY', encryptedSessionKey: simpleBlob(m.publicKey, this.key) });
+            if (this.hold) this.hold.push(answer);
+            else answer();
+          }
           if (m.type === 'CREATE_PIPELINE') for (const r of this.script(m)) this.say(o.pid, r);
         });
       }
@@ -90,6 +100,33 @@ describe('the session key, exchanged by the pool itself', () => {
     const [out] = await PowerShell.create(pool).addScript('x').invoke();
     expect(out).toBeInstanceOf(SecureString);
     expect((out as SecureString).reveal()).toBe('from the server');
+    expect(types(server)).toEqual(['PUBLIC_KEY', 'CREATE_PIPELINE']);
+    await pool.close();
+  });
+
+  it('PUBLIC_KEY goes once per pool (MS-PSRP 3.1.5.4.3): a PUBLIC_KEY_REQUEST after the exchange sends nothing more', async () => {
+    const server = new ScriptedServer();
+    const pool = RunspacePool.adopt(server);
+    await pool.exchangeKey();
+    server.say(EMPTY_GUID, { type: 'PUBLIC_KEY_REQUEST' });
+    await PowerShell.create(pool).addScript('x').invoke(); // the request was routed before this pipeline's answer
+    expect(types(server)).toEqual(['PUBLIC_KEY', 'CREATE_PIPELINE']);
+    await pool.close();
+  });
+
+  it('a caller that stops waiting (abort) does not stop the exchange: the late answer still gives the key', async () => {
+    const server = new ScriptedServer();
+    server.hold = [];
+    const pool = RunspacePool.adopt(server);
+    const ac = new AbortController();
+    const first = pool.exchangeKey(ac.signal).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(server.hold).toHaveLength(1), { timeout: 10_000, interval: 5 });
+    ac.abort(new Error('gave up'));
+    expect(await first).toMatchObject({ message: 'gave up' });
+    const second = pool.exchangeKey();
+    server.release();
+    await second;
+    await PowerShell.create(pool).addScript('x').addArgument(pool.secureString('s')).invoke(); // uses that key, no new exchange
     expect(types(server)).toEqual(['PUBLIC_KEY', 'CREATE_PIPELINE']);
     await pool.close();
   });

@@ -44,8 +44,8 @@ export class RunspacePool {
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
   /** The session key for SecureStrings, exchanged when first needed. */
-  private readonly keys = new PoolKeys((signal) => {
-    const answer = this.poolAnswer((m): m is EncryptedSessionKey => m.type === 'ENCRYPTED_SESSION_KEY', signal);
+  private readonly keys = new PoolKeys(() => {
+    const answer = this.poolAnswer((m): m is EncryptedSessionKey => m.type === 'ENCRYPTED_SESSION_KEY');
     return exchangeSessionKey(this.core, () => this.transport.flush(), () => answer);
   });
   private readonly poolWaiters = new Map<(m: TypedMessage | UnknownMessage) => boolean, (err: Error) => void>();
@@ -238,7 +238,8 @@ export class RunspacePool {
   /**
    * The session key exchange a SecureString needs (PUBLIC_KEY / ENCRYPTED_SESSION_KEY), once per
    * pool; calling it again is harmless. Optional: the pool exchanges keys by itself before the first
-   * SecureString it sends and when the server asks. PowerShell does it before its first SecureString.
+   * SecureString it sends or reads and when the server asks. `signal` stops this wait only (the
+   * exchange goes on). PowerShell does it before its first SecureString.
    */
   async exchangeKey(signal?: AbortSignal): Promise<void> {
     await this.keys.exchange(signal);

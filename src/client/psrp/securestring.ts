@@ -80,33 +80,48 @@ function hasPlain(v: unknown): boolean {
   return found;
 }
 
-/** The session key of one pool: exchanged once (concurrent callers share the exchange), again when the server asks. */
+/** `p`, or the signal's reason once it aborts (the work behind `p` goes on). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * The session key of one pool. MS-PSRP 3.1.5.4.3: a client sends PUBLIC_KEY once per pool, so
+ * there is one exchange, started by the first that needs it (a SecureString to send or to read,
+ * the server's PUBLIC_KEY_REQUEST, exchangeKey()) and shared by every later caller; a caller's
+ * signal only stops its own wait. A failed exchange stays failed.
+ */
 export class PoolKeys {
   private key: Buffer | undefined;
   private exchanging: Promise<Buffer> | undefined;
-  /** An exchange failed (the server's key was not for us, or the caller gave up): output is not a reason to try again. */
+  /** The exchange failed (the server's key was not for us, or the pool ended first). */
   private failed = false;
 
-  /** `run` does one exchange (PUBLIC_KEY out, ENCRYPTED_SESSION_KEY back) and returns the AES key. */
-  constructor(private readonly run: (signal?: AbortSignal) => Promise<Buffer>) {}
+  /** `run` does the exchange (PUBLIC_KEY out, ENCRYPTED_SESSION_KEY back) and returns the AES key. */
+  constructor(private readonly run: () => Promise<Buffer>) {}
 
   get ready(): boolean {
     return this.key !== undefined;
   }
 
-  /** The key, exchanging it first when there is none (one exchange at a time). */
-  async exchange(signal?: AbortSignal, again = false): Promise<Buffer> {
-    if (this.key && !again && !this.exchanging) return this.key;
-    this.exchanging ??= this.run(signal).then(
-      (k) => ((this.key = k), (this.exchanging = undefined), k),
-      (err: unknown) => { this.exchanging = undefined; this.failed = true; throw err; },
-    );
-    return this.exchanging;
+  /** The key, once the exchange (started now if it was not) is done. */
+  exchange(signal?: AbortSignal): Promise<Buffer> {
+    if (!this.exchanging) {
+      this.exchanging = this.run().then((k) => (this.key = k), (err: unknown) => { this.failed = true; throw err; });
+      this.exchanging.catch(() => undefined); // reported to each caller that waits
+    }
+    return untilAborted(this.exchanging, signal);
   }
 
-  /** The server sent PUBLIC_KEY_REQUEST: answer with a new exchange unless one is under way. */
+  /** The server sent PUBLIC_KEY_REQUEST: start the exchange unless it was. */
   requested(): Promise<Buffer> {
-    return this.exchanging ?? this.exchange(undefined, true);
+    return this.exchange();
   }
 
   /** `v` with its SecureStrings encrypted for the wire, exchanging keys first when needed. */
