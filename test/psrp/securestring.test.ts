@@ -35,6 +35,8 @@ class ScriptedServer implements PsrpTransport {
   private readonly queue = new EventQueue();
   private readonly defrag = new Defragmenter();
   private objectId = 1n;
+  /** Set: ENCRYPTED_SESSION_KEY carries a key for another client (it does not decrypt). */
+  badKey = false;
   /** Set: ENCRYPTED_SESSION_KEY waits until release() is called. */
   hold: Array<() => void> | undefined;
 
@@ -66,7 +68,8 @@ class ScriptedServer implements PsrpTransport {
         // Answered later, as a server does (never inside the send).
         setImmediate(() => {
           if (m.type === 'PUBLIC_KEY') {
-            const answer = (): void => this.say(EMPTY_GUID, { type: 'ENCRYPTED_SESSION_KEY', encryptedSessionKey: simpleBlob(m.publicKey, this.key) });
+            const blob = this.badKey ? Buffer.from('not for you').toString('base64') : simpleBlob(m.publicKey, this.key);
+            const answer = (): void => this.say(EMPTY_GUID, { type: 'ENCRYPTED_SESSION_KEY', encryptedSessionKey: blob });
             if (this.hold) this.hold.push(answer);
             else answer();
           }
@@ -137,6 +140,22 @@ describe('the session key, exchanged by the pool itself', () => {
     await Promise.all([pool.exchangeKey(), pool.exchangeKey(), PowerShell.create(pool).addScript('x').addArgument(pool.secureString('a')).invoke()]);
     await pool.exchangeKey();
     expect(types(server)).toEqual(['PUBLIC_KEY', 'CREATE_PIPELINE']);
+    await pool.close();
+  });
+
+  it('a host\'s SecureString answer when the exchange fails: the server gets an error record (it does not wait for ever)', async () => {
+    const server: ScriptedServer = new ScriptedServer((): TypedMessage[] => [
+      { type: 'PIPELINE_HOST_CALL', callId: 1n, methodId: { value: 12, name: 'ReadLineAsSecureString' }, parameters: [] },
+    ]);
+    server.badKey = true;
+    const pool = RunspacePool.adopt(server, { host: { ReadLineAsSecureString: () => new SecureString('typed') } });
+    await PowerShell.create(pool).addScript('x').beginInvoke();
+    await vi.waitFor(() => expect(types(server)).toContain('PIPELINE_HOST_RESPONSE'), { timeout: 10_000, interval: 5 });
+    const response = server.sent.find((m) => m.type === 'PIPELINE_HOST_RESPONSE') as { returnValue?: unknown; error?: unknown };
+    expect(response.returnValue).toBeUndefined();
+    expect(response.error).toBeInstanceOf(PSObject);
+    expect(String(response.error)).toMatch(/could not be encrypted/);
+    expect(types(server)).toEqual(['CREATE_PIPELINE', 'PUBLIC_KEY', 'PIPELINE_HOST_RESPONSE']);
     await pool.close();
   });
 

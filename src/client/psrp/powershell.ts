@@ -17,7 +17,7 @@ import { ClientRunspacePool as PoolCore, type PsrpEvent } from '../../psrp/pool.
 import { WsmanClient } from '../client.js';
 import type { PsrpTransport } from './transport.js';
 import { Channel } from './channel.js';
-import { answerHostCall, type PSHost } from './host.js';
+import { answerHostCall, HostError, hostErrorRecord, type PSHost } from './host.js';
 import { uiHostInfo } from '../../psrp/messages/pool.js';
 import { PipelineFailedError, errorRecordMessage } from './failure.js';
 import { exchangeSessionKey } from './sessionkey.js';
@@ -185,7 +185,11 @@ export class RunspacePool {
     void answerHostCall(host ?? {}, { call, pid }).then(async (answer) => {
       if (!answer) return;
       // A SecureString answer (ReadLineAsSecureString, a credential's password) is encrypted with the session key.
-      if ('returnValue' in answer) answer = { returnValue: await this.keys.encryptAll(answer.returnValue) };
+      // Without a key (the exchange failed), the server gets an error record rather than waiting for ever.
+      if ('returnValue' in answer) {
+        answer = await this.keys.encryptAll(answer.returnValue).then((returnValue) => ({ returnValue }),
+          (err: Error) => ({ error: hostErrorRecord(new HostError(`the SecureString answer could not be encrypted: ${err.message}`)) }));
+      }
       if (pid === undefined) this.core.respondToHostCall(call, answer);
       else {
         const p = this.core.pipeline(pid) as ClientPipeline | undefined;
