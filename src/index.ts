@@ -22,6 +22,9 @@ export { Command, type CommandOutput } from './client/command.js';
 
 // Invoke PowerShell (runspace pools and pipelines, [powershell]::Create(), Invoke-Command -ScriptBlock).
 export { RunspacePool, PowerShell, PipelineFailedError, type RunspacePoolOptions, type RunspaceTarget, type PowerShellStreams } from './client/psrp/powershell.js';
+export { SecureString } from './client/psrp/securestring.js';
+export { getCommandMetadata, CommandTypes, type CommandMetadata } from './client/psrp/commandmeta.js';
+export { isAlive } from './client/psrp/alive.js';
 export { nonInteractiveHost, answerHostCall, HostError, type PSHost, type HostMethod, type HostMethodName, type HostCallContext } from './client/psrp/host.js';
 
 // Disconnected sessions (New-, Get-, Disconnect-, Connect-, Receive-, Remove-PSSession).

@@ -21,3 +21,6 @@ export { RunspacePool, PowerShell, PipelineFailedError, errorRecordMessage, type
 export { WsmanRunspace, fragmentSizeFor, DEFAULT_CONFIGURATION, type WsmanRunspaceOptions } from './psrp/wsman.js';
 export { OutOfProcessRunspace, type OutOfProcessOptions } from './psrp/outofproc.js';
 export type { PsrpTransport } from './psrp/transport.js';
+export { getCommandMetadata, CommandTypes, type CommandMetadata, type CommandMetadataOptions } from './psrp/commandmeta.js';
+export { isAlive, type NotAliveReason } from './psrp/alive.js';
+export { SecureString } from './psrp/securestring.js';

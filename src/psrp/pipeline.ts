@@ -12,7 +12,7 @@ import { StateMachine, type Table } from '../core/state/table.js';
 import type { PSValue } from './clixml/model.js';
 import type { Serializable } from './clixml/serialize.js';
 import { PSInvocationState } from './messages/common.js';
-import { command, type Command, type CreatePipeline } from './messages/pipeline.js';
+import { command, type Command, type CreatePipeline, type GetCommandMetadata } from './messages/pipeline.js';
 import { noHostInfo } from './messages/pool.js';
 import type { HostCall, HostResponse } from './messages/host.js';
 
@@ -76,6 +76,8 @@ export interface PipelineSpec {
   addToHistory?: boolean;
   /** The HostInfo sent (2.2.3.14): noHostInfo() (the default) or uiHostInfo() to receive host calls. */
   hostInfo?: PSValue;
+  /** A nested pipeline (IsNested): it runs while another pipeline of the pool is running. PowerShell: PowerShell.CreateNestedPowerShell(). */
+  isNested?: boolean;
 }
 
 /** A script as a pipeline spec. PowerShell: [powershell]::Create().AddScript(text). */
@@ -95,10 +97,20 @@ export class ClientPipeline extends Pipeline {
       remoteStreamOptions: { value: 0, name: 'None' },
       addToHistory: spec.addToHistory ?? false,
       hostInfo: spec.hostInfo ?? noHostInfo(),
-      powerShell: { isNested: false, extraCmds: null, cmds: spec.commands, history: null, redirectShellErrorOutputPipe: false },
-      isNested: false,
+      powerShell: { isNested: spec.isNested ?? false, extraCmds: null, cmds: spec.commands, history: null, redirectShellErrorOutputPipe: false },
+      isNested: spec.isNested ?? false,
     };
     this.host.queueMessage(this.pid, m, { startsPipeline: true });
+  }
+
+  /**
+   * Ask for command metadata instead of running commands (2.2.2.14 GET_COMMAND_METADATA): the
+   * server answers on this pipeline with the count (CommandMetadataCount), then one object per
+   * command, then its state. PowerShell: the remote Get-Command of implicit remoting (Import-PSSession).
+   */
+  getCommandMetadata(request: Omit<GetCommandMetadata, 'type'>): void {
+    this.transition('invoke');
+    this.host.queueMessage(this.pid, { type: 'GET_COMMAND_METADATA', ...request }, { startsPipeline: true });
   }
 
   /** One input object (PIPELINE_INPUT). */

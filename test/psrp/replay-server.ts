@@ -173,10 +173,17 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
   });
   function serve(text: string, res: import('node:http').ServerResponse): void {
     {
+      // The recorded connection broke (http_error): the client's own retry of that request breaks too.
+      const broken = exchanges[n - 1];
+      const action = (xml: string): string | undefined => /<(?:\w+:)?Action\b[^>]*>([^<]*)</.exec(xml)?.[1];
+      if (broken?.httpError && action(text) === action(broken.request)) {
+        res.socket?.destroy();
+        return;
+      }
       const ex = exchanges[n];
       const at = `#${ex?.index ?? n}`;
       n++;
-      if (!ex || ex.response === undefined) {
+      if (!ex || (ex.response === undefined && !ex.httpError)) {
         mismatches.push(`${at}: a request beyond the recording`);
         res.writeHead(500).end();
         return;
@@ -193,7 +200,9 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
         const bodyKey = (x: typeof m): string => {
           const b = x.body as { kind: string; commandId?: string; streams?: Array<{ name: string; commandId?: string } | string>; code?: string };
           const streams = (b.streams ?? []).map((s) => (typeof s === 'string' ? s : `${s.name}`)).join(' ');
-          return `${b.kind} ${streams} ${(b.code ?? '').toLowerCase()}`; // signal codes compare without case
+          // Signal codes compare without case; PowerShell's stop signal (…/powershell/signal/crtl_c, sic) and pypsrp's (powershell/signal/ctrl_c) are one.
+          const code = (b.code ?? '').toLowerCase().replace(/^(http:\/\/schemas\.microsoft\.com\/)?powershell\/signal\/c(rt|tr)l_c$/, 'powershell-stop');
+          return `${b.kind} ${streams} ${code}`;
         };
         if (bodyKey(m) !== bodyKey(r)) mismatches.push(`${at}: body ${bodyKey(m)}, recorded ${bodyKey(r)}`);
         const cid = (x: typeof m): string | undefined => {
@@ -205,8 +214,13 @@ export async function startReplay(file: string, opts: { from?: number } = {}): P
         if (!prQuirk && !sameGuid(cid(m), ids.mapped(cid(r)))) mismatches.push(`${at}: CommandId ${cid(m)}, recorded ${cid(r)}`);
         types(ourDefrag, payloads(parseXml(text)), ours);
         types(recDefrag, payloads(parseXml(ex.request)), recorded);
+        if (ex.httpError) {
+          // The recording's connection broke here (pypsrp's http_error): no answer at all.
+          res.socket?.destroy();
+          return;
+        }
         const ourId = m.headers.messageId!;
-        const body = ids.rewrite(ex.response).replace(/(<(\w+:)?RelatesTo>)[^<]*(<\/)/, `$1${ourId}$3`);
+        const body = ids.rewrite(ex.response!).replace(/(<(\w+:)?RelatesTo>)[^<]*(<\/)/, `$1${ourId}$3`);
         const status = /<(\w+:)?Fault[ >]/.test(body) ? 500 : 200;
         res.writeHead(status, { 'Content-Type': 'application/soap+xml;charset=UTF-8' }).end(body);
       } catch (err) {

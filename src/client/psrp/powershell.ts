@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WsmanError } from '../../core/errors.js';
-import { ps, type PSPrimitive, type PSValue } from '../../psrp/clixml/model.js';
+import type { PSValue } from '../../psrp/clixml/model.js';
 import type { TypedMessage, UnknownMessage } from '../../psrp/messages/index.js';
 import type { EncryptedSessionKey } from '../../psrp/messages/keys.js';
 import type { Serializable } from '../../psrp/clixml/serialize.js';
@@ -15,15 +15,15 @@ import type { ErrorRecordMessage, InformationalRecordMessage, InformationRecordM
 import type { ClientPipeline, PipelineState } from '../../psrp/pipeline.js';
 import { ClientRunspacePool as PoolCore, type PsrpEvent } from '../../psrp/pool.js';
 import { WsmanClient } from '../client.js';
-import { OutOfProcessRunspace } from './outofproc.js';
 import type { PsrpTransport } from './transport.js';
 import { Channel } from './channel.js';
-import { answerHostCall, type PSHost } from './host.js';
+import { answerHostCall, HostError, hostErrorRecord, type PSHost } from './host.js';
 import { uiHostInfo } from '../../psrp/messages/pool.js';
 import { PipelineFailedError, errorRecordMessage } from './failure.js';
-import { exchangeSessionKey, encryptSecureString } from './sessionkey.js';
+import { exchangeSessionKey } from './sessionkey.js';
+import { PoolKeys, SecureString } from './securestring.js';
 import type { HostCall } from '../../psrp/messages/host.js';
-import { fragmentSizeFor, WsmanRunspace } from './wsman.js';
+import { transportFor } from './target.js';
 import { PipelineDisconnectedError } from './failure.js';
 import type { Channels, PowerShellStreams, RunspacePoolOptions, RunspaceTarget } from './pool-options.js';
 
@@ -34,6 +34,8 @@ interface Running {
   channels: Channels;
   host: PSHost | undefined;
   finish(state: { state: PipelineState; error?: PSValue }): void;
+  /** Output waiting for the session key (a SecureString came before any exchange); what follows waits behind it. */
+  tail?: Promise<void>;
 }
 
 /** An open runspace pool. PowerShell: System.Management.Automation.Runspaces.RunspacePool. */
@@ -41,7 +43,11 @@ export class RunspacePool {
   private readonly running = new Map<string, Running>();
   private pumping: Promise<void> | undefined;
   private failure: Error | undefined;
-  private sessionKey: Buffer | undefined;
+  /** The session key for SecureStrings, exchanged when first needed. */
+  private readonly keys = new PoolKeys(() => {
+    const answer = this.poolAnswer((m): m is EncryptedSessionKey => m.type === 'ENCRYPTED_SESSION_KEY');
+    return exchangeSessionKey(this.core, () => this.transport.flush(), () => answer);
+  });
   private readonly poolWaiters = new Map<(m: TypedMessage | UnknownMessage) => boolean, (err: Error) => void>();
 
   private constructor(
@@ -66,34 +72,7 @@ export class RunspacePool {
 
   /** PowerShell: [runspacefactory]::CreateRunspacePool(...).Open() / New-PSSession. */
   static async open(target: RunspaceTarget, opts: RunspacePoolOptions = {}): Promise<RunspacePool> {
-    const rpid = opts.instanceId ?? randomUUID();
-    const poolOptions = {
-      rpid,
-      ...(opts.minRunspaces !== undefined ? { minRunspaces: opts.minRunspaces } : {}),
-      ...(opts.maxRunspaces !== undefined ? { maxRunspaces: opts.maxRunspaces } : {}),
-      ...(opts.applicationArguments !== undefined ? { applicationArguments: opts.applicationArguments } : {}),
-      ...(opts.host ? { hostInfo: uiHostInfo() } : {}),
-    };
-    let transport: PsrpTransport;
-    let owned: WsmanClient | undefined;
-    if ('outOfProcess' in target) {
-      transport = new OutOfProcessRunspace(new PoolCore(poolOptions), target.outOfProcess);
-    } else {
-      const client = target instanceof WsmanClient ? target : (owned = new WsmanClient(target));
-      await client.prepare(opts.signal);
-      const pool = new PoolCore({ ...poolOptions, maxFragmentSize: fragmentSizeFor(client.maxEnvelopeSize) });
-      transport = new WsmanRunspace(client, pool, {
-        ...(opts.configurationName !== undefined ? { configurationName: opts.configurationName } : {}),
-        ...(opts.idleTimeout !== undefined ? { idleTimeout: opts.idleTimeout } : {}),
-        ...(opts.compression ? { compression: true } : {}),
-        ...(opts.shellId !== undefined ? { shellId: opts.shellId } : {}),
-        ...(opts.outputBufferingMode ? { outputBufferingMode: opts.outputBufferingMode } : {}),
-        ...(opts.name !== undefined ? { name: opts.name } : {}),
-        ...(opts.retry ? { retry: opts.retry } : {}),
-        ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-    }
+    const { transport, owned } = await transportFor(target, opts);
     const rp = new RunspacePool(transport, owned, opts.host, opts.streamCapacity ?? 10_000);
     try {
       transport.pool.open();
@@ -148,6 +127,11 @@ export class RunspacePool {
       for (const w of this.poolWaiters.keys()) if (w(e.message)) this.poolWaiters.delete(w);
       return undefined;
     }
+    if (e.type === 'Message' && e.message.type === 'PUBLIC_KEY_REQUEST') {
+      // The server needs the key for a SecureString (Read-Host -AsSecureString, one in output): answer by ourselves.
+      this.keys.requested().catch(() => undefined); // a failed exchange fails the transport, which ends the streams
+      return undefined;
+    }
     if (e.type === 'Message' && e.message.type === 'RUNSPACEPOOL_HOST_CALL') {
       this.answer(this.host, e.message, undefined);
       return undefined;
@@ -168,15 +152,23 @@ export class RunspacePool {
         // Release it on the server (out-of-process `<Close>`; over WS-Man a Done command needs nothing).
         (this.core.pipeline(e.pid) as ClientPipeline | undefined)?.close();
         this.transport.flush().catch(() => undefined);
-        for (const c of Object.values(r.channels)) c.end();
-        r.finish({ state: e.state, ...(e.error !== undefined ? { error: e.error } : {}) });
+        const end = { state: e.state, ...(e.error !== undefined ? { error: e.error } : {}) };
+        const done = (): void => { for (const c of Object.values(r.channels)) c.end(); r.finish(end); };
+        if (r.tail) void r.tail.then(done);
+        else done();
       }
       return undefined;
     }
     const m = e.message;
     const c = r.channels;
     switch (m.type) {
-      case 'PIPELINE_OUTPUT': c.output.push(m.value); return c.output;
+      case 'PIPELINE_OUTPUT':
+        // A SecureString before any exchange: the server used its session key; exchange (it sends that key) and read it, in order.
+        if (r.tail || this.keys.needsKey(m.value)) {
+          r.tail = (r.tail ?? Promise.resolve()).then(() => this.keys.readable(m.value)).then((v) => c.output.push(v));
+          return undefined;
+        }
+        c.output.push(this.keys.decryptAll(m.value)); return c.output;
       case 'ERROR_RECORD': c.error.push(m); return c.error;
       case 'WARNING_RECORD': c.warning.push(m); return c.warning;
       case 'VERBOSE_RECORD': c.verbose.push(m); return c.verbose;
@@ -192,6 +184,12 @@ export class RunspacePool {
   private answer(host: PSHost | undefined, call: HostCall, pid: string | undefined): void {
     void answerHostCall(host ?? {}, { call, pid }).then(async (answer) => {
       if (!answer) return;
+      // A SecureString answer (ReadLineAsSecureString, a credential's password) is encrypted with the session key.
+      // Without a key (the exchange failed), the server gets an error record rather than waiting for ever.
+      if ('returnValue' in answer) {
+        answer = await this.keys.encryptAll(answer.returnValue).then((returnValue) => ({ returnValue }),
+          (err: Error) => ({ error: hostErrorRecord(new HostError(`the SecureString answer could not be encrypted: ${err.message}`)) }));
+      }
       if (pid === undefined) this.core.respondToHostCall(call, answer);
       else {
         const p = this.core.pipeline(pid) as ClientPipeline | undefined;
@@ -217,12 +215,15 @@ export class RunspacePool {
   }
 
   /** @internal Start a pipeline and return its streams; `receive: false` leaves its output on the server (started disconnected). */
-  async start(pipeline: ClientPipeline, commands: Command[], input: Serializable[] | undefined, opts: { receive?: boolean; host?: PSHost } = {}): Promise<PowerShellStreams> {
+  async start(pipeline: ClientPipeline, commands: Command[], input: Serializable[] | undefined, opts: { receive?: boolean; host?: PSHost; isNested?: boolean } = {}): Promise<PowerShellStreams> {
     const host = 'host' in opts ? opts.host : this.host;
+    // SecureStrings among the arguments or input: the keys are exchanged first, as PowerShell does.
+    const cmds = await this.keys.encryptCommands(commands);
+    const values = input === undefined ? undefined : await this.keys.encryptAll(input);
     const streams = this.watch(pipeline.pid, host);
-    pipeline.invoke({ commands, input: input !== undefined, ...(host ? { hostInfo: uiHostInfo() } : {}) });
-    if (input !== undefined) {
-      for (const v of input) pipeline.sendInput(v);
+    pipeline.invoke({ commands: cmds, input: values !== undefined, ...(host ? { hostInfo: uiHostInfo() } : {}), ...(opts.isNested ? { isNested: true } : {}) });
+    if (values !== undefined) {
+      for (const v of values) pipeline.sendInput(v);
       pipeline.endInput();
     }
     await this.transport.flush(opts);
@@ -238,17 +239,19 @@ export class RunspacePool {
     });
   }
 
-  /** The session key exchange a SecureString needs (PUBLIC_KEY / ENCRYPTED_SESSION_KEY), once per pool. PowerShell does it before its first SecureString. */
+  /**
+   * The session key exchange a SecureString needs (PUBLIC_KEY / ENCRYPTED_SESSION_KEY), once per
+   * pool; calling it again is harmless. Optional: the pool exchanges keys by itself before the first
+   * SecureString it sends or reads and when the server asks. `signal` stops this wait only (the
+   * exchange goes on). PowerShell does it before its first SecureString.
+   */
   async exchangeKey(signal?: AbortSignal): Promise<void> {
-    if (this.sessionKey) return;
-    const answer = this.poolAnswer((m): m is EncryptedSessionKey => m.type === 'ENCRYPTED_SESSION_KEY', signal);
-    this.sessionKey = await exchangeSessionKey(this.core, () => this.transport.flush(), () => answer);
+    await this.keys.exchange(signal);
   }
 
-  /** A SecureString to send (argument, parameter or input), encrypted with the session key. PowerShell: ConvertTo-SecureString. */
-  secureString(text: string): PSPrimitive {
-    if (!this.sessionKey) throw new WsmanError('ERR_PSRP_USAGE', 'a SecureString needs the session key: await pool.exchangeKey() first');
-    return ps.secureString(encryptSecureString(this.sessionKey, text));
+  /** A SecureString to send (argument, parameter or input); encrypted with the session key when sent. PowerShell: ConvertTo-SecureString -AsPlainText -Force. */
+  secureString(text: string): SecureString {
+    return new SecureString(text);
   }
 
   /** PowerShell: RunspacePool.Close() / Remove-PSSession. */
@@ -281,11 +284,18 @@ export class PowerShell {
     public instanceId: string,
     /** The host answering this pipeline's host calls; default the pool's. */
     readonly host: PSHost | undefined,
+    /** Runs while another pipeline of the pool runs (CREATE_PIPELINE IsNested). PowerShell: PowerShell.IsNested. */
+    readonly isNested = false,
   ) {}
 
-  /** PowerShell: [powershell]::Create() with .RunspacePool set (and, for `host`, PSInvocationSettings.Host). */
-  static create(pool: RunspacePool, opts: { instanceId?: string; host?: PSHost } = {}): PowerShell {
-    return new PowerShell(pool, opts.instanceId ?? randomUUID(), opts.host ?? pool.host);
+  /** PowerShell: [powershell]::Create() with .RunspacePool set (and, for `host`, PSInvocationSettings.Host); `isNested`: CreateNestedPowerShell(). */
+  static create(pool: RunspacePool, opts: { instanceId?: string; host?: PSHost; isNested?: boolean } = {}): PowerShell {
+    return new PowerShell(pool, opts.instanceId ?? randomUUID(), opts.host ?? pool.host, opts.isNested ?? false);
+  }
+
+  /** A pipeline that runs in the same pool while this one is running (e.g. to read a variable). PowerShell: CreateNestedPowerShell(). */
+  createNestedPowerShell(opts: { instanceId?: string } = {}): PowerShell {
+    return PowerShell.create(this.runspacePool, { ...opts, isNested: true, ...(this.host ? { host: this.host } : {}) });
   }
 
   private last(what: string): Command {
@@ -325,7 +335,7 @@ export class PowerShell {
   async beginInvoke(input?: Iterable<Serializable>, opts: { receive?: boolean } = {}): Promise<PowerShellStreams> {
     if (!this.commands.length) throw new WsmanError('ERR_PSRP_USAGE', 'nothing to invoke: addScript or addCommand first');
     this.pipeline = this.runspacePool.core.createPipeline(this.instanceId);
-    const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined, { ...opts, host: this.host });
+    const streams = await this.runspacePool.start(this.pipeline, this.commands, input ? [...input] : undefined, { ...opts, host: this.host, isNested: this.isNested });
     this.hadErrors = false;
     const errors = streams.error;
     let sawError = false;
