@@ -4,6 +4,7 @@
  * listener / direct:
  * - small pipelines (`1+1`) per second in one pool;
  * - output objects per second of `1..200000`;
+ * - the time to open a pool (New-PSSession: pwsh started, negotiation, Opened), median of 5;
  * - memory per idle PowerShell shell: the resident memory of its pwsh processes (a .NET tool's
  *   pwsh is a launcher with `dotnet pwsh.dll` below it: both count) plus the listener's growth
  *   per shell (its process RSS, measured with 4 idle shells open), against one direct `pwsh -s`.
@@ -75,6 +76,19 @@ async function throughput(target: RunspaceTarget): Promise<{ pipelines: number; 
   }
 }
 
+/** Median time in ms to open a pool (New-PSSession: pwsh started, Opened) over `n` opens, each closed after. */
+async function openLatency(target: RunspaceTarget, n = 5): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const pool = await RunspacePool.open(target);
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    await pool.close();
+  }
+  ms.sort((a, b) => a - b);
+  return ms[Math.floor(n / 2)]!;
+}
+
 /** Let pwsh settle after opening (JIT, GC) before its memory is read. */
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 3000));
 
@@ -93,6 +107,8 @@ export async function run(): Promise<BenchResult[]> {
     };
     const floor = await throughput(direct);
     const ours = await throughput(viaListener);
+    const openDirect = await openLatency(direct);
+    const openOurs = await openLatency(viaListener);
 
     // Memory of one idle shell: direct pwsh -s …
     const d = await RunspacePool.open(direct);
@@ -113,6 +129,7 @@ export async function run(): Promise<BenchResult[]> {
     return [
       { name: 'pwsh via listener vs pwsh -s direct: small pipelines (1+1) per second in one pool', unit: 'pipelines/s', value: ours.pipelines, baseline: floor.pipelines, ratio: ours.pipelines / floor.pipelines },
       { name: 'pwsh via listener vs pwsh -s direct: output objects per second (1..200000)', unit: 'objects/s', value: ours.objects, baseline: floor.objects, ratio: ours.objects / floor.objects },
+      { name: 'pwsh via listener vs pwsh -s direct: time to open a pool (pwsh started to Opened), median of 5', unit: 'ms', value: openOurs, baseline: openDirect, ratio: openOurs / openDirect },
       { name: `pwsh via listener vs pwsh -s direct: memory per idle PowerShell shell (pwsh RSS + listener growth, ${IDLE_SHELLS} shells)`, unit: 'MB', value: perShell / mb, baseline: directRss / mb, ratio: perShell / directRss },
     ];
   } finally {

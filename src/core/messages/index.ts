@@ -157,11 +157,24 @@ export interface Message<B extends Body = Body> {
  * what the full parse gives or steps aside.
  */
 export function decodeMessage(input: string | Uint8Array, limits?: Partial<XmlLimits>, charset?: string, opts?: DecodeOptions): Message {
-  if (typeof input !== 'string' && input.length >= BULK_MIN_RUN) {
+  if (typeof input !== 'string' && input.length >= BULK_MIN_RUN && mayBeBulk(input)) {
     const fast = decodeBulkMessage(input, limits, charset, opts);
     if (fast) return fast;
   }
   return decodeMessageFull(input, limits, charset, opts);
+}
+
+const SEND = Buffer.from('Send');
+const RECEIVE_RESPONSE = Buffer.from('ReceiveResponse');
+
+/**
+ * Whether the bytes can be a Send or ReceiveResponse at all (their body element's name is in them),
+ * so that other envelopes with long base64 (a PowerShell Command's Arguments) are not parsed
+ * twice, once by the fast path that then steps aside. Skipping the fast path is always safe.
+ */
+function mayBeBulk(input: Uint8Array): boolean {
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  return buf.includes(RECEIVE_RESPONSE) || buf.includes(SEND);
 }
 
 /** decodeMessage without the fast path: the reference the fast path is held to. */

@@ -3,7 +3,8 @@
  * has no Connect of its own, so the listener answers the WS-Man Connect's connectXml
  * (SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL) itself, as Windows' wsmprovhost does:
  * - connectResponseXml: pwsh's SESSION_CAPABILITY from when the pool opened, then
- *   RUNSPACEPOOL_INIT_DATA with the pool's runspace limits;
+ *   RUNSPACEPOOL_INIT_DATA with the pool's runspace limits (limits the CONNECT_RUNSPACEPOOL asks
+ *   for are judged as PowerShell's server judges them, checkLimits: a Connect never resizes);
  * - first on the pool's output (the next Receive without CommandId): pwsh's APPLICATION_PRIVATE_DATA
  *   and RUNSPACEPOOL_STATE Opened (test_psrp_disconnect_runspaces: Windows sends the Opened state
  *   after the Connect).
@@ -46,6 +47,23 @@ export interface PwshConnect {
   poolOutput: Buffer;
 }
 
+/**
+ * The runspace limits a CONNECT_RUNSPACEPOOL asks for (MS-PSRP 2.2.2.29), judged as PowerShell's
+ * server does (ServerRemoteSession.ExecuteConnect): they count only when both are given; then
+ * -1 for either, or a minimum above the maximum, is refused; and limits that differ from the
+ * pool's in both the maximum and the minimum are refused, because a Connect does not resize the
+ * pool. Otherwise (the pool's limits, a change of one of them, or none asked) the Connect goes on
+ * and RUNSPACEPOOL_INIT_DATA reports the pool's own limits, which the client adopts.
+ */
+function checkLimits(asked: { minRunspaces?: number; maxRunspaces?: number }, pool: { min: number; max: number }): void {
+  const { minRunspaces: min, maxRunspaces: max } = asked;
+  if (min === undefined || max === undefined) return;
+  if (min === -1 || max === -1 || min > max) throw badConnect(`the runspace limits asked for are not valid (minimum ${min}, maximum ${max})`);
+  if (max !== pool.max && min !== pool.min) {
+    throw fault(WsmanCode.InvalidSoapBody, `the runspace pool has ${pool.min} to ${pool.max} runspaces, not the ${min} to ${max} the Connect asks for; a Connect does not change them`);
+  }
+}
+
 /** Check a connectXml against the shell's pool and build the answer (no state is changed). */
 export function answerConnect(session: PwshSession, connectXml: string): PwshConnect {
   const t = connectXml.trim();
@@ -53,6 +71,7 @@ export function answerConnect(session: PwshSession, connectXml: string): PwshCon
   const d = new Defragmenter({ maxMessageBytes: 64 * 1024, maxPending: 4 });
   let types: string[];
   let rpid: string | undefined;
+  let asked: { minRunspaces?: number; maxRunspaces?: number } = {};
   try {
     const messages = d.push(new Uint8Array(Buffer.from(t, 'base64')));
     types = messages.map((m) => {
@@ -60,6 +79,7 @@ export function answerConnect(session: PwshSession, connectXml: string): PwshCon
       if (dm.destination !== Destination.Server) throw badConnect('a message not for the server');
       rpid ??= dm.rpid;
       if (dm.rpid !== rpid) throw badConnect('messages of two runspace pools');
+      if (dm.message.type === 'CONNECT_RUNSPACEPOOL') asked = dm.message;
       return dm.message.type;
     });
   } catch (err) {
@@ -71,6 +91,7 @@ export function answerConnect(session: PwshSession, connectXml: string): PwshCon
   }
   const { capability, privateData } = session.opened;
   if (!capability || session.poolRpid === undefined) throw fault(WsmanCode.InvalidSoapBody, 'the PowerShell session of this shell has not opened its runspace pool');
+  checkLimits(asked, session.runspaces);
   const response = Buffer.concat([
     kept(capability, rpid),
     made({ type: 'RUNSPACEPOOL_INIT_DATA', minRunspaces: session.runspaces.min, maxRunspaces: session.runspaces.max }, rpid),

@@ -79,16 +79,17 @@ export const pwshBackend: ShellBackend = {
   async command(req, shell, id, body) {
     const session = sessionOf(shell);
     const args = base64(body.arguments[0], 'the Command\'s Arguments');
+    if (session.exited) throw fault(50, 'PowerShell (pwsh) is no longer running. ');
     const cmd = new PwshCommand(id, session, shell.bufferMode, shell.config.outputBufferBytes, req.core.now(), shell.budget);
     shell.commands.set(id, cmd);
     session.routes.set(cmd.psGuid, cmd);
-    const ok = (await session.send({ kind: 'Command', psGuid: cmd.psGuid }, 'CommandAck')) &&
-      (await session.send({ kind: 'Data', stream: 'Default', psGuid: cmd.psGuid, data: session.toPwsh(args) }, 'DataAck'));
-    if (!ok) {
-      shell.commands.delete(id);
-      cmd.dispose();
-      throw fault(50, 'PowerShell (pwsh) is no longer running. ');
-    }
+    // Answered at once: the Data (CREATE_PIPELINE) waits in the pipeline's chain for pwsh's
+    // CommandAck, and what the client sends next for the pipeline (Send, Signal) queues behind it,
+    // so the client's first Receive is already waiting when pwsh writes the output. Waiting for
+    // both acks here cost a round trip to pwsh and one to the client per pipeline. Should pwsh
+    // end meanwhile, the pipeline ends with it (its Receive says Done).
+    void session.send({ kind: 'Command', psGuid: cmd.psGuid }, 'CommandAck');
+    void session.send({ kind: 'Data', stream: 'Default', psGuid: cmd.psGuid, data: session.toPwsh(args) }, 'DataAck');
     return cmd;
   },
   send(cmd, stream, data, end, timeoutMs, signal) {
