@@ -50,6 +50,8 @@ export class OutputBuffer {
   private stopWaiting: (() => void) | undefined;
   /** Bytes discarded by Drop mode. */
   dropped = 0;
+  /** When output last arrived (performance.now()): a Receive waits a moment for more while it flows. */
+  lastPushAt = -Infinity;
   /**
    * Whole-message mode (PSRP): each push is one or more whole fragments, marked when it ends a
    * message. Drop discards whole messages only; a response cuts a fragment only when not even
@@ -84,6 +86,7 @@ export class OutputBuffer {
   /** Buffer output; `end` (whole-message mode): it ends a message. */
   push(stream: string, data: Buffer, end = true): void {
     if (data.length === 0 || this.closed) return;
+    this.lastPushAt = performance.now();
     if (this.skipToEnd) {
       this.dropped += data.length;
       if (end) this.skipToEnd = false;

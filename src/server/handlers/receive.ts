@@ -57,6 +57,32 @@ function waitForNews(cmd: ServerCommand, shell: ServerShell, wanted: ReadonlySet
   });
 }
 
+/** While output flows, a Receive waits up to this long in all for a full envelope's worth. */
+export const FILL_MAX_MS = 10;
+/** Output that stopped arriving for this long has stopped flowing: the answer goes with what there is. */
+export const FILL_GAP_MS = 2;
+
+/**
+ * A Receive that finds less output than its envelope holds, while the process is still writing
+ * (output came within FILL_GAP_MS), waits for more: up to FILL_MAX_MS, until the envelope's worth
+ * is there, or until the output pauses for FILL_GAP_MS. Answering each Receive at once with what
+ * the last pipe reads brought sent envelopes a third full on a busy machine, three times the
+ * requests (and their fixed cost on both ends) per byte. Output that trickles (a prompt, a line
+ * now and then) is answered after at most FILL_GAP_MS more. Whole-message (PSRP) output is not held.
+ */
+async function fillWait(req: WsmanRequest, cmd: ServerCommand, shell: ServerShell, wanted: ReadonlySet<string> | undefined): Promise<WaitResult> {
+  const out = cmd.output;
+  if (out.wholeMessages) return 'news';
+  const want = Math.floor((envelopeLimit(req) * 3) / 4) - 4096;
+  const deadline = performance.now() + FILL_MAX_MS;
+  for (;;) {
+    const now = performance.now();
+    if (out.size >= want || out.isPaused || cmd.isDone || shell.state !== 'Connected' || now >= deadline || now - out.lastPushAt > FILL_GAP_MS) return 'news';
+    const r = await waitForNews(cmd, shell, wanted, Math.min(FILL_GAP_MS, deadline - now), req.closed);
+    if (r !== 'news') return r;
+  }
+}
+
 function chooseCommand(shell: ServerShell, commandId: string | undefined): ServerCommand | undefined {
   if (commandId !== undefined) return shell.command(guid(commandId) ?? commandId);
   // A PowerShell shell: the pool's own messages.
@@ -94,7 +120,7 @@ export async function receive(req: WsmanRequest): Promise<Reply> {
     if (cmd.state === 'Terminated') throw fault(WsmanCode.UnexpectedSelectors, 'the command was terminated');
     if (r === 'timeout') throw fault(WsmanCode.TimedOut, 'no output within OperationTimeout');
   }
-  if (req.closed.aborted) throw new ClientGone();
+  if (await fillWait(req, cmd, shell, wanted) === 'closed' || req.closed.aborted) throw new ClientGone();
   const rr = buildResponse(req, shell, cmd, wanted, seq);
   if (seq === undefined) return { kind: 'soap', action: Action.ReceiveResponse, body: rr };
   const entry: CachedReceive = { sequenceId: seq, client, body: rr, delivered: false };
