@@ -17,8 +17,9 @@
  */
 import { Action } from '../core/namespaces.js';
 import { WsmanFaultError, WsmanNetworkError, WsmanTimeoutError, WsmanCode } from '../core/errors.js';
-import type { ReceiveResponseBody } from '../core/messages/index.js';
-import type { WsmanClient } from './client.js';
+import type { Message, ReceiveResponseBody } from '../core/messages/index.js';
+import type { WsmanClient, RawExchange, RequestOptions } from './client.js';
+import { encodeBody } from '../core/messages/index.js';
 import { unexpected } from './client.js';
 import { DEFAULTS } from './options.js';
 
@@ -54,6 +55,13 @@ export interface ReceiveTarget {
   retry?: RetryPolicy;
   /** Observer: a lost answer or connection is being retried (attempt from 1). */
   onRetry?(attempt: number, err: unknown): void;
+  /**
+   * Send the next Receive as soon as an answer says Running, before that answer is decoded and
+   * delivered, so that the server prepares the next answer while this one is worked on (issue 20).
+   * Still one Receive outstanding at a time: the next goes once the last was answered. The consumer
+   * (`ready`) is asked before it, so at most one more answer than without waits in the consumer.
+   */
+  prefetch?: boolean;
   /**
    * A soft stop (Disconnect-PSSession): no new Receive is sent once it is aborted, but the one in
    * flight is left to finish, so output the server already took is delivered, not lost. The loop
@@ -98,6 +106,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+const RUNNING = Buffer.from('CommandState/Running');
+
+/**
+ * True when an answer is positively an intermediate ReceiveResponse: HTTP 200 and a Running
+ * CommandState near its end (where CommandState follows the streams). Anything else (Done, no
+ * CommandState, a fault, UTF-16) is decoded first, and no Receive is sent ahead of it.
+ */
+function saysRunning(ex: RawExchange): boolean {
+  const { status, body } = ex.response;
+  return status === 200 && body.subarray(Math.max(0, body.length - 2048)).includes(RUNNING);
+}
+
 /** Run the loop; resolves with the exit code once the command is Done. */
 export async function receiveUntilDone(t: ReceiveTarget): Promise<number> {
   const streams = t.streams ?? ['stdout', 'stderr'];
@@ -105,53 +125,94 @@ export async function receiveUntilDone(t: ReceiveTarget): Promise<number> {
   const seq = t.sequence ?? { next: 1 };
   let lostSince: number | undefined;
   let attempts = 0;
-  for (;;) {
-    t.signal?.throwIfAborted();
-    t.stop?.throwIfAborted();
-    if (t.ready) await (t.stop ? readyOrAborted(t.ready, t.stop) : t.ready());
-    t.signal?.throwIfAborted();
-    t.stop?.throwIfAborted();
-    let body: ReceiveResponseBody;
-    try {
-      const msg = await t.client.send(Action.Receive, { kind: 'Receive', sequenceId: seq.next, commandId: t.commandId, streams }, {
-        resourceUri: t.resourceUri,
-        selectors: { ShellId: t.shellId },
-        options: [{ name: 'WSMAN_CMDSHELL_OPTION_KEEPALIVE', value: 'TRUE' }],
-        operationTimeout,
-        ...(t.signal ? { signal: t.signal } : {}),
-      });
-      if (msg.body.kind !== 'ReceiveResponse') throw unexpected('ReceiveResponse', msg);
-      body = msg.body;
-    } catch (err) {
-      if (isTimedOutFault(err)) {
-        t.onTimedOut?.();
-        continue;
-      }
-      if (t.signal?.aborted) throw err;
-      // Stopping: the answer to the last Receive came (or failed); send no other.
-      t.stop?.throwIfAborted();
-      if (t.retry ? isConnectionLost(err) : (err instanceof WsmanTimeoutError || (err instanceof WsmanNetworkError && err.code === 'ERR_CONNECTION_RESET'))) {
-        const now = Date.now();
-        lostSince ??= now;
-        attempts++;
-        const window = t.retry?.maxMs ?? 0;
-        if (attempts === 1 || now - lostSince < window) {
-          t.onRetry?.(attempts, err);
-          // The first retry goes at once (a lost answer); later ones once per interval.
-          if (attempts > 1 && t.retry) await sleep(t.retry.intervalMs, t.signal);
+  const opts: RequestOptions = {
+    resourceUri: t.resourceUri,
+    selectors: { ShellId: t.shellId },
+    options: [{ name: 'WSMAN_CMDSHELL_OPTION_KEEPALIVE', value: 'TRUE' }],
+    operationTimeout,
+    ...(t.signal ? { signal: t.signal } : {}),
+  };
+  const receive = (sequenceId: number): Promise<RawExchange> =>
+    t.client.exchange(Action.Receive, encodeBody({ kind: 'Receive', sequenceId, commandId: t.commandId, streams }), opts);
+  /** The next Receive, sent before the last answer was decoded (prefetch). */
+  let ahead: Promise<RawExchange> | undefined;
+  try {
+    for (;;) {
+      let body: ReceiveResponseBody;
+      try {
+        let ex: RawExchange;
+        if (ahead) {
+          // Already sent: its answer is awaited whatever `stop` says (output it carries is not lost).
+          const next = ahead;
+          ahead = undefined;
+          ex = await next;
+        } else {
+          t.signal?.throwIfAborted();
+          t.stop?.throwIfAborted();
+          if (t.ready) await (t.stop ? readyOrAborted(t.ready, t.stop) : t.ready());
+          t.signal?.throwIfAborted();
+          t.stop?.throwIfAborted();
+          ex = await receive(seq.next);
+        }
+        if (t.prefetch && saysRunning(ex)) ahead = (await sendAhead(t, () => receive(seq.next + 1)))?.next;
+        let msg: Message;
+        try {
+          msg = t.client.decode(ex);
+        } catch (err) {
+          if (ahead || !t.client.shrinkEnvelope(err)) throw err;
+          msg = t.client.decode(await receive(seq.next));
+        }
+        if (msg.body.kind !== 'ReceiveResponse') throw unexpected('ReceiveResponse', msg);
+        body = msg.body;
+      } catch (err) {
+        // A Receive sent ahead of an answer that then failed to decode: no retry beside it.
+        if (ahead) throw err;
+        if (isTimedOutFault(err)) {
+          t.onTimedOut?.();
           continue;
         }
+        if (t.signal?.aborted) throw err;
+        // Stopping: the answer to the last Receive came (or failed); send no other.
+        t.stop?.throwIfAborted();
+        if (t.retry ? isConnectionLost(err) : (err instanceof WsmanTimeoutError || (err instanceof WsmanNetworkError && err.code === 'ERR_CONNECTION_RESET'))) {
+          const now = Date.now();
+          lostSince ??= now;
+          attempts++;
+          const window = t.retry?.maxMs ?? 0;
+          if (attempts === 1 || now - lostSince < window) {
+            t.onRetry?.(attempts, err);
+            // The first retry goes at once (a lost answer); later ones once per interval.
+            if (attempts > 1 && t.retry) await sleep(t.retry.intervalMs, t.signal);
+            continue;
+          }
+        }
+        throw err;
       }
-      throw err;
+      lostSince = undefined;
+      attempts = 0;
+      seq.next++;
+      for (const s of body.streams) {
+        if (!sameId(s.commandId, t.commandId)) continue;
+        if (s.data.length) t.onData(s.name, s.data);
+      }
+      const cs = body.commandState;
+      if (cs && sameId(cs.commandId, t.commandId) && cs.state === 'Done') return cs.exitCode ?? 0;
     }
-    lostSince = undefined;
-    attempts = 0;
-    seq.next++;
-    for (const s of body.streams) {
-      if (!sameId(s.commandId, t.commandId)) continue;
-      if (s.data.length) t.onData(s.name, s.data);
-    }
-    const cs = body.commandState;
-    if (cs && sameId(cs.commandId, t.commandId) && cs.state === 'Done') return cs.exitCode ?? 0;
+  } finally {
+    // An answer sent ahead that nobody waits for any more (an error, an abort): never unhandled.
+    ahead?.catch(() => undefined);
   }
+}
+
+/**
+ * The next Receive for prefetch, once the consumer wants more (`ready`), unless the loop is being
+ * stopped. Resolves with its exchange (not awaited), or undefined when none was sent.
+ */
+async function sendAhead(t: ReceiveTarget, send: () => Promise<RawExchange>): Promise<{ next: Promise<RawExchange> } | undefined> {
+  if (t.signal?.aborted || t.stop?.aborted) return undefined;
+  if (t.ready) await (t.stop ? readyOrAborted(t.ready, t.stop) : t.ready());
+  if (t.signal?.aborted || t.stop?.aborted) return undefined;
+  const next = send();
+  next.catch(() => undefined); // awaited (and its error handled) by the next turn of the loop
+  return { next };
 }
