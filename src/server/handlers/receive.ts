@@ -69,18 +69,39 @@ export const FILL_GAP_MS = 2;
  * the last pipe reads brought sent envelopes a third full on a busy machine, three times the
  * requests (and their fixed cost on both ends) per byte. Output that trickles (a prompt, a line
  * now and then) is answered after at most FILL_GAP_MS more. Whole-message (PSRP) output is not held.
+ * One wait per Receive: each pipe read only compares sizes (a wait re-armed per read cost a promise,
+ * a timer and an abort listener each time, at 4 KB a read).
  */
-async function fillWait(req: WsmanRequest, cmd: ServerCommand, shell: ServerShell, wanted: ReadonlySet<string> | undefined): Promise<WaitResult> {
+async function fillWait(req: WsmanRequest, cmd: ServerCommand, shell: ServerShell): Promise<WaitResult> {
   const out = cmd.output;
   if (out.wholeMessages) return 'news';
   const want = Math.floor((envelopeLimit(req) * 3) / 4) - 4096;
-  const deadline = performance.now() + FILL_MAX_MS;
-  for (;;) {
-    const now = performance.now();
-    if (out.size >= want || out.isPaused || cmd.isDone || shell.state !== 'Connected' || now >= deadline || now - out.lastPushAt > FILL_GAP_MS) return 'news';
-    const r = await waitForNews(cmd, shell, wanted, Math.min(FILL_GAP_MS, deadline - now), req.closed);
-    if (r !== 'news') return r;
-  }
+  const full = (): boolean => out.size >= want || out.isPaused || cmd.isDone || shell.state !== 'Connected';
+  const start = performance.now();
+  const deadline = start + FILL_MAX_MS;
+  if (full() || start - out.lastPushAt > FILL_GAP_MS) return 'news';
+  const closed = req.closed;
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (r: WaitResult): void => {
+      clearTimeout(timer);
+      off();
+      closed.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    const onAbort = (): void => finish('closed');
+    // Called on every pipe read (thousands per second): it only compares; the timer sees the gaps.
+    const off = cmd.onNews(() => {
+      if (full()) finish('news');
+    });
+    const check = (): void => {
+      const now = performance.now();
+      if (now >= deadline || now - out.lastPushAt >= FILL_GAP_MS) finish('news');
+      else timer = setTimeout(check, Math.min(deadline, out.lastPushAt + FILL_GAP_MS) - now);
+    };
+    timer = setTimeout(check, Math.min(deadline, out.lastPushAt + FILL_GAP_MS) - start);
+    closed.addEventListener('abort', onAbort);
+  });
 }
 
 function chooseCommand(shell: ServerShell, commandId: string | undefined): ServerCommand | undefined {
@@ -120,7 +141,7 @@ export async function receive(req: WsmanRequest): Promise<Reply> {
     if (cmd.state === 'Terminated') throw fault(WsmanCode.UnexpectedSelectors, 'the command was terminated');
     if (r === 'timeout') throw fault(WsmanCode.TimedOut, 'no output within OperationTimeout');
   }
-  if (await fillWait(req, cmd, shell, wanted) === 'closed' || req.closed.aborted) throw new ClientGone();
+  if (await fillWait(req, cmd, shell) === 'closed' || req.closed.aborted) throw new ClientGone();
   const rr = buildResponse(req, shell, cmd, wanted, seq);
   if (seq === undefined) return { kind: 'soap', action: Action.ReceiveResponse, body: rr };
   const entry: CachedReceive = { sequenceId: seq, client, body: rr, delivered: false };
