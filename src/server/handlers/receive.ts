@@ -155,6 +155,26 @@ export function envelopeLimit(req: WsmanRequest): number {
   return Math.min(req.headers.maxEnvelopeSize ?? max, max);
 }
 
+/** The last skeleton size of each command, with what it depends on (see skeletonSize). */
+const SKELETONS = new WeakMap<ServerCommand, { key: string; size: number }>();
+
+/**
+ * The bytes of the response envelope without data: encoded once per command and reused while what
+ * it depends on is the same (the streams, the SequenceId's digits, the MessageID it relates to,
+ * by length, or itself when it holds characters XML escapes). Encoding it for every Receive was a
+ * fixed cost of each answer (880 answers per 100 MB at 153600).
+ */
+function skeletonSize(req: WsmanRequest, cmd: ServerCommand, skeleton: ReceiveResponseBody, outNames: readonly string[], seq: number | undefined): number {
+  const mid = req.headers.messageId;
+  const key = `${outNames.join('\0')}|${seq === undefined ? '' : String(seq).length}|${mid === undefined ? '-' : /[&<>"'\s]/.test(mid) ? `x${mid}` : Buffer.byteLength(mid)}`;
+  const known = SKELETONS.get(cmd);
+  if (known?.key === key) return known.size;
+  const probe = responseHeaders(req.headers, Action.ReceiveResponse, 'uuid:00000000-0000-0000-0000-000000000000');
+  const size = encodeMessageBytes({ headers: probe, body: skeleton }, 'response').length;
+  SKELETONS.set(cmd, { key, size });
+  return size;
+}
+
 function buildResponse(req: WsmanRequest, shell: ServerShell, cmd: ServerCommand, wanted: ReadonlySet<string> | undefined, seq: number | undefined): ReceiveResponseBody {
   const limit = envelopeLimit(req);
   const outNames = shell.outputStreams.filter((n) => !wanted || wanted.has(n));
@@ -165,8 +185,7 @@ function buildResponse(req: WsmanRequest, shell: ServerShell, cmd: ServerCommand
     commandState: { commandId: cmd.id, state: 'Done', exitCode: -2147483648 },
   };
   if (seq !== undefined) skeleton.sequenceId = seq;
-  const probe = responseHeaders(req.headers, Action.ReceiveResponse, 'uuid:00000000-0000-0000-0000-000000000000');
-  const base = encodeMessageBytes({ headers: probe, body: skeleton }, 'response').length;
+  const base = skeletonSize(req, cmd, skeleton, outNames, seq);
   const longest = Math.max(6, ...shell.outputStreams.map((n) => Buffer.byteLength(n)));
   // xpress adds a 4-byte header per 64 KiB chunk to data that does not shrink (base64: 8 bytes).
   const groupOverhead = `<rsp:Stream Name="" CommandId="${cmd.id}"></rsp:Stream>`.length + longest + (shell.compression ? 8 : 0);
