@@ -1,7 +1,7 @@
 /**
  * Helper process for bench/client.bench.ts (not a bench itself): starts N listeners on
  * 127.0.0.1 port 0 (HTTP, Basic user alice:secret, --allow-unencrypted), prints their URLs as one
- * JSON line, and stops them when stdin closes. Running the listeners in their own process keeps
+ * JSON line, and stops them when stdin closes; alice may use Negotiate too. Running the listeners in their own process keeps
  * their CPU off the client's event loop, as on a real network.
  *
  * `node --import tsx bench/client-listeners.ts N [DELAY_MS]`: with DELAY_MS, each listener sits
@@ -12,11 +12,13 @@ import { userInfo } from 'node:os';
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WsmanListener, UserStore, hashPassword, createLogger } from '../src/server/index.js';
+import { ntHash } from '../src/auth/ntlm/compute.js';
 
 const n = Number(process.argv[2] ?? '1');
 const delayMs = Number(process.argv[3] ?? '0');
 const users = new UserStore();
-users.add({ name: 'alice', hash: await hashPassword('secret', 1024), runAs: userInfo().username });
+// With an NT hash: Negotiate (NTLM sealing over HTTP) works too (bench/stream.bench.ts).
+users.add({ name: 'alice', hash: await hashPassword('secret', 1024), ntHash: ntHash('secret'), runAs: userInfo().username });
 const listeners: WsmanListener[] = [];
 const relays: ReturnType<typeof createServer>[] = [];
 const urls: string[] = [];

@@ -108,7 +108,11 @@ function sealWhole(ctx: Wrapper, plaintext: Uint8Array, protocol: string, type: 
     `--${ENCRYPTED_BOUNDARY}\r\n\tContent-Type: application/octet-stream\r\n`);
   const tail = enc.encode(`--${ENCRYPTED_BOUNDARY}--\r\n`);
   const at = head.length + 4 + SIGNATURE_LENGTH;
-  const body = new Uint8Array(at + plaintext.length + tail.length);
+  // The ciphertext's place gets the plaintext's alignment mod 4, so that RC4 reads and writes
+  // whole 32-bit words (rc4.ts: about twice as fast); the body starts 0-3 bytes into its memory.
+  const pad = (((plaintext.byteOffset - at) % 4) + 4) % 4;
+  const size = at + plaintext.length + tail.length;
+  const body = new Uint8Array(new ArrayBuffer(size + pad), pad, size);
   const target = body.subarray(at, at + plaintext.length);
   const sealed = ctx.wrap(plaintext, target);
   const contentType = encryptedContentType(protocol);

@@ -38,6 +38,11 @@ export interface RequestOptions {
   headers?: Partial<Headers>;
 }
 
+/** A new WS-Addressing MessageID, as Windows writes them. */
+export function newMessageId(): string {
+  return `uuid:${randomUUID().toUpperCase()}`;
+}
+
 /** A raw answer, for callers that handle HTTP statuses themselves (redirects). */
 export interface RawExchange {
   messageId: string;
@@ -146,8 +151,15 @@ export class WsmanClient {
 
   /** Send one envelope; return the raw HTTP answer (no status handling). */
   async exchange(action: string | undefined, body: readonly XNode[], opts: RequestOptions = {}): Promise<RawExchange> {
-    const messageId = `uuid:${randomUUID().toUpperCase()}`;
-    const xml = encodeEnvelope(this.requestHeaders(action, messageId, opts), body, 'request');
+    const messageId = newMessageId();
+    return this.exchangeXml(action, messageId, encodeEnvelope(this.requestHeaders(action, messageId, opts), body, 'request'), opts);
+  }
+
+  /**
+   * Send an envelope already written (by `requestHeaders` with `messageId`, and the same `opts`):
+   * the Receive loop fills in a template instead of building each Receive anew.
+   */
+  async exchangeXml(action: string | undefined, messageId: string, xml: string, opts: RequestOptions = {}): Promise<RawExchange> {
     const timeout = this.wireTimeout(opts) + DEFAULTS.httpMargin;
     const response = await this.transport.send({
       body: xml,

