@@ -39,7 +39,8 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
  * never gets to use. The baseline code is fast enough for WS-Man's few messages. Node 20 and 22
  * honour `--liftoff-only` set at run time; Node 24 ignores it there but honours a tiering budget
  * too large to be reached. The conformance runner is left alone: it validates envelopes with
- * xmllint compiled to WebAssembly, where optimised code pays off.
+ * xmllint compiled to WebAssembly, where optimised code pays off. The bin (scripts/cli-launcher.cjs)
+ * sets the same flags before it compiles the bundle, so that V8 accepts its code cache.
  */
 function keepWasmBaseline(command: string | undefined): void {
   if (command === 'conformance') return;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI, ROOT } from '../helpers/cli.js';
@@ -32,7 +32,7 @@ describe('the wsman bin', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(new RegExp(`^${process.version.replace(/\./g, '\\.')}-${process.arch}-\\d+-\\d+\\.bin$`));
+    expect(files[0]).toMatch(new RegExp(`^none-${process.version.replace(/\./g, '\\.')}-${process.arch}-\\d+-\\d+\\.bin$`));
     const file = path.join(dir, files[0]!);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const made = statSync(file).mtimeMs;
@@ -54,5 +54,29 @@ describe('the wsman bin', () => {
     symlinkSync(target, path.join(linked, `wsman-compile-cache-${uid}`));
     expect(version(linked)).toMatchObject({ status: 0, stdout: '0.1.0\n' });
     expect(readdirSync(target)).toEqual([]);
+  });
+
+  it.skipIf(nativeCache)('keeps one cache per command, and drops other bundles\' caches not written for a day', () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'wsman-bin-'));
+    const dir = path.join(tmp, `wsman-compile-cache-${uid}`);
+    mkdirSync(dir, { mode: 0o700 });
+    const stale = path.join(dir, 'run-v0.0.1-x64-1-1.bin');
+    const recent = path.join(dir, 'run-v0.0.2-x64-1-1.bin');
+    writeFileSync(stale, 'x', { mode: 0o600 });
+    writeFileSync(recent, 'x', { mode: 0o600 });
+    const twoDaysAgo = (Date.now() - 2 * 24 * 3600 * 1000) / 1000;
+    utimesSync(stale, twoDaysAgo, twoDaysAgo);
+    expect(version(tmp).status).toBe(0);
+    const help = spawnSync(process.execPath, [CLI, 'decode', '--help'], { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 60_000 });
+    expect(help.status).toBe(0);
+    const files = readdirSync(dir).sort();
+    expect(files.filter((f) => f.startsWith('none-'))).toHaveLength(1);
+    expect(files.filter((f) => f.startsWith('decode-'))).toHaveLength(1);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    // Written after the command ran, so it holds more than the bundle's top level.
+    const decode = files.find((f) => f.startsWith('decode-'))!;
+    const none = files.find((f) => f.startsWith('none-'))!;
+    expect(statSync(path.join(dir, decode)).size).toBeGreaterThan(statSync(path.join(dir, none)).size);
   });
 });
