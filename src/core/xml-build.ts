@@ -35,8 +35,13 @@ function collectPrefixes(node: XNode, out: Set<string>): void {
 
 const NAME_RE = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
 
+/** Names already checked (ours are a few dozen constants); bounded, as callers may pass others. */
+const GOOD_NAMES = new Set<string>();
+
 function checkName(name: string): void {
+  if (GOOD_NAMES.has(name)) return;
   if (!NAME_RE.test(name)) throw new WsmanUsageError(`'${name.slice(0, 40)}' is not an XML name we can write`, 'ERR_XML_NAME');
+  if (GOOD_NAMES.size < 512) GOOD_NAMES.add(name);
 }
 
 const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
@@ -55,15 +60,16 @@ function escapeAttr(s: string): string {
   return /[&<>"\r\n\t]/.test(s) ? s.replace(/[&<>"\r\n\t]/g, (c) => ATTR_ESCAPES[c]!) : s;
 }
 
-function write(node: XNode, out: string[]): void {
+/** The node as text (string concatenation: V8's ropes beat an array and a join here). */
+function write(node: XNode): string {
   checkName(node.name);
-  out.push('<', node.name);
+  let out = `<${node.name}`;
   if (node.attrs) {
     for (const key of Object.keys(node.attrs)) {
       const v = node.attrs[key];
       if (v === undefined) continue;
       checkName(key);
-      out.push(' ', key, '="', escapeAttr(String(v)), '"');
+      out += ` ${key}="${escapeAttr(String(v))}"`;
     }
   }
   let open = false;
@@ -71,14 +77,13 @@ function write(node: XNode, out: string[]): void {
     for (const c of node.children) {
       if (c === undefined || c === false || c === '') continue;
       if (!open) {
-        out.push('>');
+        out += '>';
         open = true;
       }
-      if (typeof c === 'string') out.push(escapeText(c));
-      else write(c, out);
+      out += typeof c === 'string' ? escapeText(c) : write(c);
     }
   }
-  out.push(open ? `</${node.name}>` : '/>');
+  return open ? `${out}</${node.name}>` : `${out}/>`;
 }
 
 /**
@@ -96,9 +101,7 @@ export function serializeXml(root: XNode): string {
     if (uri === undefined) throw new Error(`internal: unknown namespace prefix '${p}'`);
     decl[`xmlns:${p}`] = uri;
   }
-  const out: string[] = [];
-  write({ ...root, attrs: { ...decl, ...root.attrs } }, out);
-  return out.join('');
+  return write({ ...root, attrs: { ...decl, ...root.attrs } });
 }
 
 /**
@@ -106,7 +109,5 @@ export function serializeXml(root: XNode): string {
  * what it adds to a larger document, e.g. to size enumeration items against MaxEnvelopeSize.
  */
 export function serializeFragment(node: XNode): string {
-  const out: string[] = [];
-  write(node, out);
-  return out.join('');
+  return write(node);
 }

@@ -1,7 +1,8 @@
 /**
  * Receive answers fit the request's MaxEnvelopeSize whatever its MessageID and SequenceId look
- * like (their lengths, escapes, the digits of the SequenceId): the size of the envelope around the data is worked out once per command and reused only
- * while those stay alike (handlers/receive.ts), so the Receives here change them on every call.
+ * like (their lengths, escapes, the digits of the SequenceId): the size of the envelope around the
+ * data is worked out once per such shape for the whole listener and reused only while those stay
+ * alike (handlers/receive.ts), so the Receives here change them on every call.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash, randomUUID } from 'node:crypto';

@@ -38,22 +38,43 @@ export class ClientGone extends Error {
 
 type WaitResult = 'news' | 'timeout' | 'closed';
 
-function waitForNews(cmd: ServerCommand, shell: ServerShell, wanted: ReadonlySet<string> | undefined, ms: number, closed: AbortSignal): Promise<WaitResult> {
+/**
+ * The one wait of a Receive: resolves once, with what `arm`'s code passes to `finish`, or 'closed'
+ * when the client goes away. `arm` subscribes to what it waits for and returns the unsubscribe;
+ * `later` (re)sets the wait's single timer. Timer, abort listener and subscription end with it.
+ */
+function settle(closed: AbortSignal, arm: (finish: (r: WaitResult) => void, later: (ms: number, f: () => void) => void) => () => void): Promise<WaitResult> {
   return new Promise((resolve) => {
-    // Fires after `finish` exists (setTimeout never calls back synchronously).
-    const timer = setTimeout(() => finish('timeout'), ms);
-    let off = (): void => undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let off: (() => void) | undefined;
+    let done = false;
+    const onAbort = (): void => finish('closed');
     const finish = (r: WaitResult): void => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      off();
+      off?.();
       closed.removeEventListener('abort', onAbort);
       resolve(r);
     };
-    const onAbort = (): void => finish('closed');
-    off = cmd.onNews(() => {
+    const later = (ms: number, f: () => void): void => {
+      clearTimeout(timer);
+      if (!done) timer = setTimeout(f, ms);
+    };
+    if (closed.aborted) return finish('closed');
+    closed.addEventListener('abort', onAbort);
+    const unsubscribe = arm(finish, later);
+    if (done) unsubscribe();
+    else off = unsubscribe;
+  });
+}
+
+function waitForNews(cmd: ServerCommand, shell: ServerShell, wanted: ReadonlySet<string> | undefined, ms: number, closed: AbortSignal): Promise<WaitResult> {
+  return settle(closed, (finish, later) => {
+    later(ms, () => finish('timeout'));
+    return cmd.onNews(() => {
       if (cmd.hasNews(wanted) || cmd.state === 'Terminated' || shell.state !== 'Connected') finish('news');
     });
-    closed.addEventListener('abort', onAbort);
   });
 }
 
@@ -80,27 +101,17 @@ async function fillWait(req: WsmanRequest, cmd: ServerCommand, shell: ServerShel
   const start = performance.now();
   const deadline = start + FILL_MAX_MS;
   if (full() || start - out.lastPushAt > FILL_GAP_MS) return 'news';
-  const closed = req.closed;
-  return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (r: WaitResult): void => {
-      clearTimeout(timer);
-      off();
-      closed.removeEventListener('abort', onAbort);
-      resolve(r);
-    };
-    const onAbort = (): void => finish('closed');
-    // Called on every pipe read (thousands per second): it only compares; the timer sees the gaps.
-    const off = cmd.onNews(() => {
-      if (full()) finish('news');
-    });
+  return settle(req.closed, (finish, later) => {
     const check = (): void => {
       const now = performance.now();
       if (now >= deadline || now - out.lastPushAt >= FILL_GAP_MS) finish('news');
-      else timer = setTimeout(check, Math.min(deadline, out.lastPushAt + FILL_GAP_MS) - now);
+      else later(Math.min(deadline, out.lastPushAt + FILL_GAP_MS) - now, check);
     };
-    timer = setTimeout(check, Math.min(deadline, out.lastPushAt + FILL_GAP_MS) - start);
-    closed.addEventListener('abort', onAbort);
+    later(Math.min(deadline, out.lastPushAt + FILL_GAP_MS) - start, check);
+    // Called on every pipe read (thousands per second): it only compares; the timer sees the gaps.
+    return cmd.onNews(() => {
+      if (full()) finish('news');
+    });
   });
 }
 
@@ -155,23 +166,32 @@ export function envelopeLimit(req: WsmanRequest): number {
   return Math.min(req.headers.maxEnvelopeSize ?? max, max);
 }
 
-/** The last skeleton size of each command, with what it depends on (see skeletonSize). */
-const SKELETONS = new WeakMap<ServerCommand, { key: string; size: number }>();
+/** Skeleton sizes by what they depend on (see skeletonSize); at most SKELETON_CACHE entries. */
+const SKELETONS = new Map<string, number>();
+const SKELETON_CACHE = 256;
+/** Characters XML escapes (in text or attributes) or whose byte length differs from their count. */
+const ESCAPED = /[&<>"'\s]|[^\x20-\x7e]/;
+
+/** A value's part in a skeleton's key: its length when plain ASCII, else the value itself. */
+function sizeKey(v: string | undefined): string {
+  return v === undefined ? '-' : ESCAPED.test(v) ? `x${v}` : String(v.length);
+}
 
 /**
- * The bytes of the response envelope without data: encoded once per command and reused while what
- * it depends on is the same (the streams, the SequenceId's digits, the MessageID it relates to,
- * by length, or itself when it holds characters XML escapes). Encoding it for every Receive was a
- * fixed cost of each answer (880 answers per 100 MB at 153600).
+ * The bytes of the response envelope without data. It depends only on the stream names, the
+ * SequenceId's digits, the length of the MessageID it relates to and that of the CommandId (or on
+ * them themselves when they hold characters XML escapes), so it is encoded once per such shape for
+ * the whole listener, not once per command: with a cache per command, every short command (one or
+ * two small answers) paid a second encode of its envelope just to measure it.
  */
 function skeletonSize(req: WsmanRequest, cmd: ServerCommand, skeleton: ReceiveResponseBody, outNames: readonly string[], seq: number | undefined): number {
-  const mid = req.headers.messageId;
-  const key = `${outNames.join('\0')}|${seq === undefined ? '' : String(seq).length}|${mid === undefined ? '-' : /[&<>"'\s]/.test(mid) ? `x${mid}` : Buffer.byteLength(mid)}`;
-  const known = SKELETONS.get(cmd);
-  if (known?.key === key) return known.size;
+  const key = `${outNames.join('\0')}\0|${seq === undefined ? '' : String(seq).length}|${sizeKey(req.headers.messageId)}|${sizeKey(cmd.id)}`;
+  const known = SKELETONS.get(key);
+  if (known !== undefined) return known;
   const probe = responseHeaders(req.headers, Action.ReceiveResponse, 'uuid:00000000-0000-0000-0000-000000000000');
   const size = encodeMessageBytes({ headers: probe, body: skeleton }, 'response').length;
-  SKELETONS.set(cmd, { key, size });
+  if (SKELETONS.size >= SKELETON_CACHE) SKELETONS.clear();
+  SKELETONS.set(key, size);
   return size;
 }
 
