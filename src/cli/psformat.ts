@@ -6,22 +6,48 @@
  * Value table; error records as PowerShell 7's ConciseView (`Write-Error: message`); values as
  * JSON lines with their type names for `--json`.
  */
-import { PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
+import { PSDateTime, PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
+import { dateTimeView, valueText } from './pstext.js';
 
-/** A value as one line of text (PowerShell's ToString). */
-export function valueText(v: PSValue | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (v instanceof Uint8Array) return [...v].join(' ');
-  if (v instanceof PSObject) {
-    if (v.list && v.toStringText === undefined) return `{${v.list.map(valueText).join(', ')}}`;
-    return v.toString();
-  }
-  if (v instanceof PSPrimitive) return String(v.value);
-  return String(v);
-}
+export { valueText } from './pstext.js';
 
 const isNumber = (v: PSValue | undefined): boolean =>
   typeof v === 'number' || (v instanceof PSPrimitive && ['By', 'SB', 'I16', 'U16', 'U32', 'I64', 'U64', 'Sg', 'Db', 'D'].includes(v.tag));
+
+/** The DateTime of a value that is one ([datetime], or Get-Date's object with its DisplayHint). */
+function dateOf(v: PSValue): PSDateTime | undefined {
+  const p = v instanceof PSObject ? v.value : v;
+  return p instanceof PSPrimitive && p.value instanceof PSDateTime ? p.value : undefined;
+}
+
+/** The group name of consecutive dates in the default view. */
+const DATES = '\0DateTime';
+
+const TICKS_PER = { Day: 864_000_000_000, Hour: 36_000_000_000, Minute: 600_000_000, Second: 10_000_000, Millisecond: 10_000 } as const;
+
+/** The properties PowerShell's default view shows for a primitive it prints as an object (TimeSpan, Guid, Version). */
+function primitiveProperties(v: PSValue): Array<[string, PSValue]> {
+  const p = v instanceof PSObject ? v.value : v;
+  if (!(p instanceof PSPrimitive)) return [];
+  if (p.tag === 'G') return [['Guid', p.value as string]];
+  if (p.tag === 'Version') {
+    // The Version view's columns are left-aligned.
+    const [major, minor, build, revision] = [...(p.value as string).split('.'), '-1', '-1'];
+    return [['Major', major!], ['Minor', minor!], ['Build', build!], ['Revision', revision!]];
+  }
+  if (p.tag === 'TS') {
+    const ticks = Number(p.value as bigint);
+    const part = (unit: number, mod: number): number => Math.trunc(ticks / unit) % mod;
+    const total = (unit: number): PSValue => new PSPrimitive('Db', ticks / unit);
+    return [
+      ['Days', Math.trunc(ticks / TICKS_PER.Day)], ['Hours', part(TICKS_PER.Hour, 24)], ['Minutes', part(TICKS_PER.Minute, 60)],
+      ['Seconds', part(TICKS_PER.Second, 60)], ['Milliseconds', part(TICKS_PER.Millisecond, 1000)], ['Ticks', new PSPrimitive('I64', p.value as bigint)],
+      ['TotalDays', total(TICKS_PER.Day)], ['TotalHours', total(TICKS_PER.Hour)], ['TotalMinutes', total(TICKS_PER.Minute)],
+      ['TotalSeconds', total(TICKS_PER.Second)], ['TotalMilliseconds', total(TICKS_PER.Millisecond)],
+    ];
+  }
+  return [];
+}
 
 /** The properties PowerShell shows for an object: adapted then extended, in order. */
 function properties(v: PSObject): Array<[string, PSValue]> {
@@ -60,8 +86,20 @@ export class DefaultView {
 
   /** Text for one output object (may be empty while a table collects its rows). */
   write(v: PSValue): string {
+    if (v === null) return '';
     if (v instanceof PSObject && v.list && !v.dict) return v.list.map((x) => this.write(x)).join('');
-    const props = v instanceof PSObject && !v.dict ? properties(v) : [];
+    if (v instanceof Uint8Array) return v.length ? this.end() + [...v].map((b) => `${b}\n`).join('') : '';
+    const date = dateOf(v);
+    if (date) {
+      const hint = v instanceof PSObject ? v.get('DisplayHint') : undefined;
+      const text = `${dateTimeView(date, hint === undefined || hint === null ? undefined : valueText(hint))}\n`;
+      if (this.names?.[0] === DATES) return this.rows.push([text]), '';
+      const before = this.end();
+      this.names = [DATES];
+      this.rows = [[text]];
+      return before;
+    }
+    const props = v instanceof PSObject && !v.dict && (v.value === undefined || v.value === null) ? properties(v) : primitiveProperties(v);
     if (props.length && props.length <= 4) {
       const names = props.map(([k]) => k);
       const flushed = this.names && this.names.join('\0') !== names.join('\0') ? this.end() : '';
@@ -78,7 +116,7 @@ export class DefaultView {
   /** The table being collected, if any. */
   end(): string {
     if (!this.names) return '';
-    const out = table(this.names, this.rows);
+    const out = this.names[0] === DATES ? `\n${this.rows.map(([t]) => t as string).join('')}\n` : table(this.names, this.rows);
     this.names = undefined;
     this.rows = [];
     return out;
