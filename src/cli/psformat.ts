@@ -8,11 +8,9 @@
  */
 import { PSDateTime, PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
 import { dateTimeView, valueText } from './pstext.js';
+import { dictionary, list, table } from './pslayout.js';
 
 export { valueText } from './pstext.js';
-
-const isNumber = (v: PSValue | undefined): boolean =>
-  typeof v === 'number' || (v instanceof PSPrimitive && ['By', 'SB', 'I16', 'U16', 'U32', 'I64', 'U64', 'Sg', 'Db', 'D'].includes(v.tag));
 
 /** The DateTime of a value that is one ([datetime], or Get-Date's object with its DisplayHint). */
 function dateOf(v: PSValue): PSDateTime | undefined {
@@ -54,28 +52,6 @@ function properties(v: PSObject): Array<[string, PSValue]> {
   return [...v.adapted, ...v.extended];
 }
 
-/** Format-List of one object. */
-function list(props: Array<[string, PSValue]>): string {
-  const width = Math.max(...props.map(([k]) => k.length));
-  return `\n${props.map(([k, x]) => `${k.padEnd(width)} : ${valueText(x)}`).join('\n')}\n\n`;
-}
-
-/** Format-Table of objects with the same property names. */
-function table(names: string[], rows: PSValue[][]): string {
-  const cells = rows.map((r) => r.map(valueText));
-  const right = names.map((_, i) => rows.every((r) => r[i] === null || r[i] === undefined || isNumber(r[i])) && rows.some((r) => isNumber(r[i])));
-  const widths = names.map((n, i) => Math.max(n.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]): string =>
-    values.map((s, i) => (right[i] ? s.padStart(widths[i]!) : i === values.length - 1 ? s : s.padEnd(widths[i]!))).join(' ').trimEnd();
-  return `\n${line(names)}\n${line(names.map((n) => '-'.repeat(n.length)))}\n${cells.map(line).join('\n')}\n\n`;
-}
-
-/** A hashtable (or any dictionary) as PowerShell shows it: Name and Value columns. */
-function dictionary(entries: Array<[PSValue, PSValue]>): string {
-  const width = Math.max(30, ...entries.map(([k]) => valueText(k).length));
-  return `\n${'Name'.padEnd(width)} Value\n${'----'.padEnd(width)} -----\n${entries.map(([k, x]) => `${valueText(k).padEnd(width)} ${valueText(x)}`.trimEnd()).join('\n')}\n\n`;
-}
-
 /**
  * The default view of a stream of output objects. `write` returns the text to print now; objects
  * that go in a table wait until one with other properties comes, or `end()`.
@@ -83,6 +59,9 @@ function dictionary(entries: Array<[PSValue, PSValue]>): string {
 export class DefaultView {
   private names: string[] | undefined;
   private rows: PSValue[][] = [];
+
+  /** `width`: the terminal's columns, which tables and lists fit in (none: lines as long as they come). */
+  constructor(readonly width?: number) {}
 
   /** Text for one output object (may be empty while a table collects its rows). */
   write(v: PSValue): string {
@@ -108,15 +87,15 @@ export class DefaultView {
       return flushed;
     }
     const before = this.end();
-    if (v instanceof PSObject && v.dict) return before + (v.dict.length ? dictionary(v.dict) : '');
-    if (props.length) return before + list(props);
+    if (v instanceof PSObject && v.dict) return before + (v.dict.length ? dictionary(v.dict, this.width) : '');
+    if (props.length) return before + list(props, this.width);
     return `${before}${valueText(v)}\n`;
   }
 
   /** The table being collected, if any. */
   end(): string {
     if (!this.names) return '';
-    const out = this.names[0] === DATES ? `\n${this.rows.map(([t]) => t as string).join('')}\n` : table(this.names, this.rows);
+    const out = this.names[0] === DATES ? `\n${this.rows.map(([t]) => t as string).join('')}\n` : table(this.names, this.rows, this.width);
     this.names = undefined;
     this.rows = [];
     return out;

@@ -46,7 +46,8 @@ export class RecordPrinter {
   status = 0;
   private readonly twins = new Twins();
 
-  constructor(private readonly json: boolean | undefined, readonly view = new DefaultView()) {}
+  /** `view`: by default one fitted to the terminal's width when stdout is one. */
+  constructor(private readonly json: boolean | undefined, readonly view = new DefaultView(process.stdout.isTTY ? process.stdout.columns : undefined)) {}
 
   private line(stream: string, value: unknown): void {
     writeStdout(`${JSON.stringify({ Stream: stream, Value: value })}\n`);
