@@ -18,6 +18,9 @@ function dateOf(v: PSValue): PSDateTime | undefined {
   return p instanceof PSPrimitive && p.value instanceof PSDateTime ? p.value : undefined;
 }
 
+/** The type name the deserializer gives a member set among an object's members. */
+const MEMBER_SET = 'System.Management.Automation.PSMemberSet';
+
 /** The group name of consecutive dates in the default view. */
 const DATES = '\0DateTime';
 
@@ -49,7 +52,8 @@ function primitiveProperties(v: PSValue): Array<[string, PSValue]> {
 
 /** The properties PowerShell shows for an object: adapted then extended, in order. */
 function properties(v: PSObject): Array<[string, PSValue]> {
-  return [...v.adapted, ...v.extended];
+  // A member set (PSStandardMembers) is no property to show.
+  return [...v.adapted, ...v.extended].filter(([, x]) => !(x instanceof PSObject && x.typeNames[0] === MEMBER_SET));
 }
 
 /**
