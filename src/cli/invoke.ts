@@ -2,8 +2,9 @@
  * `wsman invoke [connection options] (--script-block TEXT | --file-path FILE) [--argument-list ARG...]
  * [--configuration-name NAME] [--json]`: run PowerShell remotely over PSRP (Invoke-Command
  * -ScriptBlock / -FilePath). Output objects print as PowerShell's default view would: strings
- * as they are, objects as a list of their properties; error records go to stderr in PowerShell's
- * format. `--json` prints one object per line, type names kept. Exit status 1 when the pipeline
+ * as they are, values as pwsh prints them (True, dates for en-US), objects as a table or list of
+ * their properties; error records go to stderr in PowerShell's format; a warning, verbose, debug or
+ * host message once, also when it comes both as a host call and as a record. `--json` prints one object per line, type names kept. Exit status 1 when the pipeline
  * failed or wrote errors; our own errors (connection, usage) exit 255.
  */
 import { readFile } from 'node:fs/promises';

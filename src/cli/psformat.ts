@@ -1,9 +1,11 @@
 /**
  * PowerShell's default view (Out-Default) of deserialized objects, for `wsman invoke` and session
- * receives: strings and primitives as they are, an object with up to four properties in a table
- * (consecutive objects with the same properties share one table, numbers right-aligned, as
+ * receives: strings and primitives as pwsh prints them (src/cli/pstext.ts; $null as nothing, a
+ * byte array a byte a line), a DateTime (Get-Date) as its DateTime view after its DisplayHint, a
+ * TimeSpan as its list, a Guid or Version as its table, an object with up to four properties in a
+ * table (consecutive objects with the same properties share one table, numbers right-aligned, as
  * Format-Table), one with five or more as a property list (Format-List), a hashtable as its Name /
- * Value table; error records as PowerShell 7's ConciseView (`Write-Error: message`); values as
+ * Value table, fitted to the terminal's width (src/cli/pslayout.ts); error records as PowerShell 7's ConciseView (`Write-Error: message`); values as
  * JSON lines with their type names for `--json`.
  */
 import { PSDateTime, PSObject, PSPrimitive, type PSValue } from '../psrp/clixml/model.js';
