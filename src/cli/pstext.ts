@@ -12,8 +12,15 @@ const AMPM_SPACE = '\u202f';
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** The wall-clock fields of a DateTime (as the sender wrote it, in its own zone). */
+/**
+ * The wall-clock fields of a DateTime: a Local one in this machine's zone (PowerShell converts it
+ * when it deserializes it), a Utc or Unspecified one as it was written.
+ */
 function fields(d: PSDateTime): { y: number; mo: number; day: number; wd: number; h: number; mi: number; s: number } {
+  if (d.kind === 'Local') {
+    const l = d.toDate();
+    return { y: l.getFullYear(), mo: l.getMonth(), day: l.getDate(), wd: l.getDay(), h: l.getHours(), mi: l.getMinutes(), s: l.getSeconds() };
+  }
   const t = new Date(Number((d.ticks - UNIX_EPOCH_TICKS) / 10_000n));
   return { y: t.getUTCFullYear(), mo: t.getUTCMonth(), day: t.getUTCDate(), wd: t.getUTCDay(), h: t.getUTCHours(), mi: t.getUTCMinutes(), s: t.getUTCSeconds() };
 }

@@ -4,7 +4,7 @@
  * not a DisplayHint table; True/False; $null as nothing; doubles as .NET's round-trip text; [char],
  * byte arrays, enums, TimeSpan, Guid, Version, nested objects and collections in table cells.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DefaultView, formatObject } from '../../src/cli/psformat.js';
 import { dateTimeText, doubleText, timeSpanText, valueText } from '../../src/cli/pstext.js';
 import { PSDateTime, PSObject, PSPrimitive, UNIX_EPOCH_TICKS, ps, type PSValue } from '../../src/psrp/clixml/model.js';
@@ -39,6 +39,22 @@ describe('dates (Get-Date, [datetime])', () => {
     expect(dateTimeText(date('2020-01-02T15:04:05'))).toBe(`1/2/2020 3:04:05${NNBSP}PM`);
     expect(formatObject(custom([['D', ps.datetime(date('2020-01-02T03:04:05'))]]))).toBe(`\nD\n-\n1/2/2020 3:04:05${NNBSP}AM\n\n`);
     expect(valueText(getDate('2020-01-02T03:04:05', 'DateTime'))).toBe('server text');
+  });
+});
+
+describe('a DateTime of kind Local', () => {
+  const saved = process.env.TZ;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  });
+
+  it('prints in this machine\'s zone, as PowerShell converts it when deserializing; Utc and Unspecified as written', () => {
+    process.env.TZ = 'America/New_York';
+    // 03:04:05 at +01:00 is 02:04:05 UTC, 21:04:05 the day before in New York (EST, -05:00).
+    const local = new PSDateTime(date('2020-01-02T03:04:05').ticks, 'Local', 60);
+    expect(dateTimeText(local)).toBe(`1/1/2020 9:04:05${NNBSP}PM`);
+    expect(dateTimeText(new PSDateTime(local.ticks, 'Utc'))).toBe(`1/2/2020 3:04:05${NNBSP}AM`);
   });
 });
 
