@@ -2,8 +2,9 @@
  * `wsman invoke [connection options] (--script-block TEXT | --file-path FILE) [--argument-list ARG...]
  * [--configuration-name NAME] [--json]`: run PowerShell remotely over PSRP (Invoke-Command
  * -ScriptBlock / -FilePath). Output objects print as PowerShell's default view would: strings
- * as they are, objects as a list of their properties; error records go to stderr in PowerShell's
- * format. `--json` prints one object per line, type names kept. Exit status 1 when the pipeline
+ * as they are, values as pwsh prints them (True, dates for en-US), objects as a table or list of
+ * their properties; error records go to stderr in PowerShell's format; a warning, verbose, debug or
+ * host message once, also when it comes both as a host call and as a record. `--json` prints one object per line, type names kept. Exit status 1 when the pipeline
  * failed or wrote errors; our own errors (connection, usage) exit 255.
  */
 import { readFile } from 'node:fs/promises';
@@ -14,9 +15,7 @@ import { DEFAULT_CONFIGURATION } from '../client/psrp/wsman.js';
 import { nonInteractiveHost } from '../client/psrp/host.js';
 import { addConnectionOptions, clientOptionsFrom, type ConnectionFlags } from './connection.js';
 import { describeFor, EXIT_ERROR } from './errors.js';
-import { writeStdout } from './stdout.js';
 import { invokeInDisconnectedSession, invokeInSession } from './session-ps.js';
-import { DefaultView } from './psformat.js';
 import { RecordPrinter } from './psprint.js';
 
 interface InvokeFlags extends ConnectionFlags {
@@ -40,8 +39,7 @@ export { valueText, formatObject, jsonValue, formatErrorRecord } from './psforma
  * view, or one JSON line each; error records and notes to stderr); 1 when it failed or wrote
  * errors, else 0. Rejects as the streams do (a pipeline disconnected meanwhile).
  */
-export async function printPipeline(s: PowerShellStreams, asJson: boolean | undefined, view = new DefaultView()): Promise<number> {
-  const p = new RecordPrinter(asJson, view);
+export async function printPipeline(s: PowerShellStreams, asJson: boolean | undefined, p = new RecordPrinter(asJson)): Promise<number> {
   const pump = async <T>(it: AsyncIterable<T>, each: (x: T) => void): Promise<void> => {
     for await (const x of it) each(x);
   };
@@ -80,15 +78,15 @@ async function invoke(flags: InvokeFlags): Promise<number> {
     if (targets.length !== 1) throw new WsmanUsageError('wsman invoke runs on one computer at a time', 'ERR_BAD_OPTION');
     target = targets[0]!;
   }
-  // Write-Host text through the host to stdout (with --json it comes as an Information line instead);
-  // prompts fail at once with PowerShell's non-interactive error.
-  const view = new DefaultView();
-  const host = nonInteractiveHost({ write: (t) => (flags.json ? undefined : writeStdout(view.end() + t)), writeError: (t) => process.stderr.write(t) });
+  // Host text printed once with its record (with --json the records are printed instead); prompts
+  // fail at once with PowerShell's non-interactive error.
+  const printer = new RecordPrinter(flags.json);
+  const host = nonInteractiveHost(printer.hostOutput());
   const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION, host });
   try {
     const ps = PowerShell.create(pool).addScript(script);
     for (const a of args) ps.addArgument(a);
-    return await printPipeline(await ps.beginInvoke(), flags.json, view);
+    return await printPipeline(await ps.beginInvoke(), flags.json, printer);
   } finally {
     await pool.close().catch(() => undefined);
   }

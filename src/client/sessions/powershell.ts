@@ -26,6 +26,8 @@ export interface ReceivedPipeline {
   /** The pipeline id (the CommandId), upper case. */
   pid: string;
   streams: PowerShellStreams;
+  /** The pipeline's script, when this client started it. */
+  script?: string;
 }
 
 /** What the manager passes down: retries of lost Receives, and who hears of them. */
@@ -106,7 +108,9 @@ export async function invokeScript(session: PSSession, script: string, args: rea
   const ps = PowerShell.create(session.pool!).addScript(script);
   for (const a of args) ps.addArgument(a);
   const streams = await ps.beginInvoke(undefined, o);
-  return { pid: ps.instanceId.toUpperCase(), streams };
+  const pid = ps.instanceId.toUpperCase();
+  session.pipelineScripts.set(pid, script);
+  return { pid, streams, script };
 }
 
 /**
@@ -119,17 +123,21 @@ export async function receivePipelines(session: PSSession): Promise<ReceivedPipe
   const pool = session.pool!;
   const listed = await enumerateCommands(session.client, session.instanceId);
   const out: ReceivedPipeline[] = [];
+  const withScript = (r: ReceivedPipeline): ReceivedPipeline => {
+    const script = session.pipelineScripts.get(r.pid.toUpperCase());
+    return script === undefined ? r : { ...r, script };
+  };
   for (const c of listed) {
     const pid = c.commandId.toLowerCase();
     if (t.knows(pid)) {
       if (!t.receivable(pid)) continue;
       const streams = pool.watch(pid);
       t.resumePipeline(pid);
-      out.push({ pid: c.commandId, streams });
+      out.push(withScript({ pid: c.commandId, streams }));
     } else {
       const streams = pool.watch(pid);
       await t.connectPipeline(pid);
-      out.push({ pid: c.commandId, streams });
+      out.push(withScript({ pid: c.commandId, streams }));
     }
   }
   return out;

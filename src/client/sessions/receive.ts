@@ -149,8 +149,10 @@ async function receivePowerShell(mgr: SessionManager, session: PSSession, o: Rec
   const pipes = await receivePipelines(session);
   const codes = (status: number): Record<string, number> => Object.fromEntries(pipes.map((p) => [p.pid, status]));
   if (o.outTarget === 'Job') {
-    // Receive-Job gives objects: the job holds them, not their text.
-    const job = new PowerShellJob(mgr.jobId(), o.jobName ?? `Job${session.id}`, session.computerName, session.name,
+    // Receive-Job gives objects: the job holds them, not their text. Its Command is the scripts
+    // of its pipelines where this client started them (as PowerShell's), else the session's name.
+    const scripts = pipes.map((p) => p.script).filter((x): x is string => x !== undefined);
+    const job = new PowerShellJob(mgr.jobId(), o.jobName ?? `Job${session.id}`, session.computerName, scripts.length ? scripts.join('; ') : session.name,
       o.jobCapacity !== undefined ? { capacity: o.jobCapacity } : {});
     void collectPipelines(job, pipes).catch((err: unknown) => {
       afterPowerShellFailure(mgr, session, err);

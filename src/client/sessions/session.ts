@@ -52,6 +52,8 @@ export class PSSession {
   remoteCommands: RemoteCommandInfo[] = [];
   /** Commands still to connect after the shell was (re)connected. */
   readonly commandsToConnect = new Set<string>();
+  /** The script of each pipeline this client started in a PowerShell session, by CommandId (upper case). */
+  readonly pipelineScripts = new Map<string, string>();
 
   constructor(init: {
     id: number; name: string; instanceId: string; computerName: string; resourceUri: string; phase: SessionPhase;
