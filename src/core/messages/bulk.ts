@@ -44,28 +44,20 @@ interface Run { ordinal: number; start: number; end: number; data: Buffer }
 export function plainBase64Bytes(buf: Buffer, start: number, end: number): Buffer | undefined {
   const n = end - start;
   if (n % 4 !== 0) return undefined;
-  const out = Buffer.allocUnsafe((n / 4) * 3);
-  const size = decodeInto(buf, start, end, out, 0);
-  return size === undefined ? undefined : out.subarray(0, size);
-}
-
-/** plainBase64Bytes into `out` at `at` (room for (end - start) / 4 * 3 bytes): the size written, or undefined. */
-function decodeInto(buf: Buffer, start: number, end: number, out: Buffer, at: number): number | undefined {
-  const n = end - start;
-  if (n % 4 !== 0) return undefined;
   const text = buf.subarray(start, end);
   if (text.indexOf(0x2d /* - */) !== -1 || text.indexOf(0x5f /* _ */) !== -1) return undefined;
   let pad = 0;
   if (n > 0 && buf[end - 1] === EQ) pad++;
   if (n > 1 && buf[end - 2] === EQ) pad++;
-  const from = at;
+  const out = Buffer.allocUnsafe((n / 4) * 3 - pad);
+  let at = 0;
   for (let i = start; i < end; i += DECODE_STEP) {
     const j = Math.min(end, i + DECODE_STEP);
     const want = j === end ? ((j - i) / 4) * 3 - pad : ((j - i) / 4) * 3;
     if (out.write(buf.toString('latin1', i, j), at, 'base64') !== want) return undefined;
     at += want;
   }
-  return at - from;
+  return out;
 }
 
 /**
@@ -83,9 +75,8 @@ function findRuns(buf: Buffer, minRun: number): Run[] | undefined {
     i = buf.indexOf(LT, end + 2);
   }
   if (buf.indexOf('<!', i) !== -1 || buf.indexOf('<?', i) !== -1) return undefined;
-  const found: { ordinal: number; start: number; end: number }[] = [];
+  const runs: Run[] = [];
   let ordinal = -1;
-  let room = 0;
   while (i !== -1) {
     const gt = buf.indexOf(GT, i + 1);
     if (gt === -1) return undefined;
@@ -97,22 +88,11 @@ function findRuns(buf: Buffer, minRun: number): Run[] | undefined {
     const next = buf.indexOf(LT, gt + 1);
     if (next === -1) break;
     // A '>' inside an attribute value leaves its closing quote in the run, which then is not base64.
-    const n = next - gt - 1;
-    if (open !== -1 && n >= minRun && n % 4 === 0 && buf[next + 1] === SLASH) {
-      found.push({ ordinal: open, start: gt + 1, end: next });
-      room += (n / 4) * 3;
+    if (open !== -1 && next - gt - 1 >= minRun && buf[next + 1] === SLASH) {
+      const data = plainBase64Bytes(buf, gt + 1, next);
+      if (data) runs.push({ ordinal: open, start: gt + 1, end: next, data });
     }
     i = next;
-  }
-  // One allocation for every stream's data (the streams of one message live and die together).
-  const out = Buffer.allocUnsafe(room);
-  const runs: Run[] = [];
-  let at = 0;
-  for (const f of found) {
-    const size = decodeInto(buf, f.start, f.end, out, at);
-    if (size === undefined) continue;
-    runs.push({ ...f, data: out.subarray(at, at + size) });
-    at += size;
   }
   return runs;
 }

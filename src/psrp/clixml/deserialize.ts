@@ -106,6 +106,10 @@ function readValue(el: XmlElement, ctx: Ctx, depth: number): PSValue {
     }
     case 'PR':
       return readProgress(el);
+    case 'MS':
+      // A member set among an object's members (PSStandardMembers): an object of its members.
+      if (attrOf(el, 'N') === undefined) throw bad('<MS> is not a CLIXML element');
+      return readMemberSet(el, ctx, depth);
     default: {
       const parse = PRIMITIVES[el.name];
       if (!parse) throw bad(`<${el.name}> is not a CLIXML element`);
@@ -166,6 +170,12 @@ function readTypeNames(el: XmlElement, ctx: Ctx): string[] {
 
 function readProps(el: XmlElement, into: Map<string, PSValue>, ctx: Ctx, depth: number): void {
   for (const p of el.children) into.set(nameOf(p) ?? '', readValue(p, ctx, depth + 1));
+}
+
+function readMemberSet(el: XmlElement, ctx: Ctx, depth: number): PSObject {
+  const set = new PSObject({ typeNames: ['System.Management.Automation.PSMemberSet'] });
+  readProps(el, set.extended, ctx, depth);
+  return set;
 }
 
 function readDict(el: XmlElement, ctx: Ctx, depth: number): Array<[PSValue, PSValue]> {
