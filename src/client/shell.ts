@@ -327,6 +327,11 @@ export class Shell {
     return msg.body.shell;
   }
 
+  /** The server no longer has the shell (it answered that it does not know it): Closed, without a Delete. */
+  gone(): void {
+    this.current = 'Closed';
+  }
+
   /** Delete the shell (Remove-PSSession; winrs.exe's last request). Idempotent. */
   async close(signal?: AbortSignal): Promise<void> {
     if (this.current === 'Closed') return;

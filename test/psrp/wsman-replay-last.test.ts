@@ -27,7 +27,7 @@ async function openRecorded(file: string): Promise<{ replay: Replay; pool: Runsp
   const replay = await startReplay(file);
   const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
   open.push({ replay, client });
-  const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+  const pool = await RunspacePool.open(client, { poolReceive: false, instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
   const sent: TypedMessage[] = [];
   const queue = pool.core.queueMessage.bind(pool.core);
   vi.spyOn(pool.core, 'queueMessage').mockImplementation((pid, m, extra) => (sent.push(m), queue(pid, m, extra)));
