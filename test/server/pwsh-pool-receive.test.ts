@@ -14,6 +14,7 @@ import { PowerShell, RunspacePool } from '../../src/client/psrp/powershell.js';
 import { WsmanRunspace } from '../../src/client/psrp/wsman.js';
 import { defaultConfig } from '../../src/server/config.js';
 import { withPowerShell } from '../../src/server/pwsh-find.js';
+import type { PwshSession } from '../../src/server/backends/pwsh-session.js';
 import { startListener, type TestListener } from './helpers.js';
 import { NO_PWSH_REASON, PWSH } from '../psrp/pwsh.js';
 
@@ -105,4 +106,25 @@ describe.skipIf(!PWSH)(`PSRP pool-level Receive through wsman listen + pwsh${PWS
       expect(rejections).toEqual([]);
     }, 120_000);
   }
+
+  it('pwsh ends while the pool is idle: the pool turns Broken with no call of ours, and close() sends no Delete', async () => {
+    const client = new WsmanClient({
+      endpoint: { connectionUri: basic.url }, credential: { username: 'alice', password: 'secret' }, operationTimeout: 1000, authentication: 'basic', allowUnencrypted: true,
+    });
+    const { log } = watch(client);
+    const pool = await RunspacePool.open(client);
+    const t = pool.transport as WsmanRunspace;
+    try {
+      const session = basic.listener.core.store.get(t.shell!.shellId)!.session as PwshSession;
+      process.kill(session.pid!, 'SIGKILL');
+      await vi.waitFor(() => expect(pool.core.state).toBe('Broken'), { timeout: 30_000, interval: 50 });
+      expect(t.shell!.state).toBe('Closed');
+      // A pipeline of a Broken pool fails rather than hanging.
+      await expect(PowerShell.create(pool).addScript('1').invoke()).rejects.toThrow();
+    } finally {
+      await pool.close();
+      await client.close();
+    }
+    expect(log).not.toContain(Action.Delete);
+  }, 60_000);
 });
