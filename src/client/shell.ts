@@ -320,9 +320,11 @@ export class Shell {
    * generic `…/windows/shell` resource, which Windows answers for shells of any kind (pypsrp's
    * is_alive). A shell that no longer exists answers the InvalidSelectors fault 2150858843.
    */
-  async get(signal?: AbortSignal): Promise<ShellFields> {
+  async get(signal?: AbortSignal, opts: { operationTimeout?: number } = {}): Promise<ShellFields> {
     shellMachine.next(this.current, 'Get');
-    const msg = await this.client.get(ResourceURI.Shell, { selectors: this.selectors(), ...(signal ? { signal } : {}) });
+    const msg = await this.client.get(ResourceURI.Shell, {
+      selectors: this.selectors(), ...(signal ? { signal } : {}), ...(opts.operationTimeout !== undefined ? { operationTimeout: opts.operationTimeout } : {}),
+    });
     if (msg.body.kind !== 'Shell') throw unexpected('Shell', msg);
     return msg.body.shell;
   }

@@ -362,6 +362,16 @@ export class WsmanRunspace implements PsrpTransport {
     this.queue.fail(err);
   }
 
+  /** isAlive found the shell not ours any more: an Opened pool is Closed for us, and nothing is sent to the shell again. */
+  notAlive(): void {
+    if (this.pool.state !== 'Opened') return;
+    this.stopper.abort();
+    this.poolAbort.abort();
+    this.shell?.gone();
+    this.pool.closedByTransport();
+    this.queue.drain(this.pool);
+  }
+
   nextEvent(): Promise<PsrpEvent> {
     return this.queue.next();
   }
