@@ -196,8 +196,8 @@ describe('is the pool alive (WS-Transfer Get of its shell), replayed', () => {
     expect(replay.mismatches).toEqual([]);
     expect(replay.served()).toBe(replay.exchanges.length);
   });
-  // test_psrp_is_alive_other_wsman_error is not replayed: its fault answers a request pypsrp broke on
-  // purpose (OperationTimeout PT-1S), which our client cannot send.
+  // test_psrp_is_alive_other_wsman_error (a request pypsrp broke on purpose, OperationTimeout PT-1S):
+  // test/psrp/alive-replay.test.ts.
 });
 
 describe('pool calls answered by RUNSPACE_AVAILABILITY, replayed', () => {
