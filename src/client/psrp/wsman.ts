@@ -53,8 +53,9 @@ export class WsmanRunspace implements PsrpTransport {
   private readonly pipelineLoops = new Map<string, Promise<void>>();
   /** Set by halt(): the pool's Receive loop sends no more. */
   private halted = false;
-  /** The persistent pool Receive loop (poolReceive), while it runs. */
+  /** The persistent pool Receive loop (poolReceive), while it runs, and its entry in `receives`. */
   private poolLoop: Promise<void> | undefined;
+  private poolTracked: Promise<void> | undefined;
   /** Aborted after Delete and by dispose(): the pool Receive in flight is abandoned. */
   private readonly poolAbort = new AbortController();
   /** The error that ended pipelines' Receives when the connection was lost (the pool is then Disconnected for us). */
@@ -161,9 +162,10 @@ export class WsmanRunspace implements PsrpTransport {
     this.toReceive.push(msg.body.commandId);
   }
 
-  private background(p: Promise<void>): void {
+  private background(p: Promise<void>): Promise<void> {
     const tracked = p.catch((err: Error) => this.queue.fail(err)).finally(() => this.receives.delete(tracked));
     this.receives.add(tracked);
+    return tracked;
   }
 
   private feed(data: Uint8Array): void {
@@ -196,8 +198,8 @@ export class WsmanRunspace implements PsrpTransport {
     }).catch((err: Error) => this.poolFailed(err)).finally(() => {
       if (this.poolLoop === loop) this.poolLoop = undefined;
     });
-    if (this.persistent) this.poolLoop = loop;
-    this.background(loop);
+    const tracked = this.background(loop);
+    if (this.persistent) [this.poolLoop, this.poolTracked] = [loop, tracked];
   }
 
   /**
@@ -376,9 +378,10 @@ export class WsmanRunspace implements PsrpTransport {
     return this.queue.next();
   }
 
-  /** Wait for the background Receives to end (after the pool closed or failed). */
+  /** Wait for the background Receives to end (after the pool closed or failed); the pool's own (poolReceive) while it is Opened aside. */
   async settled(): Promise<void> {
-    await Promise.all([...this.receives]);
+    const skip = this.pool.state === 'Opened' ? this.poolTracked : undefined;
+    await Promise.all([...this.receives].filter((r) => r !== skip));
   }
 
   /** Delete the shell if it is still there (Remove-PSSession of a disconnected pool too); the events end. */
