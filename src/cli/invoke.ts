@@ -24,6 +24,8 @@ interface InvokeFlags extends ConnectionFlags {
   argumentList?: string[];
   /** Hidden: run in a local `pwsh -s` at this path instead of over WS-Man (tests, local use). */
   localPwsh?: string;
+  /** Hidden: `--no-pool-receive`, no pool-level Receive kept while the pool is idle (pypsrp's order, for replays of its recordings). */
+  poolReceive?: boolean;
   inDisconnectedSession?: boolean;
   sessionName?: string;
   session?: string;
@@ -82,7 +84,7 @@ async function invoke(flags: InvokeFlags): Promise<number> {
   // fail at once with PowerShell's non-interactive error.
   const printer = new RecordPrinter(flags.json);
   const host = nonInteractiveHost(printer.hostOutput());
-  const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION, host });
+  const pool = await RunspacePool.open(target, { configurationName: flags.configurationName ?? DEFAULT_CONFIGURATION, host, ...(flags.poolReceive === false ? { poolReceive: false } : {}) });
   try {
     const ps = PowerShell.create(pool).addScript(script);
     for (const a of args) ps.addArgument(a);
@@ -106,6 +108,7 @@ export function register(program: Cli): void {
     .addOption(new Option('--output-buffering-mode <mode>', '--in-disconnected-session: Block (default) or Drop when the output buffer is full').choices(['block', 'drop']))
     .option('--session <name>', 'run in an existing PowerShell session, left Disconnected afterwards (Invoke-Command -Session)')
     .addOption(new Option('--local-pwsh <path>', 'run in a local `pwsh -s` instead of over WS-Man').hideHelp())
+    .addOption(new Option('--no-pool-receive', 'keep no pool-level Receive while idle (pypsrp\'s request order)').hideHelp())
     .action(async (flags: InvokeFlags) => {
       try {
         process.exitCode = await invoke(flags);

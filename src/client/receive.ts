@@ -87,7 +87,7 @@ export function isConnectionLost(err: unknown): boolean {
 }
 
 /** `ready()`, or the signal's abort, whichever comes first; the abort listener never outlives the wait. */
-async function readyOrAborted(ready: () => Promise<void>, signal: AbortSignal): Promise<void> {
+export async function readyOrAborted(ready: () => Promise<void>, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return;
   let onAbort: (() => void) | undefined;
   try {

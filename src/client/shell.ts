@@ -320,11 +320,18 @@ export class Shell {
    * generic `…/windows/shell` resource, which Windows answers for shells of any kind (pypsrp's
    * is_alive). A shell that no longer exists answers the InvalidSelectors fault 2150858843.
    */
-  async get(signal?: AbortSignal): Promise<ShellFields> {
+  async get(signal?: AbortSignal, opts: { operationTimeout?: number } = {}): Promise<ShellFields> {
     shellMachine.next(this.current, 'Get');
-    const msg = await this.client.get(ResourceURI.Shell, { selectors: this.selectors(), ...(signal ? { signal } : {}) });
+    const msg = await this.client.get(ResourceURI.Shell, {
+      selectors: this.selectors(), ...(signal ? { signal } : {}), ...(opts.operationTimeout !== undefined ? { operationTimeout: opts.operationTimeout } : {}),
+    });
     if (msg.body.kind !== 'Shell') throw unexpected('Shell', msg);
     return msg.body.shell;
+  }
+
+  /** The server no longer has the shell (it answered that it does not know it): Closed, without a Delete. */
+  gone(): void {
+    this.current = 'Closed';
   }
 
   /** Delete the shell (Remove-PSSession; winrs.exe's last request). Idempotent. */

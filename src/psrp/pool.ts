@@ -235,6 +235,15 @@ export class ClientRunspacePool extends RunspacePool {
     this.transition('closed');
   }
 
+  /**
+   * The transport failed under the pool (a fault or a lost connection on the pool's own Receive):
+   * Broken, with its PoolState event carrying `reason`. PowerShell: a ReceiveShellOutputEx
+   * transport error, which breaks the RunspacePool.
+   */
+  brokenByTransport(reason?: PSValue): void {
+    this.transition('broken', reason);
+  }
+
   /** A pipeline this client did not start, running in a pool it connected to (Receive-PSSession). */
   adoptPipeline(pid: string): ClientPipeline {
     const p = this.createPipeline(pid);

@@ -271,7 +271,8 @@ describe.skipIf(!PWSH)(`PowerShell sessions on the listener, the help pages' exa
   it('--client-keepalive: a PowerShell session whose client fell silent becomes Disconnected, pwsh runs on, and another client connects and receives it all', async () => {
     const c = clientFor(keep.url);
     clients.push(c);
-    const { pool, t } = await newSession(c);
+    // A client that falls silent: no pool Receive either (PowerShell's keeps one going, which keeps the shell alive).
+    const { pool, t } = await newSession(c, { poolReceive: false });
     const pid = randomUUID();
     pool.createPipeline(pid).invoke(scriptSpec('1..20 | ForEach-Object { $_; Start-Sleep -Milliseconds 50 }'));
     await t.flush({ receive: false }); // then silence

@@ -46,7 +46,7 @@ describe('SecureStrings with no exchangeKey() call, replayed', () => {
     const replay = await startReplay('test_psrp_multiple_commands.yml');
     const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
     open.push({ replay, client });
-    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+    const pool = await RunspacePool.open(client, { poolReceive: false, instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
     const sent: TypedMessage[] = [];
     const queue = pool.core.queueMessage.bind(pool.core);
     vi.spyOn(pool.core, 'queueMessage').mockImplementation((pid, m, extra) => (sent.push(m), queue(pid, m, extra)));
@@ -93,7 +93,7 @@ describe('SecureStrings with no exchangeKey() call, replayed', () => {
     expect(typed).toBe('ReadLineAsSecureString response');
 
     const host = { ...nonInteractiveHost({ write: () => undefined }), ReadLineAsSecureString: () => new SecureString(typed) };
-    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]!, host });
+    const pool = await RunspacePool.open(client, { poolReceive: false, instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]!, host });
     const sent: TypedMessage[] = [];
     const queue = pool.core.queueMessage.bind(pool.core);
     vi.spyOn(pool.core, 'queueMessage').mockImplementation((pid, m, extra) => (sent.push(m), queue(pid, m, extra)));

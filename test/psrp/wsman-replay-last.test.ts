@@ -27,7 +27,7 @@ async function openRecorded(file: string): Promise<{ replay: Replay; pool: Runsp
   const replay = await startReplay(file);
   const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
   open.push({ replay, client });
-  const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+  const pool = await RunspacePool.open(client, { poolReceive: false, instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
   const sent: TypedMessage[] = [];
   const queue = pool.core.queueMessage.bind(pool.core);
   vi.spyOn(pool.core, 'queueMessage').mockImplementation((pid, m, extra) => (sent.push(m), queue(pid, m, extra)));
@@ -91,7 +91,9 @@ describe('the last PSRP conversations, replayed', () => {
     expect(await isAlive(pool, { timeout: 5000, onNotAlive: (r, e) => (reasons.push(r), (err = e)) })).toBe(false);
     expect(reasons).toEqual(['ConnectionLost']);
     expect(err).toBeInstanceOf(WsmanNetworkError);
-    // The recording ends here: the shell is not deleted (the pool is not closed).
+    // Not alive: Closed for us, as pypsrp marks it; the recording ends here, close() sends no Delete.
+    expect(pool.core.state).toBe('Closed');
+    await pool.close();
     served(replay);
   });
 
@@ -114,6 +116,9 @@ describe('isAlive against the other recorded answers', () => {
       expect(await isAlive(pool)).toBe(true);
       expect(await isAlive(pool, { onNotAlive: (r) => reasons.push(r) })).toBe(false);
       expect(reasons).toEqual([reason]);
+      // Closed for us (pypsrp: state CLOSED), so close() sends no Delete (none was recorded).
+      expect(pool.core.state).toBe('Closed');
+      await pool.close();
       served(replay);
     }
   });

@@ -26,7 +26,7 @@ async function openPool(file: string, opts: { auto?: boolean; protocolVersion?: 
   open.push({ replay, client });
   await client.prepare();
   const pool = new ClientRunspacePool({ rpid: replay.ids.rpids[0]!, maxFragmentSize: fragmentSizeFor(client.maxEnvelopeSize), ...(opts.protocolVersion ? { protocolVersion: opts.protocolVersion } : {}) });
-  const t = new WsmanRunspace(client, pool, { shellId: replay.ids.shellIds[0]!, ...(opts.protocolVersion ? { protocolVersion: opts.protocolVersion } : {}) });
+  const t = new WsmanRunspace(client, pool, { poolReceive: false, shellId: replay.ids.shellIds[0]!, ...(opts.protocolVersion ? { protocolVersion: opts.protocolVersion } : {}) });
   pool.open();
   await t.flush();
   const events = await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
@@ -117,7 +117,7 @@ describe('the PowerShell API over WS-Man, replayed', () => {
     const replay = await startReplay('test_psrp_stream_output_invocation.yml');
     const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
     open.push({ replay, client });
-    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+    const pool = await RunspacePool.open(client, { poolReceive: false, instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
     const s = await PowerShell.create(pool, { instanceId: replay.ids.pids[0]! }).addScript('recorded').beginInvoke();
     const count = async (it: AsyncIterable<unknown>): Promise<number> => { let n = 0; for await (const _ of it) n++; return n; };
     const counts = await Promise.all([s.output, s.error, s.warning, s.verbose, s.debug, s.information, s.progress].map(count));
@@ -133,7 +133,7 @@ describe('the PowerShell API over WS-Man, replayed', () => {
     const replay = await startReplay('test_psrp_error_failed.yml');
     const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
     open.push({ replay, client });
-    const pool = await RunspacePool.open(client, { instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
+    const pool = await RunspacePool.open(client, { poolReceive: false, instanceId: replay.ids.rpids[0]!, shellId: replay.ids.shellIds[0]! });
     const err = await PowerShell.create(pool, { instanceId: replay.ids.pids[0]! }).addScript('recorded').invoke().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineFailedError);
     await pool.close();
@@ -150,7 +150,7 @@ describe('disconnected runspace pools, replayed', () => {
     const { ids } = replay;
     const openOne = async (i: number): Promise<{ pool: ClientRunspacePool; t: WsmanRunspace }> => {
       const pool = new ClientRunspacePool({ rpid: ids.rpids[i]! });
-      const t = new WsmanRunspace(first, pool, { shellId: ids.shellIds[i]! });
+      const t = new WsmanRunspace(first, pool, { poolReceive: false, shellId: ids.shellIds[i]! });
       pool.open();
       await t.flush();
       await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
@@ -169,7 +169,7 @@ describe('disconnected runspace pools, replayed', () => {
     const connected: Array<{ pool: ClientRunspacePool; t: WsmanRunspace }> = [];
     for (const i of [0, 1]) {
       const pool = new ClientRunspacePool({ rpid: ids.rpids[i]! });
-      const t = await WsmanRunspace.connect(second, pool, ids.shellIds[i]!);
+      const t = await WsmanRunspace.connect(second, pool, ids.shellIds[i]!, { poolReceive: false });
       const seen = await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
       expect(seen.filter((e) => e.type === 'Message').map((e) => (e as { message: { type: string } }).message.type)).toContain('SESSION_CAPABILITY');
       // RUNSPACEPOOL_INIT_DATA (in the connectResponseXml) opened it; its message follows the Opened event.
@@ -195,7 +195,7 @@ describe('the replay server maps ids', () => {
     const replay = await startReplay('test_psrp_run_protocol_version_2.3.yml');
     const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
     open.push({ replay, client });
-    const pool = await RunspacePool.open(client);
+    const pool = await RunspacePool.open(client, { poolReceive: false });
     expect(pool.core.rpid).not.toBe(replay.ids.rpids[0]);
     const out = await PowerShell.create(pool).addScript('recorded').invoke([1, 2, 3]);
     expect(out.length).toBeGreaterThan(0);
@@ -214,7 +214,7 @@ describe('disconnected pipelines, replayed', () => {
     const { ids } = replay;
     for (const i of [0, 1]) {
       const pool = new ClientRunspacePool({ rpid: ids.rpids[i]! });
-      const t = new WsmanRunspace(first, pool, { shellId: ids.shellIds[i]! });
+      const t = new WsmanRunspace(first, pool, { poolReceive: false, shellId: ids.shellIds[i]! });
       pool.open();
       await t.flush();
       await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
@@ -228,7 +228,7 @@ describe('disconnected pipelines, replayed', () => {
     const closing: Array<{ pool: ClientRunspacePool; t: WsmanRunspace }> = [];
     for (const i of [1, 0]) {
       const pool = new ClientRunspacePool({ rpid: ids.rpids[i]! });
-      const t = await WsmanRunspace.connect(second, pool, ids.shellIds[i]!);
+      const t = await WsmanRunspace.connect(second, pool, ids.shellIds[i]!, { poolReceive: false });
       await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');
       await t.settled();
       await t.connectPipeline(ids.pids[i]!);
@@ -256,7 +256,7 @@ describe('several pipelines in one pool, replayed', () => {
     const client = new WsmanClient({ endpoint: { connectionUri: replay.url } });
     open.push({ replay, client });
     const pool = new ClientRunspacePool({ rpid: replay.ids.rpids[0]! });
-    const t = new WsmanRunspace(client, pool, { shellId: replay.ids.shellIds[0]!, terminateWhenDone: true });
+    const t = new WsmanRunspace(client, pool, { poolReceive: false, shellId: replay.ids.shellIds[0]!, terminateWhenDone: true });
     pool.open();
     await t.flush();
     await eventsUntil(t, (e) => e.type === 'PoolState' && e.state === 'Opened');

@@ -54,6 +54,8 @@ export interface RunspacePoolOptions {
   outputBufferingMode?: 'Block' | 'Drop';
   /** New-PSSession -Name: the shell's name on the server. WS-Man only. */
   name?: string;
+  /** WS-Man: keep the pool's own Receive outstanding while it is Opened (default true, as PowerShell does; false as pypsrp). See WsmanRunspaceOptions.poolReceive. */
+  poolReceive?: boolean;
   /** Robust connection (WS-Man): how long a pipeline's lost Receive is retried, and who hears of each retry. */
   retry?: WsmanRunspaceOptions['retry'];
   onRetry?: WsmanRunspaceOptions['onRetry'];

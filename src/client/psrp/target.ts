@@ -32,6 +32,7 @@ export async function transportFor(target: RunspaceTarget, opts: RunspacePoolOpt
     ...(opts.shellId !== undefined ? { shellId: opts.shellId } : {}),
     ...(opts.outputBufferingMode ? { outputBufferingMode: opts.outputBufferingMode } : {}),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
+    ...(opts.poolReceive !== undefined ? { poolReceive: opts.poolReceive } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
     ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),

@@ -13,8 +13,11 @@ import type { WsmanOption } from '../../core/envelope.js';
 import { WsmanUsageError } from '../../core/errors.js';
 import { EMPTY_GUID } from '../../psrp/message.js';
 import type { ClientRunspacePool, Outgoing, PsrpEvent } from '../../psrp/pool.js';
+import type { WsmanRunspaceOptions } from './wsman-options.js';
 import { WsmanClient, unexpected } from '../client.js';
-import { receiveUntilDone, isTimedOutFault, isConnectionLost, type RetryPolicy } from '../receive.js';
+import { receiveUntilDone, isConnectionLost } from '../receive.js';
+import { WsmanCode, WsmanFaultError } from '../../core/errors.js';
+import { receivePoolMessages } from './poolreceive.js';
 import { configurationUri, Shell } from '../shell.js';
 import { EventQueue, type PsrpTransport } from './transport.js';
 import { fragmentSizeFor, splitFragments } from './fragments.js';
@@ -25,36 +28,7 @@ import { winrmCompress, winrmDecompress } from '../../core/xpress/index.js';
 /** PowerShell's default configuration (New-PSSession without -ConfigurationName). */
 export const DEFAULT_CONFIGURATION = 'Microsoft.PowerShell';
 
-export interface WsmanRunspaceOptions {
-  /** A configuration name (`Microsoft.PowerShell`, a JEA endpoint…) or a full resource URI. */
-  configurationName?: string;
-  /** The ShellId to ask for; default the pool's id (PowerShell uses the RunspacePool id). */
-  shellId?: string;
-  /** The shell's Name (New-PSSession -Name, Invoke-Command -InDisconnectedSession -SessionName). */
-  name?: string;
-  /** The Create's `protocolversion` option (default 2.3, as PowerShell 5.1 and 7 send). */
-  protocolVersion?: string;
-  /** IdleTimeOut of the shell in ms (New-PSSessionOption -IdleTimeout). */
-  idleTimeout?: number;
-  /** New-PSSessionOption -OutputBufferingMode. */
-  outputBufferingMode?: 'Block' | 'Drop';
-  /**
-   * Closing an ended pipeline sends Signal terminate even after its command was Done (as pypsrp
-   * does for each invocation in test_psrp_multiple_invocations); default false: a Done command
-   * needs nothing more, and the shell's Delete releases everything.
-   */
-  terminateWhenDone?: boolean;
-  /**
-   * Offer xpress compression on Create (default false; Windows PowerShell offers it unless
-   * -NoCompression) and, when the server accepts, compress Sends and decompress Receives.
-   */
-  compression?: boolean;
-  /** Robust connection: how long a pipeline's lost Receive is retried (default: not retried). */
-  retry?: RetryPolicy;
-  /** Observer: a lost Receive is being retried. */
-  onRetry?: (attempt: number, err: unknown) => void;
-  signal?: AbortSignal;
-}
+export type { WsmanRunspaceOptions } from './wsman-options.js';
 
 const isPool = (pid: string): boolean => pid === EMPTY_GUID;
 
@@ -79,6 +53,11 @@ export class WsmanRunspace implements PsrpTransport {
   private readonly pipelineLoops = new Map<string, Promise<void>>();
   /** Set by halt(): the pool's Receive loop sends no more. */
   private halted = false;
+  /** The persistent pool Receive loop (poolReceive), while it runs, and its entry in `receives`. */
+  private poolLoop: Promise<void> | undefined;
+  private poolTracked: Promise<void> | undefined;
+  /** Aborted after Delete and by dispose(): the pool Receive in flight is abandoned. */
+  private readonly poolAbort = new AbortController();
   /** The error that ended pipelines' Receives when the connection was lost (the pool is then Disconnected for us). */
   lost: Error | undefined;
 
@@ -136,7 +115,7 @@ export class WsmanRunspace implements PsrpTransport {
         }, { resourceUri: this.resourceUri, selectors: this.selectors, ...this.sig() });
       }
       // A pool message after the open (PUBLIC_KEY…): its answer comes from a pool Receive.
-      if (isPool(o.pid) && !o.startsPipeline) this.background(this.receivePool(1));
+      if (isPool(o.pid) && !o.startsPipeline) this.receivePool(1);
       return;
     }
     if (o.kind === 'signal') {
@@ -145,6 +124,7 @@ export class WsmanRunspace implements PsrpTransport {
     }
     if (isPool(o.pid)) {
       await this.shell?.close(this.options.signal);
+      this.poolAbort.abort();
       this.pool.closedByTransport();
       this.queue.drain(this.pool);
       return;
@@ -170,7 +150,7 @@ export class WsmanRunspace implements PsrpTransport {
     });
     // A server that answers CompressionMode NoCompression declined; one that names none accepted.
     this.xpress = this.options.compression === true && this.shell.info.compressionMode !== 'NoCompression';
-    this.background(this.receivePool());
+    this.receivePool();
   }
 
   private async command(pid: string, createPipeline: Uint8Array): Promise<void> {
@@ -182,9 +162,10 @@ export class WsmanRunspace implements PsrpTransport {
     this.toReceive.push(msg.body.commandId);
   }
 
-  private background(p: Promise<void>): void {
+  private background(p: Promise<void>): Promise<void> {
     const tracked = p.catch((err: Error) => this.queue.fail(err)).finally(() => this.receives.delete(tracked));
     this.receives.add(tracked);
+    return tracked;
   }
 
   private feed(data: Uint8Array): void {
@@ -196,23 +177,43 @@ export class WsmanRunspace implements PsrpTransport {
     }
   }
 
-  /** Pool messages (Receive without a CommandId) until the pool is Opened (or ends). */
-  private async receivePool(atLeast = 0): Promise<void> {
-    const state = (): string => this.pool.state;
-    let n = 0;
-    while (!this.halted && (n++ < atLeast || state() === 'NegotiationSent' || state() === 'NegotiationSucceeded' || state() === 'Connecting' || state() === 'Opening')) {
-      let msg;
-      try {
-        msg = await this.client.send(Action.Receive, { kind: 'Receive', streams: ['stdout'] }, {
-          resourceUri: this.resourceUri, selectors: this.selectors, options: [{ name: 'WSMAN_CMDSHELL_OPTION_KEEPALIVE', value: 'True' }], ...this.sig(),
-        });
-      } catch (err) {
-        if (isTimedOutFault(err)) continue;
-        throw err;
-      }
-      if (msg.body.kind !== 'ReceiveResponse') throw unexpected('ReceiveResponse', msg);
-      for (const s of msg.body.streams) if (s.data.length && s.commandId === undefined) this.feed(s.data);
-    }
+  private get persistent(): boolean {
+    return this.options.poolReceive !== false;
+  }
+
+  /**
+   * Pool messages (Receive without a CommandId) until the pool is Opened (or ends), `atLeast` more,
+   * and (poolReceive) for as long as the pool stays Opened: then one loop at a time.
+   */
+  private receivePool(atLeast = 0): void {
+    if (this.persistent && this.poolLoop) return;
+    const stop = this.stopper.signal;
+    const opening = (): boolean => ['NegotiationSent', 'NegotiationSucceeded', 'Connecting', 'Opening'].includes(this.pool.state);
+    const loop: Promise<void> = receivePoolMessages({
+      client: this.client, resourceUri: this.resourceUri, shellId: this.shell!.shellId, stop, abort: this.poolAbort.signal,
+      more: (sent) => !this.halted && (sent < atLeast || opening() || (this.persistent && this.pool.state === 'Opened')),
+      feed: (data) => this.feed(data),
+      ...(this.persistent ? { ready: () => this.queue.whenRoom() } : {}),
+      ...this.sig(),
+    }).catch((err: Error) => this.poolFailed(err)).finally(() => {
+      if (this.poolLoop === loop) this.poolLoop = undefined;
+    });
+    const tracked = this.background(loop);
+    if (this.persistent) [this.poolLoop, this.poolTracked] = [loop, tracked];
+  }
+
+  /**
+   * The pool's Receive failed. While opening (or without poolReceive) the events fail with it; an
+   * Opened pool becomes Broken, as PowerShell's does on a ReceiveShellOutputEx error (a lost
+   * connection under a retry policy leaves it Disconnected for us instead, as for pipelines).
+   */
+  private poolFailed(err: Error): void {
+    if (!this.persistent || this.pool.state !== 'Opened') throw err;
+    if (this.options.retry && isConnectionLost(err)) return this.connectionLost(err);
+    // The server no longer knows the shell: nothing to Delete.
+    if (err instanceof WsmanFaultError && err.wsmanCode === WsmanCode.UnexpectedSelectors) this.shell?.gone();
+    this.pool.brokenByTransport(err.message);
+    this.queue.drain(this.pool);
   }
 
   /**
@@ -280,7 +281,7 @@ export class WsmanRunspace implements PsrpTransport {
     // at once (fed here; a quiet pipeline's would otherwise wait out the OperationTimeout), the
     // rest stays on the server.
     this.stopper.abort();
-    const loops = Promise.all([...this.pipelineLoops.values()].map((l) => l.catch(() => undefined)));
+    const loops = Promise.all([...this.pipelineLoops.values(), this.poolLoop].map((l) => l?.catch(() => undefined)));
     await this.shell!.disconnect({ ...opts, ...this.sig() });
     await loops;
     if (this.pool.state === 'Opened') this.pool.disconnected();
@@ -302,6 +303,7 @@ export class WsmanRunspace implements PsrpTransport {
       const commandId = this.commandIdOf(pid);
       if (!this.done.has(commandId)) await this.shell!.reconnect({ commandId, ...this.sig() });
     }
+    if (this.persistent) this.receivePool();
   }
 
   /** Whether this transport started or adopted the pipeline. */
@@ -338,7 +340,7 @@ export class WsmanRunspace implements PsrpTransport {
     t.xpress = options.compression === true;
     // As PowerShell's client, keep one pool Receive going after a Connect (it brings what the pool
     // queued meanwhile), and more until the pool is Opened.
-    t.background(t.receivePool(1));
+    t.receivePool(1);
     return t;
   }
 
@@ -358,16 +360,28 @@ export class WsmanRunspace implements PsrpTransport {
   halt(err: Error): void {
     this.halted = true;
     this.stopper.abort(err);
+    this.poolAbort.abort(err);
     this.queue.fail(err);
+  }
+
+  /** isAlive found the shell not ours any more: an Opened pool is Closed for us, and nothing is sent to the shell again. */
+  notAlive(): void {
+    if (this.pool.state !== 'Opened') return;
+    this.stopper.abort();
+    this.poolAbort.abort();
+    this.shell?.gone();
+    this.pool.closedByTransport();
+    this.queue.drain(this.pool);
   }
 
   nextEvent(): Promise<PsrpEvent> {
     return this.queue.next();
   }
 
-  /** Wait for the background Receives to end (after the pool closed or failed). */
+  /** Wait for the background Receives to end (after the pool closed or failed); the pool's own (poolReceive) while it is Opened aside. */
   async settled(): Promise<void> {
-    await Promise.all([...this.receives]);
+    const skip = this.pool.state === 'Opened' ? this.poolTracked : undefined;
+    await Promise.all([...this.receives].filter((r) => r !== skip));
   }
 
   /** Delete the shell if it is still there (Remove-PSSession of a disconnected pool too); the events end. */
@@ -376,6 +390,7 @@ export class WsmanRunspace implements PsrpTransport {
     try {
       if (this.shell && this.shell.state !== 'Closed') await this.shell.close(this.options.signal).catch(() => undefined);
     } finally {
+      this.poolAbort.abort();
       this.queue.fail(new WsmanUsageError('the runspace pool was closed', 'ERR_PSRP_CLOSED'));
     }
   }
