@@ -11,7 +11,7 @@
  */
 import { Client, errors as undiciErrors, type Dispatcher } from './undici.js';
 import type { ClientAuthContext, StepResult } from '../auth/types.js';
-import { WsmanAuthError, WsmanProtocolError, WsmanTimeoutError, WsmanUsageError, WsmanCode } from '../core/errors.js';
+import { WsmanAuthError, WsmanTimeoutError, WsmanUsageError } from '../core/errors.js';
 import { charsetOf } from '../core/envelope.js';
 import type { AuthProvider, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 import { directConnector, tlsConnectOptions } from './tls.js';
@@ -21,10 +21,9 @@ import { parseWwwAuthenticate, sameScheme } from '../auth/http.js';
 import { httpToTlsPort, mapTransportError } from './errors.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
 import { checkUnencrypted } from '../auth/policy.js';
+import { dispatchPost, type DispatchResult, type PostOptions } from './dispatch.js';
 
 const SOAP_CONTENT_TYPE = 'application/soap+xml;charset=UTF-8';
-/** Largest response body we read (a MaxEnvelopeSize of 500 KiB is the usual ceiling). */
-const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 const MAX_AUTH_LEGS = 8;
 
 interface Channel {
@@ -40,11 +39,7 @@ interface Channel {
   after401: boolean;
 }
 
-interface RawResult {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
+type RawResult = DispatchResult;
 
 function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = h[name];
@@ -56,8 +51,6 @@ function stepOf(ctx: ClientAuthContext, token: Uint8Array | undefined): StepResu
   const async = (ctx as { stepAsync?: (t?: Uint8Array) => Promise<StepResult> }).stepAsync;
   return typeof async === 'function' ? async.call(ctx, token) : ctx.step(token);
 }
-
-function ignore(): void { /* see readBody */ }
 
 /**
  * The error undici's destroy() gives the socket and any request still queued: the same
@@ -328,59 +321,21 @@ export class HttpTransport {
    */
   private async raw(ch: Channel, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal, repeatable = false): Promise<RawResult> {
     if (this.cookies.size) headers = { ...headers, cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
-    const options = { origin: this.origin, path: this.path, method: 'POST' as const, headers, body, signal, headersTimeout: 0, bodyTimeout: 0 };
+    const options: PostOptions = { origin: this.origin, path: this.path, method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0 };
     const connectionBefore = ch.connection;
     const after401 = ch.after401;
-    let res: Dispatcher.ResponseData;
+    const progress = { started: false };
+    let res: RawResult;
     try {
-      res = await ch.dispatcher.request(options);
+      res = await dispatchPost(ch.dispatcher, options, signal, this.url, progress);
     } catch (err) {
       const reused = ch.connection === connectionBefore && connectionBefore > 0;
-      if (!(repeatable || after401) || !reused || !isEarlyClose(err) || signal.aborted) throw err;
-      res = await ch.dispatcher.request(options);
+      if (!(repeatable || after401) || !reused || progress.started || !isEarlyClose(err) || signal.aborted) throw err;
+      res = await dispatchPost(ch.dispatcher, options, signal, this.url, progress);
     }
-    ch.after401 = res.statusCode === 401;
+    ch.after401 = res.status === 401;
     this.keepCookies(res.headers['set-cookie']);
-    return { status: res.statusCode, headers: res.headers, body: await this.readBody(res.body) };
-  }
-
-  /** Collect a response body (events, not an async iterator: cheaper per request), at most MAX_RESPONSE_BYTES. */
-  private readBody(stream: Dispatcher.ResponseData['body']): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const cleanup = (): void => {
-        stream.off('data', onData);
-        stream.off('end', onEnd);
-        stream.off('error', onError);
-        stream.off('close', onClose);
-        // The body may still fail after we are done with it (our own destroy() below aborts the
-        // request): an 'error' without a listener would take the whole process down.
-        stream.on('error', ignore);
-      };
-      const onData = (chunk: Buffer): void => {
-        size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) {
-          cleanup();
-          stream.destroy();
-          reject(new WsmanProtocolError('ERR_RESPONSE_TOO_LARGE', `the response from ${this.url} exceeds ${MAX_RESPONSE_BYTES} bytes`,
-            { wsmanCode: WsmanCode.EncodingLimit }));
-          return;
-        }
-        chunks.push(chunk);
-      };
-      const onEnd = (): void => {
-        cleanup();
-        resolve(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size));
-      };
-      const onError = (err: Error): void => { cleanup(); reject(err); };
-      // Destroyed without 'end' or 'error' (e.g. aborted): fail rather than hang.
-      const onClose = (): void => { cleanup(); reject(new Error('the response body was closed before its end')); };
-      stream.on('data', onData);
-      stream.on('end', onEnd);
-      stream.on('error', onError);
-      stream.on('close', onClose);
-    });
+    return res;
   }
 
   private keepCookies(v: string | string[] | undefined): void {
