@@ -16,14 +16,32 @@ export interface DispatchResult {
   body: Buffer;
 }
 
+/**
+ * A request's cancellation: set by its timer or the caller's signal, seen by the POST in flight.
+ * A plain object where an AbortController would make an AbortSignal (an event target) per request.
+ */
+export class Cancel {
+  aborted = false;
+  reason: unknown;
+  /** The POST in flight (one at a time per request). */
+  hook: (() => void) | undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.hook?.();
+  }
+}
+
 /** Options of one POST (undici's DispatchOptions, as `raw` builds them). */
 export type PostOptions = Dispatcher.DispatchOptions & { body: Uint8Array };
 
 /**
- * POST and collect the answer, at most MAX_RESPONSE_BYTES. `signal` aborts it. `progress.started`
+ * POST and collect the answer, at most MAX_RESPONSE_BYTES. `signal.abort()` aborts it. `progress.started`
  * is set once the answer's status line and headers came (an error after that is no early close).
  */
-export function dispatchPost(dispatcher: Dispatcher, opts: PostOptions, signal: AbortSignal, url: string,
+export function dispatchPost(dispatcher: Dispatcher, opts: PostOptions, signal: Cancel, url: string,
   progress: { started: boolean }): Promise<DispatchResult> {
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | undefined;
@@ -35,7 +53,7 @@ export function dispatchPost(dispatcher: Dispatcher, opts: PostOptions, signal: 
     const done = (err: Error | undefined, result?: DispatchResult): void => {
       if (settled) return;
       settled = true;
-      signal.removeEventListener('abort', onAbort);
+      if (signal.hook === onAbort) signal.hook = undefined;
       if (err) reject(err);
       else resolve(result as DispatchResult);
     };
@@ -50,7 +68,7 @@ export function dispatchPost(dispatcher: Dispatcher, opts: PostOptions, signal: 
       onAbort();
       return;
     }
-    signal.addEventListener('abort', onAbort);
+    signal.hook = onAbort;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;

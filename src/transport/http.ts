@@ -21,7 +21,7 @@ import { parseWwwAuthenticate, sameScheme } from '../auth/http.js';
 import { httpToTlsPort, mapTransportError } from './errors.js';
 import { tlsServerEndPoint } from '../auth/certificate.js';
 import { checkUnencrypted } from '../auth/policy.js';
-import { dispatchPost, type DispatchResult, type PostOptions } from './dispatch.js';
+import { Cancel, dispatchPost, type DispatchResult, type PostOptions } from './dispatch.js';
 
 const SOAP_CONTENT_TYPE = 'application/soap+xml;charset=UTF-8';
 const MAX_AUTH_LEGS = 8;
@@ -156,21 +156,21 @@ export class HttpTransport {
   /** POST one body and return the (unsealed) answer. 401 becomes WsmanAuthError. */
   async send(req: TransportRequest): Promise<TransportResponse> {
     if (this.closed) throw new WsmanUsageError('the client is closed', 'ERR_CLOSED');
-    // One controller and one plain timer per request: cheaper than AbortSignal.timeout + any
-    // (weak references and a FinalizationRegistry each time) on a path taken for every request.
-    const ac = new AbortController();
+    // One plain cancel flag and one plain timer per request: cheaper than an AbortController (an
+    // AbortSignal and its event target each time; a tenth of the transport's own CPU at 153600).
+    const cancel = new Cancel();
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; ac.abort(new Error('timeout')); }, req.timeoutMs);
+    const timer = setTimeout(() => { timedOut = true; cancel.abort(new Error('timeout')); }, req.timeoutMs);
     timer.unref(); // like AbortSignal.timeout: the request's socket, not this timer, keeps the process alive
     const outer = req.signal;
-    const onOuter = (): void => { ac.abort(outer?.reason); };
+    const onOuter = (): void => { cancel.abort(outer?.reason); };
     if (outer) {
       if (outer.aborted) onOuter();
       else outer.addEventListener('abort', onOuter, { once: true });
     }
     const ch = await this.acquire();
     try {
-      return await this.exchange(ch, req, ac.signal);
+      return await this.exchange(ch, req, cancel);
     } catch (err) {
       if (outer?.aborted) throw outer.reason ?? err;
       if (timedOut) throw new WsmanTimeoutError(`${this.url} did not answer within ${req.timeoutMs} ms`, { cause: err });
@@ -183,7 +183,7 @@ export class HttpTransport {
     }
   }
 
-  private async exchange(ch: Channel, req: TransportRequest, signal: AbortSignal): Promise<TransportResponse> {
+  private async exchange(ch: Channel, req: TransportRequest, signal: Cancel): Promise<TransportResponse> {
     let provider: AuthProvider = req.unauthenticated ? { kind: 'none' } : this.chosen ?? this.opts.auth;
     const base: Record<string, string> = { 'content-type': SOAP_CONTENT_TYPE, ...req.headers };
     if (this.opts.userAgent !== undefined) base['user-agent'] = this.opts.userAgent;
@@ -253,7 +253,7 @@ export class HttpTransport {
 
   /** The 401 loop for a connection-bound mechanism. Returns the answer to the last leg. */
   private async handshake(ch: Channel, provider: Extract<AuthProvider, { kind: 'context' }>, base: Record<string, string>,
-    body: Uint8Array, signal: AbortSignal, idempotent: boolean): Promise<RawResult> {
+    body: Uint8Array, signal: Cancel, idempotent: boolean): Promise<RawResult> {
     if (this.https && !ch.peerCert) {
       // Connect first (an unauthenticated empty POST) so that the context can bind to the
       // server certificate (tls-server-end-point, RFC 5929), as Windows' CbtHardeningLevel wants.
@@ -319,7 +319,7 @@ export class HttpTransport {
    * once, on a fresh connection. So does any request that follows a 401 on its connection: a
    * server that drops the connection after a 401 has not read what came next.
    */
-  private async raw(ch: Channel, headers: Record<string, string>, body: Uint8Array, signal: AbortSignal, repeatable = false): Promise<RawResult> {
+  private async raw(ch: Channel, headers: Record<string, string>, body: Uint8Array, signal: Cancel, repeatable = false): Promise<RawResult> {
     if (this.cookies.size) headers = { ...headers, cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
     const options: PostOptions = { origin: this.origin, path: this.path, method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0 };
     const connectionBefore = ch.connection;
