@@ -9,7 +9,7 @@
  * header is parsed by src/auth's one parser (`parseAuthHeader`). Secrets never reach a log line
  * or an error message.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ServerAuthContext, StepResult } from '../auth/types.js';
 import { serverAuth } from '../auth/entry.js';
 import type { UserStore, ListenerUser } from './users.js';
@@ -57,6 +57,11 @@ export interface Authenticator {
   authenticate(token: Uint8Array | undefined, conn: ConnectionAuth): Promise<AuthOutcome>;
 }
 
+/** The digest a connection keeps of the last Basic credentials it verified (one-shot hash: no Hash object per request). */
+export function basicDigestOf(token: Uint8Array): string {
+  return hash('sha256', token, 'base64');
+}
+
 /** Basic over the user store (RFC 7617). Verified headers are remembered per connection as a digest. */
 export class BasicAuthenticator implements Authenticator {
   readonly scheme = 'Basic';
@@ -74,7 +79,7 @@ export class BasicAuthenticator implements Authenticator {
 
   async authenticate(token: Uint8Array | undefined, conn: ConnectionAuth): Promise<AuthOutcome> {
     if (!token?.length) return { kind: 'challenge', reason: 'malformed Basic credentials', failed: true };
-    const digest = createHash('sha256').update(token).digest('base64');
+    const digest = basicDigestOf(token);
     if (conn.basicDigest === digest && conn.basicUser) return { kind: 'ok', user: conn.basicUser };
     let user: ListenerUser | undefined;
     const ctx = serverAuth('Basic', {

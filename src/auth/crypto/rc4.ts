@@ -4,7 +4,16 @@
  * is the constructor and RC4(H, D) is `update`; the state carries over between calls.
  */
 
+import { rc4Wasm } from './rc4-wasm.js';
+
 const ONE = new Uint8Array([1]);
+/** From this many bytes on, `update` runs in WebAssembly (rc4-wasm.ts: about a quarter faster; below, the copies in and out do not pay). */
+export const WASM_FROM = 4096;
+/** Tests: force the JavaScript loop (false) or leave the choice to the size (true). */
+let wasmAllowed = true;
+export function allowWasm(on: boolean): void {
+  wasmAllowed = on;
+}
 /** The 32-bit store path assumes little-endian words (every platform Node supports is). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -39,6 +48,14 @@ export class Rc4 {
     let j = this.#j;
     const len = data.length;
     if (out.length < len) throw new RangeError('RC4 output buffer too small');
+    if (len >= WASM_FROM && wasmAllowed) {
+      const ij = rc4Wasm(s, i, j, data, out);
+      if (ij >= 0) {
+        this.#i = ij >>> 8;
+        this.#j = ij & 0xff;
+        return len === out.length ? out : out.subarray(0, len);
+      }
+    }
     let n = 0;
     if (LITTLE_ENDIAN && len >= 64) {
       // Bytes one at a time up to a 4-byte boundary of `out` (a sealed body puts it anywhere).

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { ConnectionAuth } from '../auth.js';
+import { basicDigestOf, type ConnectionAuth } from '../auth.js';
 import type { FailureThrottle } from '../auth-throttle.js';
 import { tlsServerEndPoint } from '../../auth/certificate.js';
 import { loggableScheme, parseAuthHeader } from '../../auth/http.js';
@@ -62,6 +62,14 @@ export async function authenticate(st: RequestState, secure: boolean, throttle: 
       refuse(st, 401, shown === undefined ? 'unsupported auth scheme (not shown)' : `unsupported auth scheme ${shown}`, { 'WWW-Authenticate': st.challenges() });
       return undefined;
     }
+    // The very Basic credentials this connection verified already (a Receive loop sends them on
+    // every request): the same user, with nothing to decode, look up or slow down again.
+    const known = conn.basicUser !== undefined && authz.token !== undefined && scheme.scheme === 'Basic' &&
+      conn.basicDigest === basicDigestOf(authz.token) ? conn.basicUser : undefined;
+    if (known) {
+      st.user = known;
+      return authorized(st, conn, undefined);
+    }
     // Repeated failures by this (address, user name): answer at once, saying when to come back,
     // without looking at the attempt. A leg that names nobody yet (NTLM NEGOTIATE) is no attempt.
     const claimed = claimedUser(authz.scheme, authz.token ?? new Uint8Array(0));
@@ -89,6 +97,12 @@ export async function authenticate(st: RequestState, secure: boolean, throttle: 
     refuse(st, 401, 'no credentials', { 'WWW-Authenticate': st.challenges() });
     return undefined;
   }
+  return authorized(st, conn, mutualHeader);
+}
+
+/** The last step of a logon: the user must map to a local account (else 401). */
+function authorized(st: RequestState, conn: ConnectionAuth, mutualHeader: string | undefined): Authenticated | undefined {
+  const { core } = st;
   // Whose account would run this user's commands (accounts.ts): none, the logon is refused.
   // Checked once per connection and user; every process start checks again (spawn-spec.ts).
   if (st.user && conn.runAsChecked !== st.user) {
