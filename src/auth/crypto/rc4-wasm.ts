@@ -62,10 +62,15 @@ interface Kernel { mem: Uint8Array; r: (p: number, end: number) => void; w: (p: 
 
 let kernel: Kernel | null | undefined;
 
+/** The part of the WebAssembly global used here (typed locally: the build's lib has no DOM types). */
+interface WasmApi { Module: new (bytes: Uint8Array) => object; Instance: new (module: object) => { exports: unknown } }
+
 function load(): Kernel | null {
   try {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(MODULE));
-    const ex = inst.exports as { m: WebAssembly.Memory; r: Kernel['r']; w: Kernel['w'] };
+    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    if (wasm === undefined) return null;
+    const inst = new wasm.Instance(new wasm.Module(MODULE));
+    const ex = inst.exports as { m: { buffer: ArrayBuffer }; r: Kernel['r']; w: Kernel['w'] };
     return { mem: new Uint8Array(ex.m.buffer), r: ex.r, w: ex.w };
   } catch {
     return null; // no WebAssembly here: rc4.ts stays in JavaScript
