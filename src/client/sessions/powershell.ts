@@ -146,6 +146,7 @@ export async function receivePipelines(session: PSSession): Promise<ReceivedPipe
 /** A value as one line of text (its ToString), for text receivers (onData, jobs). */
 export function valueLine(v: PSValue): string {
   if (v === null || v === undefined) return '';
+  if (typeof v === 'boolean') return v ? 'True' : 'False'; // [bool]'s ToString, as PowerShell prints it
   if (typeof v === 'object' && 'toString' in v) return String(v.toString());
   return String(v);
 }
