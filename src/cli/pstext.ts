@@ -6,6 +6,7 @@
  * `[-][d.]hh:mm:ss[.fffffff]`, collections as `{a, b}`.
  */
 import { PSDateTime, PSObject, PSPrimitive, UNIX_EPOCH_TICKS, type PSValue } from '../psrp/clixml/model.js';
+import { shortestExponential } from '../psrp/clixml/text.js';
 
 /** The space .NET's en-US ICU data puts before AM/PM (U+202F NARROW NO-BREAK SPACE). */
 const AMPM_SPACE = '\u202f';
@@ -69,16 +70,7 @@ export function doubleText(x: number, single = false): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  let digits = x.toExponential();
-  if (single) {
-    for (let p = 1; p <= 9; p++) {
-      const e = x.toExponential(p - 1);
-      if (Math.fround(Number(e)) === x) {
-        digits = e;
-        break;
-      }
-    }
-  }
+  const digits = shortestExponential(x, single);
   const [mant, expText] = digits.split('e') as [string, string];
   const exp = Number(expText);
   if (exp >= 15 || exp < -4) return `${mant.replace(/\.?0+$/, (z) => (mant.includes('.') ? '' : z))}E${exp < 0 ? '-' : '+'}${two(Math.abs(exp))}`;

@@ -78,6 +78,17 @@ export function parseFloatText(text: string, single: boolean): number {
   return single ? Math.fround(n) : n;
 }
 
+/** The shortest `toExponential` digits that read back to `n` (as a single: through Math.fround). */
+export function shortestExponential(n: number, single: boolean): string {
+  if (single) {
+    for (let p = 1; p <= 9; p++) {
+      const s = n.toExponential(p - 1);
+      if (Math.fround(Number(s)) === n) return s;
+    }
+  }
+  return n.toExponential();
+}
+
 /**
  * As .NET Core's round-trip format (XmlConvert.ToString(double|float)): the shortest digits that
  * read back to the same value, fixed notation for exponents in (-5, P), else `1.5E-07`/`1E+300`;
@@ -88,16 +99,7 @@ export function formatFloat(n: number, single: boolean): string {
   if (n === Infinity) return 'INF';
   if (n === -Infinity) return '-INF';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  let sci = n.toExponential();
-  if (single) {
-    for (let p = 1; p <= 9; p++) {
-      const s = n.toExponential(p - 1);
-      if (Math.fround(Number(s)) === n) {
-        sci = s;
-        break;
-      }
-    }
-  }
+  const sci = shortestExponential(n, single);
   const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(sci)!;
   const sign = m[1]!;
   const digits = (m[2]! + (m[3] ?? '')).replace(/0+$/, '') || '0';

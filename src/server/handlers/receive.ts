@@ -172,9 +172,9 @@ const SKELETON_CACHE = 256;
 /** Characters XML escapes (in text or attributes) or whose byte length differs from their count. */
 const ESCAPED = /[&<>"'\s]|[^\x20-\x7e]/;
 
-/** A value's part in a skeleton's key: its length when plain ASCII, else the value itself. */
-function sizeKey(v: string | undefined): string {
-  return v === undefined ? '-' : ESCAPED.test(v) ? `x${v}` : String(v.length);
+/** A value's part in a skeleton's key: its length when plain ASCII; undefined when it holds anything else. */
+function sizeKey(v: string | undefined): string | undefined {
+  return v === undefined ? '-' : ESCAPED.test(v) ? undefined : String(v.length);
 }
 
 /**
@@ -185,11 +185,16 @@ function sizeKey(v: string | undefined): string {
  * two small answers) paid a second encode of its envelope just to measure it.
  */
 function skeletonSize(req: WsmanRequest, cmd: ServerCommand, skeleton: ReceiveResponseBody, outNames: readonly string[], seq: number | undefined): number {
-  const key = `${outNames.join('\0')}\0|${seq === undefined ? '' : String(seq).length}|${sizeKey(req.headers.messageId)}|${sizeKey(cmd.id)}`;
-  const known = SKELETONS.get(key);
+  const mid = sizeKey(req.headers.messageId);
+  const id = sizeKey(cmd.id);
+  // Values with characters XML escapes are measured each time rather than kept: a key holding
+  // them would let a client's long MessageIDs fill the cache with its own text.
+  const key = mid === undefined || id === undefined ? undefined : `${outNames.join('\0')}\0|${seq === undefined ? '' : String(seq).length}|${mid}|${id}`;
+  const known = key === undefined ? undefined : SKELETONS.get(key);
   if (known !== undefined) return known;
   const probe = responseHeaders(req.headers, Action.ReceiveResponse, 'uuid:00000000-0000-0000-0000-000000000000');
   const size = encodeMessageBytes({ headers: probe, body: skeleton }, 'response').length;
+  if (key === undefined) return size;
   if (SKELETONS.size >= SKELETON_CACHE) SKELETONS.clear();
   SKELETONS.set(key, size);
   return size;
