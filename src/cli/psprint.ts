@@ -7,7 +7,7 @@
  * our host (a server with a host writes Write-Warning, -Verbose, -Debug, Write-Host and a visible
  * Write-Information both as a host call and as a record) prints once, as PowerShell shows it.
  */
-import type { PSValue } from '../psrp/clixml/model.js';
+import { PSObject, type PSValue } from '../psrp/clixml/model.js';
 import type { ErrorRecordMessage, InformationalRecordMessage, InformationRecordMessage } from '../psrp/messages/records.js';
 import type { PSJobRecord } from '../client/sessions/psjob.js';
 import type { HostOutput } from '../client/psrp/host.js';
@@ -39,6 +39,11 @@ class Twins {
     if (mine.length > PENDING_QUOTA) mine.shift();
     return false;
   }
+}
+
+/** Whether Write-Host's record (a HostInformationMessage) says `-NoNewline`. */
+function noNewLine(data: PSValue): boolean {
+  return data instanceof PSObject && data.typeNames[0] === 'System.Management.Automation.HostInformationMessage' && data.get('NoNewLine') === true;
 }
 
 /** Prints records as they come; `status` is 1 once an error was printed (or the pipeline failed). */
@@ -96,7 +101,7 @@ export class RecordPrinter {
   information(m: InformationRecordMessage): void {
     const text = valueText(m.messageData);
     if (this.json) this.line('Information', jsonValue(m.messageData));
-    else if (!this.twins.seen('record', `out\0${text}`)) writeStdout(`${this.view.end()}${text}\n`);
+    else if (!this.twins.seen('record', `out\0${text}`)) writeStdout(`${this.view.end()}${text}${noNewLine(m.messageData) ? '' : '\n'}`);
   }
 
   /** A pipeline ended Failed: its error, given as a message and the record the server sent. */

@@ -70,6 +70,25 @@ describe('RecordPrinter with a host', () => {
     expect(seen.out.join('')).toBe('hosted\nno host\nagain\nagain\n');
   });
 
+  it('Write-Host -NoNewline keeps its line open whichever copy comes first (the record says NoNewLine)', () => {
+    const seen = capture();
+    const p = new RecordPrinter(false);
+    const host = p.hostOutput();
+    const hostMessage = (message: string, noNewLine: boolean): InformationRecordMessage => ({
+      ...info(message, ['PSHOST']),
+      messageData: new PSObject({
+        typeNames: ['System.Management.Automation.HostInformationMessage', 'System.Object'], toStringText: message,
+        adapted: [['Message', message], ['NoNewLine', noNewLine]],
+      }),
+    });
+    p.information(hostMessage('a', true));
+    host.write('a');
+    host.write('b\n');
+    p.information(hostMessage('b', false));
+    vi.restoreAllMocks();
+    expect(seen.out.join('')).toBe('ab\n');
+  });
+
   it('--json: the records are printed, the host\'s copies of them dropped', () => {
     const seen = capture();
     const p = new RecordPrinter(true);
