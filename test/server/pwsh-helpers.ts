@@ -73,10 +73,13 @@ export class PsShell {
     return pid;
   }
 
-  /** Receive until Done: the output values and the final pipeline state. */
-  async collect(pid: string): Promise<{ output: unknown[]; state: string | undefined; commandId: string }> {
+  /**
+   * Receive until Done: the output values and the final pipeline state. `maxReceives` only stops a
+   * runaway loop: how many Receives the output takes depends on how pwsh's writes fall.
+   */
+  async collect(pid: string, maxReceives = 100): Promise<{ output: unknown[]; state: string | undefined; commandId: string }> {
     let state: string | undefined;
-    for (let i = 0; i < 100 && state !== 'Done'; i++) state = await this.receive(pid);
+    for (let i = 0; i < maxReceives && state !== 'Done'; i++) state = await this.receive(pid);
     expect(state).toBe('Done');
     const output = this.events.flatMap((e) => (e.type === 'Message' && e.message.type === 'PIPELINE_OUTPUT' ? [e.message.value] : []));
     const ps = this.events.filter((e): e is Extract<PsrpEvent, { type: 'PipelineState' }> => e.type === 'PipelineState');
