@@ -34,6 +34,9 @@ async function listener(): Promise<{ l: WsmanListener; options: ClientOptions }>
   const config = defaultConfig();
   config.configurations[0]!.maxShellsPerUser = SHELLS * 2;
   config.configurations[0]!.outputBufferBytes = BIG + 8 * MIB;
+  // The 100 MiB held while disconnected is over the default per-user budget (64 MB), which would
+  // keep the command paused (Block) and never Done.
+  config.maxMemoryPerUserMB = 0;
   const l = new WsmanListener({ users, config, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent') });
   const [ep] = await l.start();
   return { l, options: { endpoint: { connectionUri: ep!.url }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true } };
@@ -95,9 +98,12 @@ export async function run(): Promise<BenchResult[]> {
     const a = new SessionManager();
     const s = await a.invokeInDisconnectedSession(big, `head -c ${BIG} /dev/zero | tr '\\0' 'x'`, [], { name: 'big', outputBufferingMode: 'Block' });
     const probe = new WsmanClient(big);
+    // A command that cannot finish (paused by a quota) fails the bench instead of hanging it.
+    const deadline = Date.now() + 120_000;
     for (;;) {
       const [c] = await enumerateCommands(probe, s.instanceId);
       if (c?.state === 'Done') break;
+      if (Date.now() > deadline) throw new Error(`the ${BIG}-byte command is not Done after 120 s (state ${c?.state}): paused by a quota?`);
       await new Promise((r) => setTimeout(r, 100));
     }
     await probe.close();
