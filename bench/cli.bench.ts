@@ -8,6 +8,11 @@
  * golang-github-masterzen-winrm-dev are installed; that row is skipped, saying why, otherwise).
  * Runs are interleaved and medians kept (this VM's speed drifts).
  *
+ * Every process runs without NODE_EXTRA_CA_CERTS, as on a user's machine: Node reads that file at
+ * start-up, before any script (about 40 ms for Debian's bundle of CAs here), where Go reads its CAs
+ * only for TLS. When the bench's own environment sets it (this sandbox does), one more row shows
+ * what it costs: `node -e 0` with it against without.
+ *
  *  - `cli: wsman run -- echo hi` against node -e 0, and against the Go binary: connection, logon,
  *    Create, Command, Receive, Delete, exit. Goal (issue 20): at most 2x the Go binary.
  *  - `cli: wsman --version`: start-up alone (no command module is loaded).
@@ -76,7 +81,9 @@ export async function run(): Promise<BenchResult[]> {
   const goDir = mkdtempSync(path.join(tmpdir(), 'wsman-cli-bench-'));
   try {
     const go = buildGo(goDir);
-    const env = { ...process.env, WSMAN_PASSWORD: 'secret' };
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+    const env: NodeJS.ProcessEnv = { ...process.env, WSMAN_PASSWORD: 'secret' };
+    delete env.NODE_EXTRA_CA_CERTS;
     const cases: Record<string, string[]> = {
       node: ['-e', '0'],
       version: [CLI, '--version'],
@@ -88,6 +95,7 @@ export async function run(): Promise<BenchResult[]> {
     for (const args of Object.values(cases)) timed(args, env); // warm the file cache and the listener
     for (let i = 0; i < RUNS; i++) {
       for (const [name, args] of Object.entries(cases)) (times[name] ??= []).push(timed(args, env));
+      if (extraCa) (times.nodeCa ??= []).push(timed(cases.node!, { ...env, NODE_EXTRA_CA_CERTS: extraCa }));
     }
     const node = median(times.node!);
     const row = (name: string, label: string): BenchResult => {
@@ -100,11 +108,17 @@ export async function run(): Promise<BenchResult[]> {
       const g = median(times.go!);
       goRows.push({ name: 'cli: wsman run -- echo hi vs Go masterzen/winrm doing the same (process start to exit)', unit: 'ms', value: v, baseline: g, ratio: v / g });
     }
+    const caRows: BenchResult[] = [];
+    if (times.nodeCa) {
+      const v = median(times.nodeCa);
+      caRows.push({ name: 'cli: node -e 0 with this environment\'s NODE_EXTRA_CA_CERTS vs without (what every Node process pays here)', unit: 'ms', value: v, baseline: node, ratio: v / node });
+    }
     return [
       row('run', 'wsman run -- echo hi against our listener'),
       ...goRows,
       row('identify', 'wsman identify --unauthenticated'),
       row('version', 'wsman --version'),
+      ...caRows,
     ];
   } finally {
     await listener.stop();
