@@ -33,13 +33,13 @@
  * share the client's event loop. Skips (with a message) when the listener or pywinrm is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { WsmanClient } from '../src/client/client.js';
 import { invokeCommand, invokeOnComputers, type FanOutResult } from '../src/client/invoke.js';
 import type { ClientOptions } from '../src/client/options.js';
 import type { BenchResult } from './run.js';
 import { BareClient } from './bare-client.js';
-import { startListeners, type Listeners } from './endpoints.js';
+import { startListeners, cpuOfPid, type Listeners } from './endpoints.js';
+import { basicVsNegotiate } from './basic-fanout.js';
 
 const USER = { username: 'alice', password: 'secret' };
 const N = 100;
@@ -54,17 +54,6 @@ const REMOTE_DELAY_MS = 40;
 
 function options(url: string): ClientOptions {
   return { endpoint: { connectionUri: url }, credential: USER, authentication: 'basic', allowUnencrypted: true };
-}
-
-/** CPU time of a process in ms (Linux /proc), or undefined. */
-function cpuOfPid(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) * (1000 / 100);
-  } catch {
-    return undefined;
-  }
 }
 
 interface Sequential { wallMs: number; clientCpuMs: number; listenerCpuMs: number | undefined }
@@ -239,6 +228,7 @@ export async function run(): Promise<BenchResult[]> {
   out.push(...await fanOut(REMOTE_DELAY_MS, true));
   out.push(...await fanOut(0));
   out.push(...await fanOut(RELAY_DELAY_MS));
+  out.push(...await basicVsNegotiate());
   return out;
 }
 
