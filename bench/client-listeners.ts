@@ -4,21 +4,39 @@
  * JSON line, and stops them when stdin closes; alice may use Negotiate too. Running the listeners in their own process keeps
  * their CPU off the client's event loop, as on a real network.
  *
- * `node --import tsx bench/client-listeners.ts N [DELAY_MS]`: with DELAY_MS, each listener sits
- * behind a TCP relay that holds every chunk DELAY_MS in each direction (a WAN round trip of
- * 2 × DELAY_MS), and the printed URLs are the relays'.
+ * `node --import tsx bench/client-listeners.ts N [DELAY_MS] [HASH]`: with DELAY_MS, each listener
+ * sits behind a TCP relay that holds every chunk DELAY_MS in each direction (a WAN round trip of
+ * 2 × DELAY_MS), and the printed URLs are the relays'. HASH is how alice's password is stored:
+ * `cheap` (default: scrypt N=1024, as `wsman listen --user` hashes), `default` (hashPassword's
+ * default cost, what `wsman user add` writes), or `users-file` (a users file written by
+ * addUserToFile, as `wsman user add` does, loaded by loadUsersFile, as `--users-file` does).
  */
-import { userInfo } from 'node:os';
+import { userInfo, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { WsmanListener, UserStore, hashPassword, createLogger } from '../src/server/index.js';
+import { WsmanListener, UserStore, hashPassword, createLogger, addUserToFile, loadUsersFile } from '../src/server/index.js';
 import { ntHash } from '../src/auth/ntlm/compute.js';
 
 const n = Number(process.argv[2] ?? '1');
 const delayMs = Number(process.argv[3] ?? '0');
+const hashKind = process.argv[4] ?? 'cheap';
 const users = new UserStore();
 // With an NT hash: Negotiate (NTLM sealing over HTTP) works too (bench/stream.bench.ts).
-users.add({ name: 'alice', hash: await hashPassword('secret', 1024), ntHash: ntHash('secret'), runAs: userInfo().username });
+if (hashKind === 'users-file') {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wsman-bench-'));
+  try {
+    const file = path.join(dir, 'users');
+    await addUserToFile(file, 'alice', 'secret', userInfo().username, Buffer.from(ntHash('secret')).toString('hex'));
+    loadUsersFile(file, users);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  const hash = hashKind === 'default' ? await hashPassword('secret') : await hashPassword('secret', 1024);
+  users.add({ name: 'alice', hash, ntHash: ntHash('secret'), runAs: userInfo().username });
+}
 const listeners: WsmanListener[] = [];
 const relays: ReturnType<typeof createServer>[] = [];
 const urls: string[] = [];

@@ -4,9 +4,21 @@
  * computers (bench/remote-computers.ts). Not a bench itself.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request, type Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+
+/** CPU time of a process in ms (Linux /proc), or undefined. */
+export function cpuOfPid(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) * (1000 / 100);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface Listeners { urls: string[]; pid: number | undefined; stop: () => Promise<void> }
 

@@ -13,7 +13,7 @@ import { hash } from 'node:crypto';
 import type { ServerAuthContext, StepResult } from '../auth/types.js';
 import { serverAuth } from '../auth/entry.js';
 import type { UserStore, ListenerUser } from './users.js';
-import { BasicVerifyCache } from './basic-cache.js';
+import type { BasicVerifyCache } from './basic-cache.js';
 
 /** What one connection knows about its authentication. */
 export interface ConnectionAuth {
@@ -62,7 +62,10 @@ export function basicDigestOf(token: Uint8Array): string {
   return hash('sha256', token, 'base64');
 }
 
-/** Basic over the user store (RFC 7617). Verified headers are remembered per connection as a digest. */
+/**
+ * Basic over the user store (RFC 7617). Verified headers are remembered per connection as a digest,
+ * and verified credentials in the store's cache (one scrypt check for all its listeners).
+ */
 export class BasicAuthenticator implements Authenticator {
   readonly scheme = 'Basic';
   readonly challenge = 'Basic realm="WSMAN"';
@@ -71,10 +74,13 @@ export class BasicAuthenticator implements Authenticator {
     http: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic',
     https: 'http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/basic',
   };
-  /** Successful verifications, so that scrypt runs once per credential and not per request. */
+  /**
+   * Successful verifications, so that scrypt runs once per credential and not per request: by
+   * default the user store's own (UserStore.basicCache), shared by every listener using that store.
+   */
   readonly cache: BasicVerifyCache;
   constructor(private readonly users: UserStore, cache?: BasicVerifyCache) {
-    this.cache = cache ?? new BasicVerifyCache();
+    this.cache = cache ?? users.basicCache;
   }
 
   async authenticate(token: Uint8Array | undefined, conn: ConnectionAuth): Promise<AuthOutcome> {
@@ -87,10 +93,7 @@ export class BasicAuthenticator implements Authenticator {
         // Accept DOMAIN\user for local users, as clients often send it.
         const bs = given.lastIndexOf('\\');
         const name = bs >= 0 && !this.users.get(given) ? given.slice(bs + 1) : given;
-        const hashOf = (n: string): string | undefined => this.users.get(n)?.hash;
-        const known = this.cache.lookup(name, password, hashOf);
-        user = known === undefined ? await this.users.verify(name, password) : this.users.get(known);
-        if (user && known === undefined) this.cache.remember(name, password, user.name, user.hash);
+        user = await this.cache.verify(name, password, this.users, () => this.users.verify(name, password));
         return user !== undefined;
       },
     });

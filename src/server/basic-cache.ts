@@ -5,7 +5,8 @@
  * random key made at start (never the password, nor anything that can be checked offline without
  * that key), the account's name, and the stored hash it was checked against: when the users file
  * gives that account another hash, the entry no longer counts. Bounded in time and count. Failed
- * checks are never remembered (the failed-logon backoff deals with those).
+ * checks are never remembered (the failed-logon backoff deals with those). One cache belongs to
+ * each UserStore (users.ts), so listeners sharing a store (one users file) share its verifications.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
@@ -30,6 +31,8 @@ interface Entry {
 export class BasicVerifyCache {
   readonly #key = randomBytes(32);
   readonly #entries = new Map<string, Entry>();
+  /** Checks under way, by the same key: at most one per credential at a time. */
+  readonly #running = new Map<string, Promise<unknown>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -61,6 +64,34 @@ export class BasicVerifyCache {
       return undefined;
     }
     return e.user;
+  }
+
+  /**
+   * The account `name`/`password` log on as: from the cache when verified recently against the
+   * account's current hash in `store`, else by `check` (the scrypt check), whose success is
+   * remembered. Concurrent calls with the same credentials share one running check (a fan-out
+   * logs on to every listener of a store at once: without this, each of the first wave paid its
+   * own scrypt); its answer, failure included, goes to those waiting, and nothing of a failure
+   * is kept once it ends.
+   */
+  async verify<U extends { name: string; hash: string }>(name: string, password: string, store: { get(name: string): U | undefined },
+    check: () => Promise<U | undefined>): Promise<U | undefined> {
+    const known = this.lookup(name, password, (n) => store.get(n)?.hash);
+    if (known !== undefined) return store.get(known);
+    const id = this.#id(name, password);
+    const running = this.#running.get(id) as Promise<U | undefined> | undefined;
+    if (running) return running;
+    const p = (async (): Promise<U | undefined> => {
+      try {
+        const user = await check();
+        if (user) this.remember(name, password, user.name, user.hash);
+        return user;
+      } finally {
+        this.#running.delete(id);
+      }
+    })();
+    this.#running.set(id, p);
+    return p;
   }
 
   /** Remember a successful verification of `name`/`password` as account `user` with stored `hash`. */

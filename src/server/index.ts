@@ -1,7 +1,7 @@
 /** The WinRM-compatible listener (`wsman listen`). */
 export { WsmanListener, defaultStateDir, defaultAuthenticators, type ListenerOptions, type ListeningEndpoint } from './listener.js';
 export { ListenerCore } from './core.js';
-export { UserStore, hashPassword, verifyPassword, addUserToFile, loadUsersFile, parseUsersFile, type ListenerUser } from './users.js';
+export { UserStore, hashPassword, verifyPassword, addUserToFile, loadUsersFile, parseUsersFile, type ListenerUser, type UserStoreOptions } from './users.js';
 export { BasicAuthenticator, ContextAuthenticator, negotiateAuthenticator, type Authenticator, type AuthOutcome, type ConnectionAuth } from './auth.js';
 export { CertificateAuthenticator, parseCertMapping, type CertMapping } from './certauth.js';
 export { FailureThrottle, type FailureThrottleOptions } from './auth-throttle.js';

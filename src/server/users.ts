@@ -15,6 +15,7 @@ import { userInfo } from 'node:os';
 import { WsmanUsageError } from '../core/index.js';
 import { canSwitchUsers, describeRunAs } from './accounts.js';
 import type { Logger } from './log.js';
+import { BasicVerifyCache, type BasicCacheOptions } from './basic-cache.js';
 
 function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
@@ -55,9 +56,26 @@ export async function verifyPassword(password: string, stored: string): Promise<
   }
 }
 
+/** Options of a UserStore. */
+export interface UserStoreOptions {
+  /** Bounds (and clock) of the store's Basic verification cache (basic-cache.ts). */
+  basicCache?: BasicCacheOptions;
+}
+
 /** In-memory user store; case-insensitive names as Windows accounts. */
 export class UserStore {
   private readonly users = new Map<string, ListenerUser>();
+  /**
+   * Successful Basic verifications against this store (basic-cache.ts). It belongs to the store,
+   * not to a listener, so that every listener sharing the store (one users file) pays one scrypt
+   * check per credential between them, not one each; entries still void when the store gives
+   * the account another hash.
+   */
+  readonly basicCache: BasicVerifyCache;
+
+  constructor(o: UserStoreOptions = {}) {
+    this.basicCache = new BasicVerifyCache(o.basicCache);
+  }
 
   add(user: ListenerUser): void {
     this.users.set(user.name.toLowerCase(), user);

@@ -83,6 +83,66 @@ describe('Basic verification cache', () => {
     expect(shown).not.toContain(Buffer.from(`alice:${PASSWORD}`).toString('base64'));
   });
 
+  it('belongs to the user store: listeners sharing a store pay one check between them', async () => {
+    const clock = { now: 0 };
+    const store = new CountingStore({ basicCache: { ttlMs: 1000, now: () => clock.now } });
+    store.add({ name: 'alice', hash });
+    // One BasicAuthenticator per listener, as defaultAuthenticators makes them.
+    const listeners = Array.from({ length: 5 }, () => new BasicAuthenticator(store));
+    for (const b of listeners) expect((await b.authenticate(cred('alice'), {})).kind).toBe('ok');
+    expect(store.checks).toBe(1);
+    expect(listeners[0]!.cache).toBe(store.basicCache);
+    // The store's bounds hold for all of them.
+    clock.now = 1001;
+    expect((await listeners[3]!.authenticate(cred('alice'), {})).kind).toBe('ok');
+    expect(store.checks).toBe(2);
+    // A new hash voids the entry for every listener of the store.
+    store.add({ name: 'alice', hash: await hashPassword('new-password', 1024) });
+    for (const b of listeners) expect((await b.authenticate(cred('alice'), {})).kind).toBe('challenge');
+    // Another store is not vouched for by this one's cache.
+    const other = new CountingStore();
+    other.add({ name: 'alice', hash: await hashPassword('other-password', 1024) });
+    expect((await listeners[0]!.authenticate(cred('alice', 'new-password'), {})).kind).toBe('ok');
+    expect((await new BasicAuthenticator(other).authenticate(cred('alice', 'new-password'), {})).kind).toBe('challenge');
+    expect(other.checks).toBe(1);
+  });
+
+  it('concurrent logons with the same credentials share one check (a fan-out\'s first wave)', async () => {
+    const store = new CountingStore();
+    store.add({ name: 'alice', hash });
+    const out = await Promise.all(Array.from({ length: 32 }, () => new BasicAuthenticator(store).authenticate(cred('alice'), {})));
+    expect(out.map((r) => r.kind === 'ok' && r.user.name)).toEqual(Array(32).fill('alice'));
+    expect(store.checks).toBe(1);
+  });
+
+  it('a shared check\'s failure goes to those waiting, is not kept, and other passwords are checked apart', async () => {
+    const { store, basic } = setup();
+    const wrong = await Promise.all([1, 2, 3].map(() => basic.authenticate(cred('alice', 'wrong'), {})));
+    expect(wrong.map((r) => r.kind)).toEqual(['challenge', 'challenge', 'challenge']);
+    expect(store.checks).toBe(1);
+    expect((await basic.authenticate(cred('alice', 'wrong'), {})).kind).toBe('challenge');
+    expect(store.checks).toBe(2); // the failure was not remembered
+    const [bad, good] = await Promise.all([basic.authenticate(cred('alice', 'wrong2'), {}), basic.authenticate(cred('alice'), {})]);
+    expect([bad.kind, good.kind]).toEqual(['challenge', 'ok']);
+    expect(store.checks).toBe(4);
+  });
+
+  it('over loopback: two listeners sharing a users store verify a credential once', async () => {
+    const store = new CountingStore();
+    store.add({ name: 'alice', hash, runAs: userInfo().username });
+    const A = await startE2e({ users: store, httpsPort: null, allowUnencrypted: true, authThrottle: false });
+    const B = await startE2e({ users: store, httpsPort: null, allowUnencrypted: true, authThrottle: false });
+    try {
+      const h = { Authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` };
+      const replies = await Promise.all([A, B, A, B].map((T) => post(T.http!, IDENTIFY, h)));
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(store.checks).toBe(1);
+    } finally {
+      await A.stop();
+      await B.stop();
+    }
+  });
+
   it('over loopback: repeated Basic requests on new connections cost one check', async () => {
     const store = new CountingStore();
     store.add({ name: 'alice', hash, runAs: userInfo().username });
