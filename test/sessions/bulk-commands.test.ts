@@ -29,6 +29,8 @@ beforeAll(async () => {
   const b = new WsmanClient(optionsFor(L.url, BOB));
   const sb = await Shell.open(b, { shellId: newGuid(), name: 'b0' });
   await sb.start('sleep', ['32']);
+  // Three with command lines of 3,000 bytes: at most one of them an answer at MaxEnvelopeSize 8192.
+  for (let i = 0; i < 3; i++) await sb.start('sh', ['-c', `sleep 33 #${'x'.repeat(3000)}`]);
   await sb.disconnect();
   bobShell = sb.shellId.toUpperCase();
   await a.close();
@@ -67,7 +69,7 @@ describe('listener: commands of all the caller\'s shells (ShellId *)', () => {
     const bob = new WsmanClient(optionsFor(L.url, BOB));
     try {
       const items = (await batches(bob, 32000)).flat();
-      expect(items.map((i) => (i.kind === 'Command' ? i.shellId?.toUpperCase() : i.kind))).toEqual([bobShell]);
+      expect(items.map((i) => (i.kind === 'Command' ? i.shellId?.toUpperCase() : i.kind))).toEqual([bobShell, bobShell, bobShell, bobShell]);
     } finally { await bob.close(); }
   });
 
@@ -76,6 +78,23 @@ describe('listener: commands of all the caller\'s shells (ShellId *)', () => {
     try {
       const b = await batches(client, 1);
       expect(b.map((x) => x.length)).toEqual([1, 1, 1]);
+    } finally { await client.close(); }
+  });
+
+  it('MaxEnvelopeSize: each answer within it (room for one long command here), Pulls to the end', async () => {
+    const limit = 8192; // the least WS-Man takes; bob's long commands fit one an answer
+    const client = new WsmanClient({ ...optionsFor(L.url, BOB), maxEnvelopeSize: limit });
+    const bodies: number[] = [];
+    const ex = client.exchange.bind(client);
+    client.exchange = async (...a: Parameters<WsmanClient['exchange']>) => {
+      const r = await ex(...a);
+      bodies.push(r.response.body.length);
+      return r;
+    };
+    try {
+      // The short one and the first long one share the first answer; no room for two long ones.
+      expect((await batches(client, 32000)).map((x) => x.length)).toEqual([2, 1, 1]);
+      for (const b of bodies) expect(b).toBeLessThanOrEqual(limit);
     } finally { await client.close(); }
   });
 });
