@@ -108,3 +108,9 @@ export const SecurityProfile = {
 
 export const FAULT_DETAIL_PREFIX = 'http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/';
 export const SELECTOR_FILTER_DIALECT = 'http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter';
+/**
+ * The ShellId of a command enumeration's SelectorFilter that asks for the commands of all the
+ * caller's shells at once, each item with its rsp:ShellId (our listener's extension; Windows
+ * faults on it as on any ShellId it has no shell for, and clients fall back to one per shell).
+ */
+export const ALL_SHELLS_SELECTOR = '*';

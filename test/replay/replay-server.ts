@@ -94,6 +94,9 @@ function compare(i: number, got: Message, want: Message, x: Exchange, relax: Set
   }
 }
 
+/** Windows' fault for a ShellId it has no shell for (w:InvalidSelectors, 2150858843). */
+const NO_SUCH_SHELL_FAULT = '<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:x="http://schemas.xmlsoap.org/ws/2004/09/transfer" xmlns:e="http://schemas.xmlsoap.org/ws/2004/08/eventing" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd"><s:Header><a:Action>http://schemas.dmtf.org/wbem/wsman/1/wsman/fault</a:Action><a:MessageID>uuid:3ED7300E-14C7-4D87-9C57-3FB6259EC2FB</a:MessageID><a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To><a:RelatesTo>uuid:877294B2-0B63-493A-9A91-DD6A4D68B0B3</a:RelatesTo></s:Header><s:Body><s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>w:InvalidSelectors</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot process the request because the request contained invalid selectors for the resource. </s:Text></s:Reason><s:Detail><w:FaultDetail>http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors</w:FaultDetail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858843" Machine="127.0.0.1"><f:Message><f:ProviderFault provider="Shell provider" path="%systemroot%\\system32\\WsmSvc.dll"><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858843" Machine="127.0.0.1"><f:Message>The WS-Management service cannot process the request because the request contained invalid selectors for the resource. </f:Message></f:WSManFault></f:ProviderFault></f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>';
+
 function rewriteRelatesTo(xml: string, messageId: string | undefined): string {
   if (messageId === undefined) return xml;
   return xml.replace(/(<([\w-]+:)?RelatesTo\b[^>]*>)[^<]*(<\/)/, `$1${messageId}$3`);
@@ -129,6 +132,14 @@ export async function startReplay(exchanges: Exchange[], opts: ReplayOptions = {
       return;
     }
     received.push(msg);
+    if (msg.body.kind === 'Enumerate' && msg.body.filterSelectors?.ShellId === '*') {
+      // Our listener's all-shells command enumeration: the recordings have none (pypsrp never
+      // sends it); Windows answers a ShellId it has no shell for with this fault (recorded in
+      // test_psrp_is_alive_invalid_selectors.yml), and the client falls back to one per shell.
+      const out = Buffer.from(rewriteRelatesTo(NO_SUCH_SHELL_FAULT, msg.headers.messageId), 'utf8');
+      res.writeHead(500, { 'Content-Type': 'application/soap+xml;charset=UTF-8', 'Content-Length': String(out.length) }).end(out);
+      return;
+    }
     const idx = recorded.findIndex((r, i) => !claimed[i] && r.headers.action === msg.headers.action);
     const x = exchanges[idx];
     const want = recorded[idx];

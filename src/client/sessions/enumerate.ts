@@ -1,9 +1,11 @@
 /**
  * Get-PSSession -ComputerName on the wire (protocol.md §5.1–5.2): enumerate the caller's shells
  * on `…/windows/shell`, and a shell's commands on `…/windows/shell/Command` with a ShellId
- * SelectorFilter. No server-side filter exists: filtering is done by the caller.
+ * SelectorFilter. No server-side filter exists: filtering is done by the caller. Our listener
+ * also lists all the caller's commands at once (ShellId `*`); a server that faults on it is
+ * asked per shell from then on.
  */
-import { ResourceURI, SELECTOR_FILTER_DIALECT } from '../../core/namespaces.js';
+import { ResourceURI, SELECTOR_FILTER_DIALECT, ALL_SHELLS_SELECTOR } from '../../core/namespaces.js';
 import { WsmanFaultError } from '../../core/errors.js';
 import type { WsmanClient } from '../client.js';
 import { remoteShellInfo, type RemoteShellInfo } from './model.js';
@@ -62,6 +64,45 @@ export async function enumerateCommands(client: WsmanClient, shellId: string, si
   })) {
     if (item.kind !== 'Command' || !item.commandId) continue;
     out.push({ commandId: item.commandId.toUpperCase(), commandLine: item.commandLine, state: item.commandState });
+  }
+  return out;
+}
+
+/** Clients whose server faulted on the all-shells command enumeration: never asked it again. */
+const bulkRefused = new WeakSet<WsmanClient>();
+
+/**
+ * The commands of all the caller's shells in one enumeration (ShellId `*`), by upper-case ShellId;
+ * undefined when the server faults on that form (Windows does), remembered for this client.
+ */
+export async function enumerateAllCommands(client: WsmanClient, signal?: AbortSignal): Promise<Map<string, RemoteCommandInfo[]> | undefined> {
+  if (bulkRefused.has(client)) return undefined;
+  const out = new Map<string, RemoteCommandInfo[]>();
+  try {
+    for await (const item of client.enumerate(ResourceURI.ShellCommand, {
+      filterSelectors: { ShellId: ALL_SHELLS_SELECTOR }, filterDialect: SELECTOR_FILTER_DIALECT, ...(signal ? { signal } : {}),
+    })) {
+      if (item.kind !== 'Command' || !item.commandId || !item.shellId) continue;
+      const key = item.shellId.toUpperCase();
+      let list = out.get(key);
+      if (!list) out.set(key, list = []);
+      list.push({ commandId: item.commandId.toUpperCase(), commandLine: item.commandLine, state: item.commandState });
+    }
+  } catch (err) {
+    if (!(err instanceof WsmanFaultError)) throw err;
+    bulkRefused.add(client);
+    return undefined;
+  }
+  return out;
+}
+
+/** The commands of each of these shells: one enumeration for all when the server takes it, else one per shell. */
+export async function commandsOfShells(client: WsmanClient, shellIds: readonly string[], signal?: AbortSignal): Promise<Map<string, RemoteCommandInfo[]>> {
+  const out = new Map<string, RemoteCommandInfo[]>();
+  if (shellIds.length === 0) return out;
+  const all = await enumerateAllCommands(client, signal);
+  for (const id of shellIds) {
+    out.set(id, all ? all.get(id.toUpperCase()) ?? [] : await enumerateCommands(client, id, signal).catch(() => []));
   }
   return out;
 }

@@ -4,7 +4,7 @@ export { PSSession, type ConnectVerb } from './session.js';
 export { Job, type JobState, type JobOutput } from './job.js';
 export { PowerShellJob, PS_JOB_CAPACITY, type PSJobRecord, type PSJobStream } from './psjob.js';
 export { type ReceiveOptions, type HostReceiveResult } from './receive.js';
-export { enumerateShells, enumerateCommands, type RemoteCommandInfo } from './enumerate.js';
+export { enumerateShells, enumerateCommands, enumerateAllCommands, commandsOfShells, type RemoteCommandInfo } from './enumerate.js';
 export {
   deriveState, availabilityOf, remoteShellInfo, configurationNameOf, isPowerShellUri, wildcardMatch, matchesFilter, normaliseGuid,
   type SessionState, type Availability, type OutputBufferingMode, type PSSessionJson, type RemoteShellInfo, type SessionFilter,

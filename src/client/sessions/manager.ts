@@ -14,7 +14,7 @@ import { WsmanUsageError, WsmanFaultError, WsmanCode } from '../../core/errors.j
 import { WsmanStateError } from '../../core/state/index.js';
 import { PSSession } from './session.js';
 import { isPowerShellUri, matchesFilter, type SessionFilter } from './model.js';
-import { enumerateShells, enumerateCommands } from './enumerate.js';
+import { enumerateShells, commandsOfShells } from './enumerate.js';
 import { pipelinesOf, receiveSession, type ReceiveOptions, type HostReceiveResult } from './receive.js';
 import type { Job } from './job.js';
 import { connectPool, invokeScript, openSession, runspaceOf, type PsrpRetry, type ReceivedPipeline } from './powershell.js';
@@ -160,9 +160,10 @@ export class SessionManager {
       if (s.client === client && !seen.has(s.instanceId) && (s.state === 'Opened' || s.state === 'Disconnected')) s.apply('Vanished');
     }
     const kept = found.filter((s) => matchesFilter(s, filter));
-    // Like PowerShell, each shell's commands too (a SelectorFilter enumeration per shell).
+    // Each shell's commands too: one enumeration for all when the server takes it, else one per shell.
     if (o.commands !== false) {
-      for (const s of kept) s.remoteCommands = await enumerateCommands(client, s.instanceId).catch(() => []);
+      const cmds = await commandsOfShells(client, kept.map((s) => s.instanceId));
+      for (const s of kept) s.remoteCommands = cmds.get(s.instanceId) ?? [];
     }
     return kept;
   }

@@ -215,11 +215,15 @@ export interface CommandItem {
   commandLine: string;
   /** `Running`, `Done`… as the server wrote it. */
   commandState: string;
+  /** The command's shell: written only in a listing of all the caller's shells' commands (ShellId `*`). */
+  shellId?: string;
 }
 
 export function decodeCommandItem(e: XmlElement): CommandItem {
+  const shellId = child(e, NS.rsp, 'ShellId')?.text.trim();
   return {
     kind: 'Command',
+    ...(shellId ? { shellId } : {}),
     commandId: child(e, NS.rsp, 'CommandId')?.text.trim() ?? '',
     commandLine: child(e, NS.rsp, 'CommandLine')?.text ?? '',
     commandState: child(e, NS.rsp, 'CommandState')?.text.trim() ?? '',
@@ -228,6 +232,7 @@ export function decodeCommandItem(e: XmlElement): CommandItem {
 
 export function encodeCommandItem(c: CommandItem): XNode {
   return el('rsp:Command', null,
+    ...(c.shellId !== undefined ? [el('rsp:ShellId', null, c.shellId)] : []),
     el('rsp:CommandId', null, c.commandId),
     el('rsp:CommandLine', null, c.commandLine),
     el('rsp:CommandState', null, c.commandState));

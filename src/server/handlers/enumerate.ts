@@ -3,6 +3,7 @@
  * not), Pull with MaxElements, Release. Only the caller's shells are visible.
  */
 import { Action, WsmanCode, selector, SELECTOR_FILTER_DIALECT, type EnumerationItem } from '../../core/index.js';
+import { ALL_SHELLS_SELECTOR } from '../../core/namespaces.js';
 import type { WsmanRequest, Reply } from '../core.js';
 import { fault, badBody, guid } from './common.js';
 import { envelopeLimit } from './receive.js';
@@ -63,6 +64,16 @@ function commandItems(req: WsmanRequest): EnumerationItem[] {
   const sel = b.filterSelectors ?? {};
   const id = selector({ selectors: sel }, 'ShellId');
   if (!dialectOk || id === undefined) throw fault(WsmanCode.ShellCommandsFilterExpected, 'enumerating commands needs a ShellId SelectorFilter');
+  if (id.trim() === ALL_SHELLS_SELECTOR) {
+    // Every command of every shell of the caller, each with its ShellId: one listing for all.
+    const out: EnumerationItem[] = [];
+    for (const sh of req.core.store.ownedBy(req.user.name)) {
+      for (const c of sh.commands.values()) {
+        out.push({ kind: 'Command', shellId: sh.id, commandId: c.id, commandLine: c.commandLine, commandState: c.isDone ? 'Done' : 'Running' });
+      }
+    }
+    return out;
+  }
   const shell = req.core.store.get(guid(id) ?? id.trim());
   if (!shell) throw fault(WsmanCode.UnexpectedSelectors, 'no such shell');
   if (shell.owner.name.toLowerCase() !== req.user.name.toLowerCase()) throw fault(WsmanCode.AccessDenied, 'the shell belongs to another user');
