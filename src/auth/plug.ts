@@ -11,8 +11,11 @@ export interface HttpBodySealer {
   isSealed(contentType: string): boolean;
   unseal(ctx: ClientAuthContext | ServerAuthContext, body: Uint8Array, contentType: string): Uint8Array;
   /** In the background, generate the key stream of `ctx`'s next sealed (`wrap`) or unsealed (`unwrap`) body. */
-  ahead(ctx: ClientAuthContext | ServerAuthContext, direction: 'wrap' | 'unwrap'): void;
+  ahead(ctx: ClientAuthContext | ServerAuthContext, direction: 'wrap' | 'unwrap', later: Later): void;
 }
+
+/** Runs a function on a later event-loop turn (the caller's setImmediate: src/auth itself has no timers). */
+export type Later = (f: () => void) => void;
 
 /** Key-stream bytes generated per event-loop turn: about 0.15 ms of RC4, so I/O waits little. */
 export const AHEAD_SLICE = 65536;
@@ -22,17 +25,17 @@ const running = { wrap: new WeakSet<object>(), unwrap: new WeakSet<object>() };
 
 /**
  * Generate the key stream of the context's next message in `direction` in slices, one per
- * event-loop turn (setImmediate), until it is ready: the RC4 work moves from the message's own
+ * event-loop turn (`later`: the caller's setImmediate), until it is ready: the RC4 work moves from the message's own
  * path into the time spent waiting for the peer (issue 20). Nothing for contexts without `prefill`.
  */
-export function keyStreamAhead(ctx: ClientAuthContext | ServerAuthContext, direction: 'wrap' | 'unwrap'): void {
+export function keyStreamAhead(ctx: ClientAuthContext | ServerAuthContext, direction: 'wrap' | 'unwrap', later: Later): void {
   if (ctx.prefill === undefined || running[direction].has(ctx)) return;
   running[direction].add(ctx);
   const slice = (): void => {
-    if ((ctx.prefill?.(direction, AHEAD_SLICE) ?? 0) > 0) setImmediate(slice);
+    if ((ctx.prefill?.(direction, AHEAD_SLICE) ?? 0) > 0) later(slice);
     else running[direction].delete(ctx);
   };
-  setImmediate(slice);
+  later(slice);
 }
 
 /** multipart/encrypted framing over any context (protocol.md §8.3); the protocol follows the context. */

@@ -23,7 +23,7 @@ export function unsealBody(body: Buffer, contentType: string, ctx: ServerAuthCon
  * the connection's next sealed response (in event-loop slices; src/auth/plug.ts).
  */
 export function sealAhead(ctx: ServerAuthContext): void {
-  httpBodySealer.ahead(ctx, 'wrap');
+  httpBodySealer.ahead(ctx, 'wrap', setImmediate);
 }
 
 /** Seal a SOAP response body; returns the body and its Content-Type. */
