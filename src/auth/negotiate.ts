@@ -125,6 +125,10 @@ export class NegotiateClientContext implements ClientAuth {
   unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
     return this.ntlm.unwrap(sealed, inPlace);
   }
+  /** Key stream ahead for the next message (the NTLM session's RC4). */
+  prefill(direction: 'wrap' | 'unwrap', most: number): number {
+    return this.ntlm.prefill(direction, most);
+  }
   toString(): string {
     return redacted('NegotiateClientContext', { complete: this.complete });
   }
@@ -222,6 +226,10 @@ export class NegotiateServerContext implements ServerAuth {
   }
   unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array {
     return this.ntlm.unwrap(sealed, inPlace);
+  }
+  /** Key stream ahead for the next message (the NTLM session's RC4). */
+  prefill(direction: 'wrap' | 'unwrap', most: number): number {
+    return this.ntlm.prefill(direction, most);
   }
   toString(): string {
     return redacted('NegotiateServerContext', { mode: this.mode, complete: this.complete, user: this.user ?? '-' });

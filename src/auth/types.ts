@@ -37,6 +37,12 @@ export interface ClientAuthContext {
   wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
   /** Unseal; `inPlace`: the caller owns `sealed.ciphertext` and lets it be decrypted where it is. */
   unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array;
+  /**
+   * Optional: generate ahead, at most `most` bytes now, the key stream of the next message wrapped
+   * or unwrapped (stream ciphers: NTLM's RC4), so that the message itself only xors; returns how
+   * many bytes are still missing (0: ready or nothing to do). Changes no output. For idle moments.
+   */
+  prefill?(direction: 'wrap' | 'unwrap', most: number): number;
 }
 
 /** The server side: authenticates one connection and names the user. */
@@ -52,6 +58,12 @@ export interface ServerAuthContext {
   wrap(plaintext: Uint8Array, out?: Uint8Array): Sealed;
   /** Unseal; `inPlace`: the caller owns `sealed.ciphertext` and lets it be decrypted where it is. */
   unwrap(sealed: Sealed, inPlace?: boolean): Uint8Array;
+  /**
+   * Optional: generate ahead, at most `most` bytes now, the key stream of the next message wrapped
+   * or unwrapped (stream ciphers: NTLM's RC4), so that the message itself only xors; returns how
+   * many bytes are still missing (0: ready or nothing to do). Changes no output. For idle moments.
+   */
+  prefill?(direction: 'wrap' | 'unwrap', most: number): number;
 }
 
 /**

@@ -18,6 +18,14 @@ export function unsealBody(body: Buffer, contentType: string, ctx: ServerAuthCon
   return Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
 }
 
+/**
+ * After a sealed response is written: generate, while the client works on it, the key stream of
+ * the connection's next sealed response (in event-loop slices; src/auth/plug.ts).
+ */
+export function sealAhead(ctx: ServerAuthContext): void {
+  httpBodySealer.ahead(ctx, 'wrap', setImmediate);
+}
+
 /** Seal a SOAP response body; returns the body and its Content-Type. */
 export function sealBody(plain: Buffer, ctx: ServerAuthContext, contentType = SOAP_TYPE): { body: Buffer; contentType: string } {
   const s = httpBodySealer.seal(ctx, plain, contentType);

@@ -219,7 +219,10 @@ export class HttpTransport {
       try {
         if (sealing && provider.sealer) {
           const sealed = provider.sealer.seal(ctx, body, SOAP_CONTENT_TYPE);
-          res = await this.raw(ch, { ...base, 'content-type': sealed.contentType }, sealed.body, signal);
+          const answer = this.raw(ch, { ...base, 'content-type': sealed.contentType }, sealed.body, signal);
+          // While the server works: the key stream that will unseal its answer (issue 20).
+          provider.sealer.ahead?.(ctx, 'unwrap', setImmediate);
+          res = await answer;
         } else {
           res = await this.raw(ch, base, body, signal);
         }

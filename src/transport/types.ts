@@ -44,6 +44,8 @@ export interface BodySealer {
   isSealed(contentType: string): boolean;
   /** Unwrap a sealed response body. Throws WsmanProtocolError (or WsmanAuthError) when it cannot. */
   unseal(ctx: ClientAuthContext, body: Uint8Array, contentType: string): Uint8Array;
+  /** Optional: in the background, prepare `ctx` to unseal (`unwrap`) or seal (`wrap`) its next body faster. */
+  ahead?(ctx: ClientAuthContext, direction: 'wrap' | 'unwrap', later: (f: () => void) => void): void;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { rc4Wasm } from './rc4-wasm.js';
+import { xorInto } from './xor.js';
 
 const ONE = new Uint8Array([1]);
 /** From this many bytes on, `update` runs in WebAssembly (rc4-wasm.ts: about a quarter faster; below, the copies in and out do not pay). */
@@ -17,10 +18,19 @@ export function allowWasm(on: boolean): void {
 /** The 32-bit store path assumes little-endian words (every platform Node supports is). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** Most key-stream bytes one handle keeps generated ahead (`prefill`). */
+export const RESERVOIR_MAX = 1 << 20;
+/** The reservoir grows in steps of this many bytes. */
+const RESERVOIR_STEP = 65536;
+
 export class Rc4 {
   #s = new Uint8Array(256);
   #i = 0;
   #j = 0;
+  /** Key stream generated ahead: bytes [#rp, #re) of #res are the next ones, before S, i, j's. */
+  #res: Uint8Array | undefined;
+  #rp = 0;
+  #re = 0;
 
   constructor(key: Uint8Array) {
     if (key.length === 0 || key.length > 256) throw new RangeError('RC4 key must be 1..256 bytes');
@@ -43,17 +53,66 @@ export class Rc4 {
    * is then the limit, as in OpenSSL's own RC4).
    */
   update(data: Uint8Array, out: Uint8Array = new Uint8Array(data.length)): Uint8Array {
+    const len = data.length;
+    if (out.length < len) throw new RangeError('RC4 output buffer too small');
+    const n = Math.min(this.#re - this.#rp, len);
+    if (n > 0) {
+      // Key stream generated ahead comes first: the data is copied to `out` and xored there.
+      const o = out.subarray(0, n);
+      if (out.buffer !== data.buffer || out.byteOffset !== data.byteOffset) o.set(data.subarray(0, n));
+      xorInto(o, (this.#res as Uint8Array).subarray(this.#rp, this.#rp + n));
+      this.#rp += n;
+      if (this.#rp === this.#re) this.#rp = this.#re = 0;
+    }
+    if (n < len) this.#run(n === 0 ? data : data.subarray(n), n === 0 ? out : out.subarray(n, len));
+    return len === out.length ? out : out.subarray(0, len);
+  }
+
+  /** Key-stream bytes generated ahead and not used yet. */
+  get ahead(): number {
+    return this.#re - this.#rp;
+  }
+
+  /**
+   * Generate key stream ahead, to be used by the next `update` calls before any new (the output
+   * is the same as without: only the moment of the work changes). Fills up to `target` bytes ahead
+   * (at most RESERVOIR_MAX), at most `most` of them in this call; returns how many are still
+   * missing. Meant for idle moments: an `update` then only xors.
+   */
+  prefill(target: number, most = Infinity): number {
+    const want = Math.min(Math.max(0, Math.floor(target)), RESERVOIR_MAX);
+    const have = this.#re - this.#rp;
+    if (have >= want) return 0;
+    const n = Math.min(want - have, Math.max(1, Math.floor(most)));
+    let res = this.#res;
+    if (res === undefined || this.#re + n > res.length) {
+      if (res === undefined || have + n > res.length) {
+        const grown = new Uint8Array(Math.min(RESERVOIR_MAX, Math.ceil(want / RESERVOIR_STEP) * RESERVOIR_STEP));
+        if (res !== undefined) grown.set(res.subarray(this.#rp, this.#re));
+        res = this.#res = grown;
+      } else res.copyWithin(0, this.#rp, this.#re);
+      this.#rp = 0;
+      this.#re = have;
+    }
+    const seg = res.subarray(this.#re, this.#re + n);
+    seg.fill(0);
+    this.#run(seg, seg);
+    this.#re += n;
+    return want - have - n;
+  }
+
+  /** RC4 itself from S, i, j (the reservoir aside). */
+  #run(data: Uint8Array, out: Uint8Array): void {
     const s = this.#s;
     let i = this.#i;
     let j = this.#j;
     const len = data.length;
-    if (out.length < len) throw new RangeError('RC4 output buffer too small');
     if (len >= WASM_FROM && wasmAllowed) {
       const ij = rc4Wasm(s, i, j, data, out);
       if (ij >= 0) {
         this.#i = ij >>> 8;
         this.#j = ij & 0xff;
-        return len === out.length ? out : out.subarray(0, len);
+        return;
       }
     }
     let n = 0;
@@ -109,23 +168,27 @@ export class Rc4 {
     }
     this.#i = i;
     this.#j = j;
-    return len === out.length ? out : out.subarray(0, len);
   }
 
-  /** A copy of this handle's current state (MS-SPNG's OriginalHandle). */
+  /** A copy of this handle's current state (MS-SPNG's OriginalHandle), key stream ahead included. */
   clone(): Rc4 {
     const c = new Rc4(ONE);
-    c.#s.set(this.#s);
-    c.#i = this.#i;
-    c.#j = this.#j;
+    c.#copyFrom(this);
     return c;
   }
 
   /** Put this handle back to a state captured with `clone()`. */
   restore(from: Rc4): void {
+    this.#copyFrom(from);
+  }
+
+  #copyFrom(from: Rc4): void {
     this.#s.set(from.#s);
     this.#i = from.#i;
     this.#j = from.#j;
+    this.#res = from.#res?.slice(from.#rp, from.#re);
+    this.#rp = 0;
+    this.#re = from.#re - from.#rp;
   }
 
   /** Never print key-stream state. */

@@ -184,6 +184,12 @@ export class NtlmClientContext implements ClientAuth {
     return this.sealer().unseal(sealed.ciphertext, sealed.header, inPlace);
   }
 
+  /** Key stream ahead for the next message (types.ts); NTLM's RC4 handles. */
+  prefill(direction: 'wrap' | 'unwrap', most: number): number {
+    if (!this.#session || !this.canSeal) return 0;
+    return this.#session.prefill(direction === 'wrap' ? 'out' : 'in', most);
+  }
+
   private sealer(): NtlmSession {
     if (!this.#session || !this.canSeal) throw new WsmanUsageError('NTLM: sealing is not available (handshake incomplete or SEAL not negotiated)');
     return this.#session;

@@ -216,6 +216,12 @@ export class NtlmServerContext implements ServerAuth {
     return this.sealer().unseal(sealed.ciphertext, sealed.header, inPlace);
   }
 
+  /** Key stream ahead for the next message (types.ts); NTLM's RC4 handles. */
+  prefill(direction: 'wrap' | 'unwrap', most: number): number {
+    if (!this.#session || !this.canSeal) return 0;
+    return this.#session.prefill(direction === 'wrap' ? 'out' : 'in', most);
+  }
+
   private sealer(): NtlmSession {
     if (!this.#session || !this.canSeal) throw new WsmanAuthError('NTLM: sealing is not available on this connection', 'ERR_AUTH_NO_SEAL');
     return this.#session;

@@ -19,7 +19,12 @@ interface Direction {
   signKey: Uint8Array;
   handle: Rc4;
   seq: number;
+  /** Length of the last message sealed or unsealed this way: the guess for the next one. */
+  last: number;
 }
+
+/** Below this message size key stream is not generated ahead (the work is too small to move). */
+export const AHEAD_FROM = 16384;
 
 /** Signing and sealing state of one authenticated NTLM connection. */
 export class NtlmSession {
@@ -39,6 +44,7 @@ export class NtlmSession {
       signKey: signKey(exportedSessionKey, c2s),
       handle: new Rc4(sealKey(exportedSessionKey, flags, c2s)),
       seq: 0,
+      last: 0,
     });
     this.#out = mk(isClient);
     this.#in = mk(!isClient);
@@ -69,6 +75,7 @@ export class NtlmSession {
     const data = out && out !== message && out.length >= message.length ? d.handle.update(message, out) : d.handle.update(message);
     const signature = this.signature(this.checksum(d, d.seq, message), d.seq);
     d.seq = (d.seq + 1) >>> 0;
+    d.last = message.length;
     return { signature, data };
   }
 
@@ -79,7 +86,21 @@ export class NtlmSession {
     this.verifyShape(signature, d);
     const message = inPlace ? d.handle.update(data, data) : d.handle.update(data);
     this.verifyChecksum(signature, d, message);
+    d.last = message.length;
     return message;
+  }
+
+  /**
+   * Generate ahead, at most `most` bytes now, the RC4 key stream of the next message sealed
+   * (`out`) or unsealed (`in`), taking it to be as long as the last one (none below AHEAD_FROM);
+   * returns how many bytes are still missing (0: ready, or nothing to do). Output is unchanged:
+   * sealing then only xors. For idle moments (after a response is written, while one is awaited).
+   */
+  prefill(direction: 'out' | 'in', most: number): number {
+    const d = direction === 'out' ? this.#out : this.#in;
+    if (this.broken || d.last < AHEAD_FROM) return 0;
+    // The message's bytes, then the checksum's 8 when it is sealed too (KEY_EXCH).
+    return d.handle.prefill(d.last + (this.keyExch ? 8 : 0), most);
   }
 
   /** GSS_GetMICEx: a signature over `message` without encrypting it. */

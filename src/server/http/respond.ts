@@ -7,6 +7,7 @@ import { charsetOf } from '../../core/index.js';
 import type { ConnectionAuth } from '../auth.js';
 import { dispatch, quickIdentify, type Outcome } from '../dispatch.js';
 import { seal } from './unseal.js';
+import { sealAhead } from '../sealing.js';
 import { refuse, write, SOAP_TYPE, type RequestState } from './io.js';
 
 export interface DispatchInput {
@@ -83,6 +84,7 @@ export async function dispatchAndRespond(st: RequestState, d: DispatchInput): Pr
         });
       }
       write(res, outcome.status, sealedOut.body, extra, sealedOut.contentType);
+      if (sealed && d.ctx) sealAhead(d.ctx);
       return;
     }
   }
