@@ -30,17 +30,17 @@ interface Shape extends Cut {
 
 const ID_RE = /^uuid:[0-9A-Fa-f-]{1,64}$/;
 const SEQ_RE = /^(?:0|[1-9][0-9]{0,8})$/;
-const ID_OPEN = 'MessageID>';
-const SEQ_OPEN = 'SequenceId="';
+const ID_OPEN = Buffer.from('MessageID>', 'latin1');
+const SEQ_OPEN = Buffer.from('SequenceId="', 'latin1');
 
 /** Cut the body at its MessageID element's text and its SequenceId attribute's value. */
 function cut(body: Buffer): Cut | undefined {
-  const m = body.indexOf(ID_OPEN, 0, 'latin1');
+  const m = body.indexOf(ID_OPEN);
   if (m < 0) return undefined;
   const a = m + ID_OPEN.length;
   const ae = body.indexOf(0x3c, a);
   if (ae < 0 || ae - a > 80) return undefined;
-  const s = body.indexOf(SEQ_OPEN, ae, 'latin1');
+  const s = body.indexOf(SEQ_OPEN, ae);
   if (s < 0) return undefined;
   const b = s + SEQ_OPEN.length;
   const be = body.indexOf(0x22, b);
