@@ -4,7 +4,7 @@
  * turn every error into the fault Windows sends (protocol.md §7). Nothing here throws.
  */
 import {
-  ANONYMOUS, WsmanProtocolError, WsmanCode, FAULT_CODES, FAULT_DETAIL_PREFIX, decodeMessage, encodeMessage, encodeMessageBytes,
+  ANONYMOUS, WsmanProtocolError, WsmanCode, FAULT_CODES, FAULT_DETAIL_PREFIX, encodeMessage, encodeMessageBytes,
   responseHeaders, faultFromCode, faultAction, selector, type Headers, type FaultFields, type Message,
 } from '../core/index.js';
 import { WsmanStateError } from '../core/state/index.js';
@@ -14,6 +14,7 @@ import { resolveResource, route } from './routes.js';
 import { identifyBody } from './handlers/identify.js';
 import { OutPool } from './out-pool.js';
 import { ClientGone, envelopeLimit } from './handlers/receive.js';
+import { RequestDecoder } from './receive-decode.js';
 
 /** Reused memory for ReceiveResponse envelopes (see out-pool.ts). */
 const OUT_POOL = new OutPool();
@@ -71,6 +72,7 @@ function checkHeaders(core: ListenerCore, h: Headers, machine: string): Outcome 
 // The cache keeps the answer's bytes too, so that a repeated Identify costs no UTF-8 encoding.
 const identifyCaches = new WeakMap<ListenerCore, Map<string, { xml: string; bytes: Buffer }>>();
 const lastIdentify = new WeakMap<ListenerCore, Buffer>();
+const decoders = new WeakMap<ListenerCore, RequestDecoder>();
 
 /** The cached Identify answer (UTF-8) when `body` is byte-identical to the last Identify request. */
 export function quickIdentify(core: ListenerCore, body: Buffer, authenticated: boolean, secure: boolean): Buffer | undefined {
@@ -88,7 +90,12 @@ export async function dispatch(core: ListenerCore, inc: Incoming): Promise<Outco
   let message: Message;
   const maxBytes = core.config.maxEnvelopeSizeKb * 1024;
   try {
-    message = decodeMessage(inc.body, { maxBytes: Math.max(maxBytes, inc.body.length) }, inc.charset);
+    let decoder = decoders.get(core);
+    if (!decoder) {
+      decoder = new RequestDecoder();
+      decoders.set(core, decoder);
+    }
+    message = decoder.decode(inc.body, maxBytes, inc.charset);
   } catch (err) {
     const text = inc.body.subarray(0, 8192).toString('utf8');
     const id = MESSAGE_ID_RE.exec(text)?.[1];
