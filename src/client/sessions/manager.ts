@@ -35,14 +35,7 @@ export interface SessionManagerOptions {
 const CLIENT_SESSION_ID_MISMATCH = 2150859206;
 
 export type { NewSessionOptions, GetSessionsOptions, DisconnectOptions } from './options.js';
-import type { NewSessionOptions, GetSessionsOptions, DisconnectOptions } from './options.js';
-
-/** An IdleTimeout over the server's MaxIdleTimeout, said with both values (seconds, as the CLI takes them). */
-function idleTimeoutRange(ms: number, max: number, cause?: unknown): WsmanUsageError {
-  const err = new WsmanUsageError(`IdleTimeout ${ms / 1000} s is above the server's MaxIdleTimeout (${Math.floor(max / 1000)} s)`, 'ERR_IDLE_TIMEOUT_RANGE');
-  if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
-  return err;
-}
+import { idleTimeoutRange, type NewSessionOptions, type GetSessionsOptions, type DisconnectOptions } from './options.js';
 
 /** The repository of sessions of one client. PowerShell: a PowerShell process's PSSessions. */
 export class SessionManager {

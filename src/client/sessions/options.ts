@@ -1,5 +1,6 @@
 /** The parameters of the PSSession cmdlets beyond the connection (see manager.ts). */
 import type { OutputBufferingMode } from './model.js';
+import { WsmanUsageError } from '../../core/errors.js';
 
 /** New-PSSession's parameters (beyond the connection). */
 export interface NewSessionOptions {
@@ -32,4 +33,11 @@ export interface DisconnectOptions {
   idleTimeout?: number;
   /** -OutputBufferingMode. */
   outputBufferingMode?: OutputBufferingMode;
+}
+
+/** An IdleTimeout over the server's MaxIdleTimeout, said with both values (seconds, as the CLI takes them). */
+export function idleTimeoutRange(ms: number, max: number, cause?: unknown): WsmanUsageError {
+  const err = new WsmanUsageError(`IdleTimeout ${ms / 1000} s is above the server's MaxIdleTimeout (${Math.floor(max / 1000)} s)`, 'ERR_IDLE_TIMEOUT_RANGE');
+  if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
+  return err;
 }
