@@ -17,34 +17,63 @@ const outfile = path.join(ROOT, 'dist', 'cli', 'wsman-main.cjs');
 const bin = path.join(ROOT, 'dist', 'cli', 'wsman.cjs');
 
 /**
- * Two of Node's own modules that no `wsman` command uses are loaded by libraries at their top, and
- * each costs every `wsman run` milliseconds of start-up (bench/cli.bench.ts): undici loads
- * node:http2 for HTTP/2, which we never enable (about 13 ms), and commander node:child_process
- * for executable subcommands, which we have none of (about 7 ms). Each is loaded when first
- * called instead. The HTTP/2 constants undici reads at its top are taken from this Node now. The
- * build fails if either library no longer has the line, so that an update is looked at.
+ * Node's own modules that a `wsman run` does not use, loaded by libraries at their top: each costs
+ * every start milliseconds (bench/cli.bench.ts), so each is loaded when first called instead.
+ * The build fails if a library no longer has the text, so that an update is looked at.
  */
 const http2Constants = JSON.stringify(createRequire(import.meta.url)('node:http2').constants);
 const LAZY = [
+  // node:http (its server, client and agent: about a tenth of `wsman run`'s start-up). undici reads
+  // http.maxHeaderSize when a client is made without one (src/transport always gives one), and
+  // http.IncomingMessage to recognise one it destroys (which only exists once node:http is loaded).
   {
-    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/,
-    line: "http2 = require('node:http2')",
-    lazy: `http2 = { constants: ${http2Constants}, connect: (...a) => require('node:http2').connect(...a) }`,
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    edits: [
+      ["const http = require('node:http')", '// node:http: loaded by getDefaultNodeMaxHeaderSize when called'],
+      [`const getDefaultNodeMaxHeaderSize = http &&
+  http.maxHeaderSize &&
+  Number.isInteger(http.maxHeaderSize) &&
+  http.maxHeaderSize > 0
+  ? () => http.maxHeaderSize
+  : () => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }`,
+      `const getDefaultNodeMaxHeaderSize = () => {
+  const size = require('node:http').maxHeaderSize
+  if (Number.isInteger(size) && size > 0) return size
+  throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid')
+}`],
+    ],
   },
   {
+    file: /[\\/]undici[\\/]lib[\\/]core[\\/]util\.js$/,
+    edits: [
+      ["const { IncomingMessage } = require('node:http')", '// node:http: loaded by destroy() for a stream that may be one of its messages'],
+      ['if (Object.getPrototypeOf(stream).constructor === IncomingMessage) {',
+        "if (Object.getPrototypeOf(stream).constructor.name === 'IncomingMessage' && Object.getPrototypeOf(stream).constructor === require('node:http').IncomingMessage) {"],
+    ],
+  },
+  // node:http2 for HTTP/2, which we never enable (about 13 ms); the constants undici reads at its
+  // top are taken from this Node now.
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/,
+    edits: [["http2 = require('node:http2')", `http2 = { constants: ${http2Constants}, connect: (...a) => require('node:http2').connect(...a) }`]],
+  },
+  // commander's node:child_process, for executable subcommands, of which we have none (about 7 ms).
+  {
     file: /[\\/]commander[\\/]lib[\\/]command\.js$/,
-    line: "const childProcess = require('node:child_process');",
-    lazy: "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+    edits: [["const childProcess = require('node:child_process');", "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };"]],
   },
 ];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    for (const { file, line, lazy } of LAZY) {
+    for (const { file, edits } of LAZY) {
       b.onLoad({ filter: file }, (args) => {
-        const text = readFileSync(args.path, 'utf8');
-        if (!text.includes(line)) throw new Error(`${args.path} no longer has \`${line}\`: update LAZY in scripts/build-cli.mjs`);
-        return { contents: text.replace(line, lazy), loader: 'js' };
+        let text = readFileSync(args.path, 'utf8');
+        for (const [line, lazy] of edits) {
+          if (!text.includes(line)) throw new Error(`${args.path} no longer has \`${line}\`: update LAZY in scripts/build-cli.mjs`);
+          text = text.replace(line, lazy);
+        }
+        return { contents: text, loader: 'js' };
       });
     }
   },

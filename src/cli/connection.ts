@@ -9,7 +9,7 @@ import type { ClientOptions, Endpoint } from '../client/options.js';
 import { configurationUri } from '../client/shell.js';
 import type { Credential } from '../transport/auth.js';
 import { AUTHENTICATION_MECHANISMS, type AuthenticationMechanism } from '../auth/policy.js';
-import { readdir, readFile } from 'node:fs/promises';
+import { nodeFsPromises } from '../util/builtins.js';
 import { homedir } from 'node:os';
 import { findCertificateByThumbprint, defaultCertStoreDir, loadCertificateFile } from '../auth/certstore.js';
 
@@ -139,7 +139,7 @@ export async function clientOptionsFrom(flags: ConnectionFlags): Promise<{ targe
     const pw = process.env.WSMAN_CERT_PASSWORD;
     let data: Uint8Array;
     try {
-      data = await readFile(flags.certificate);
+      data = await nodeFsPromises().readFile(flags.certificate);
     } catch (e) {
       throw new WsmanUsageError(`cannot read --certificate ${flags.certificate}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'ERR_CERT_NOT_FOUND');
     }
@@ -149,7 +149,7 @@ export async function clientOptionsFrom(flags: ConnectionFlags): Promise<{ targe
   if (flags.certificateThumbprint !== undefined) {
     const pw = process.env.WSMAN_CERT_PASSWORD;
     const found = await findCertificateByThumbprint(flags.certificateThumbprint, defaultCertStoreDir(process.env, homedir()),
-      { readdir, readFile }, pw !== undefined ? { password: pw } : {});
+      { readdir: nodeFsPromises().readdir, readFile: nodeFsPromises().readFile }, pw !== undefined ? { password: pw } : {});
     clientCertificate = { certPem: found.certPem + found.chainPem.join(''), keyPem: found.keyPem };
   }
   const opTimeout = int(flags.operationTimeout, '--operation-timeout', 1);

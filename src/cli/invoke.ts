@@ -7,7 +7,7 @@
  * host message once, also when it comes both as a host call and as a record. `--json` prints one object per line, type names kept. Exit status 1 when the pipeline
  * failed or wrote errors; our own errors (connection, usage) exit 255.
  */
-import { readFile } from 'node:fs/promises';
+import { nodeFsPromises } from '../util/builtins.js';
 import { Option, type Command as Cli } from 'commander';
 import { WsmanUsageError } from '../core/errors.js';
 import { PipelineFailedError, PowerShell, RunspacePool, errorRecordMessage, type PowerShellStreams, type RunspaceTarget } from '../client/psrp/powershell.js';
@@ -65,7 +65,7 @@ async function invoke(flags: InvokeFlags): Promise<number> {
   if ((flags.scriptBlock === undefined) === (flags.filePath === undefined)) {
     throw new WsmanUsageError('give --script-block TEXT or --file-path FILE (one of them)', 'ERR_BAD_OPTION');
   }
-  const script = flags.scriptBlock ?? await readFile(flags.filePath!, 'utf8');
+  const script = flags.scriptBlock ?? await nodeFsPromises().readFile(flags.filePath!, 'utf8');
   const args = flags.argumentList ?? [];
   if (flags.session !== undefined && flags.inDisconnectedSession) throw new WsmanUsageError('--session and --in-disconnected-session exclude each other', 'ERR_BAD_OPTION');
   if (flags.session !== undefined) return invokeInSession(flags, flags.session, script, args);

@@ -1,6 +1,6 @@
 /** Turn what undici and Node throw into our typed errors with stable codes. */
 import { isIP } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { nodeTls } from '../util/builtins.js';
 import { WsmanError, WsmanNetworkError, WsmanTimeoutError, WsmanTlsError } from '../core/errors.js';
 
 const NETWORK_CODES: Record<string, [code: string, words: string]> = {
@@ -64,7 +64,7 @@ export function mapTransportError(err: unknown, url: string): unknown {
  */
 export function speaksTls(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = tlsConnect({ host: host.replace(/^\[|\]$/g, ''), port, rejectUnauthorized: false, ...(isIP(host.replace(/^\[|\]$/g, '')) ? {} : { servername: host }) });
+    const socket = nodeTls().connect({ host: host.replace(/^\[|\]$/g, ''), port, rejectUnauthorized: false, ...(isIP(host.replace(/^\[|\]$/g, '')) ? {} : { servername: host }) });
     const done = (ok: boolean): void => {
       clearTimeout(timer);
       socket.destroy();

@@ -9,7 +9,7 @@
  *             until a non-401 answer; a reconnect starts over. When the provider seals, the
  *             handshake is an empty-body POST and every body goes through the BodySealer.
  */
-import { Client, errors as undiciErrors, type Dispatcher } from './undici.js';
+import { Client, errors as undiciErrors, MAX_RESPONSE_HEAD, type Dispatcher } from './undici.js';
 import type { ClientAuthContext, StepResult } from '../auth/types.js';
 import { WsmanAuthError, WsmanTimeoutError, WsmanUsageError } from '../core/errors.js';
 import { charsetOf } from '../core/envelope.js';
@@ -124,6 +124,7 @@ export class HttpTransport {
       ch.dispatcher = new Client(this.origin, {
         connect: directConnector(this.https ? this.opts.tls : undefined, this.opts.connectTimeoutMs, onPeer),
         pipelining: 1,
+        maxHeaderSize: MAX_RESPONSE_HEAD,
         keepAliveTimeout: 30_000,
         keepAliveMaxTimeout: 120_000,
       });

@@ -3,7 +3,7 @@
  * one-connection undici ProxyAgent whose tunnelled TLS is checked by our own rules.
  */
 import type { Client as UndiciClient, ProxyAgent as UndiciProxyAgent } from 'undici';
-import { ProxyAgent, Client, type Dispatcher } from './undici.js';
+import { ProxyAgent, Client, MAX_RESPONSE_HEAD, type Dispatcher } from './undici.js';
 import type { ProxySetting, TlsOptions } from './types.js';
 import { tlsConnectOptions, verifyingConnector, type Connector } from './tls.js';
 
@@ -78,7 +78,7 @@ export function proxiedDispatcher(proxyUri: string, tls: TlsOptions | undefined,
     factory: (o: string | URL, opts: object) => {
       const options = opts as { connect?: Connector } & UndiciClient.Options;
       const inner = options.connect as Connector;
-      return new Client(o, { ...options, connect: verifyingConnector(inner, tls, onPeer) });
+      return new Client(o, { ...options, maxHeaderSize: MAX_RESPONSE_HEAD, connect: verifyingConnector(inner, tls, onPeer) });
     },
   } as UndiciProxyAgent.Options);
 }

@@ -9,7 +9,8 @@
  *   - otherwise the chain must verify unless skipCACheck, and the name must match unless skipCNCheck.
  */
 import { readFileSync } from 'node:fs';
-import { checkServerIdentity, type TLSSocket, type PeerCertificate, type ConnectionOptions } from 'node:tls';
+import type { TLSSocket, PeerCertificate, ConnectionOptions } from 'node:tls';
+import { nodeTls } from '../util/builtins.js';
 import type { Socket } from 'node:net';
 import type forgeModule from 'node-forge';
 import type { buildConnector as BuildConnector } from 'undici';
@@ -93,7 +94,7 @@ export function verifyPeer(socket: TLSSocket, host: string, tls: TlsOptions | un
       'Trust its CA (--ca-file), pin it (--server-thumbprint), or skip the check (--skip-ca-check)', 'ERR_TLS_UNTRUSTED');
   }
   if (!tls?.skipCNCheck) {
-    const err = checkServerIdentity(tls?.servername ?? host, cert);
+    const err = nodeTls().checkServerIdentity(tls?.servername ?? host, cert);
     if (err) {
       return new WsmanTlsError(`the certificate of ${host} does not name it (${err.message}). Use --skip-cn-check to accept it`,
         'ERR_TLS_NAME');

@@ -83,3 +83,9 @@ export const buildConnector = parts.buildConnector;
 export const errors = parts.errors;
 
 export type { Dispatcher } from 'undici';
+
+/**
+ * The largest response head accepted, in bytes: Node's own default (http.maxHeaderSize), given to
+ * undici so that it does not load node:http at the first connection only to read that value.
+ */
+export const MAX_RESPONSE_HEAD = 16 * 1024;

@@ -4,7 +4,8 @@
  * Command's CommandAck before going on, as PowerShell's own client does), and feeds stdout back.
  * PowerShell: New-PSSession -UseWindowsPowerShell / the out-of-process remoting host.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { nodeChildProcess } from '../../util/builtins.js';
 import { WsmanError } from '../../core/errors.js';
 import { encodePacket, OutOfProcParser, type OutOfProcKind } from '../../psrp/outofproc.js';
 import type { ClientRunspacePool, Outgoing, PsrpEvent } from '../../psrp/pool.js';
@@ -33,7 +34,7 @@ export class OutOfProcessRunspace implements PsrpTransport {
 
   constructor(readonly pool: ClientRunspacePool, options: OutOfProcessOptions) {
     this.highWater = options.highWater ?? EVENT_HIGH_WATER;
-    this.child = spawn(options.executable, options.args ?? ['-NoLogo', '-NoProfile', '-s'], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
+    this.child = nodeChildProcess().spawn(options.executable, options.args ?? ['-NoLogo', '-NoProfile', '-s'], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (text: string) => this.onText(text));
     this.child.stderr.resume();
