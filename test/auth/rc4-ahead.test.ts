@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { Rc4, RESERVOIR_MAX } from '../../src/auth/crypto/rc4.js';
+import { Rc4, RESERVOIR_MAX, RESERVOIRS_MAX, reservoirBytes } from '../../src/auth/crypto/rc4.js';
 import { xorInto } from '../../src/auth/crypto/xor.js';
 
 /** Textbook RC4 (KSA + PRGA, one byte at a time). */
@@ -84,6 +84,36 @@ describe('Rc4.prefill (key stream ahead)', () => {
     const r = new Rc4(randomBytes(8));
     expect(r.prefill(RESERVOIR_MAX * 4)).toBe(0);
     expect(r.ahead).toBe(RESERVOIR_MAX);
+  });
+
+  it('all handles together hold at most RESERVOIRS_MAX ahead (a listener with many sealed connections); past it prefill does nothing and output is unchanged', () => {
+    const start = reservoirBytes();
+    const handles: Rc4[] = [];
+    const twins: Rc4[] = [];
+    let refused = 0;
+    for (let k = 0; k < (RESERVOIRS_MAX / RESERVOIR_MAX) + 8; k++) {
+      const key = randomBytes(16);
+      const h = new Rc4(key);
+      const before = reservoirBytes();
+      const left = h.prefill(RESERVOIR_MAX);
+      if (h.ahead === 0) {
+        refused++;
+        expect(left, 'nothing left to do once refused (a prefill loop ends)').toBe(0);
+        expect(reservoirBytes()).toBe(before);
+      }
+      expect(reservoirBytes()).toBeLessThanOrEqual(Math.max(RESERVOIRS_MAX, start));
+      handles.push(h);
+      twins.push(new Rc4(key));
+    }
+    expect(refused).toBeGreaterThanOrEqual(8);
+    // With a reservoir or without, each handle gives textbook output.
+    const probe = randomBytes(RESERVOIR_MAX + 100);
+    for (let k = 0; k < handles.length; k += 9) expect(Buffer.from(handles[k]!.update(probe))).toEqual(Buffer.from(twins[k]!.update(probe)));
+    // A clone counts its copy too (the key stream ahead is part of the state, so it is always made).
+    const held = reservoirBytes();
+    const withAhead = handles.find((h) => h.ahead > 0)!;
+    const copy = withAhead.clone();
+    expect(reservoirBytes()).toBe(held + copy.ahead);
   });
 
   it('xorInto xors at every alignment of output and keys', () => {

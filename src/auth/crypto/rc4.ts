@@ -22,6 +22,23 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 export const RESERVOIR_MAX = 1 << 20;
 /** The reservoir grows in steps of this many bytes. */
 const RESERVOIR_STEP = 65536;
+/**
+ * Most reservoir bytes all handles of the process hold together: a listener has one handle per
+ * direction per sealed connection, and a client that opens many connections must not make it keep
+ * a megabyte for each. Past it, `prefill` does nothing (sealing then generates the key stream as
+ * it goes, as without reservoirs). Reservoirs of handles no longer reachable are counted off when
+ * collected.
+ */
+export const RESERVOIRS_MAX = 32 << 20;
+let reservoirsHeld = 0;
+const collected = new FinalizationRegistry<{ bytes: number; registered: boolean }>((held) => {
+  reservoirsHeld -= held.bytes;
+});
+
+/** Reservoir bytes held by all handles now (for tests and figures). */
+export function reservoirBytes(): number {
+  return reservoirsHeld;
+}
 
 export class Rc4 {
   #s = new Uint8Array(256);
@@ -31,6 +48,8 @@ export class Rc4 {
   #res: Uint8Array | undefined;
   #rp = 0;
   #re = 0;
+  /** #res's size as counted in reservoirsHeld (given back when this handle is collected). */
+  #held = { bytes: 0, registered: false };
 
   constructor(key: Uint8Array) {
     if (key.length === 0 || key.length > 256) throw new RangeError('RC4 key must be 1..256 bytes');
@@ -77,7 +96,8 @@ export class Rc4 {
    * Generate key stream ahead, to be used by the next `update` calls before any new (the output
    * is the same as without: only the moment of the work changes). Fills up to `target` bytes ahead
    * (at most RESERVOIR_MAX), at most `most` of them in this call; returns how many are still
-   * missing. Meant for idle moments: an `update` then only xors.
+   * missing (0 also when the process's RESERVOIRS_MAX would be passed: nothing is done). Meant
+   * for idle moments: an `update` then only xors.
    */
   prefill(target: number, most = Infinity): number {
     const want = Math.min(Math.max(0, Math.floor(target)), RESERVOIR_MAX);
@@ -87,9 +107,13 @@ export class Rc4 {
     let res = this.#res;
     if (res === undefined || this.#re + n > res.length) {
       if (res === undefined || have + n > res.length) {
-        const grown = new Uint8Array(Math.min(RESERVOIR_MAX, Math.ceil(want / RESERVOIR_STEP) * RESERVOIR_STEP));
+        const size = Math.min(RESERVOIR_MAX, Math.ceil(want / RESERVOIR_STEP) * RESERVOIR_STEP);
+        const more = size - (res?.length ?? 0);
+        if (reservoirsHeld + more > RESERVOIRS_MAX) return 0;
+        const grown = new Uint8Array(size);
         if (res !== undefined) grown.set(res.subarray(this.#rp, this.#re));
         res = this.#res = grown;
+        this.#account();
       } else res.copyWithin(0, this.#rp, this.#re);
       this.#rp = 0;
       this.#re = have;
@@ -186,9 +210,23 @@ export class Rc4 {
     this.#s.set(from.#s);
     this.#i = from.#i;
     this.#j = from.#j;
+    // Bytes ahead are part of the state (S, i, j are past them): copied whatever the budget.
     this.#res = from.#res?.slice(from.#rp, from.#re);
     this.#rp = 0;
     this.#re = from.#re - from.#rp;
+    this.#account();
+  }
+
+  /** Count #res's size in reservoirsHeld. */
+  #account(): void {
+    const held = this.#held;
+    const size = this.#res?.length ?? 0;
+    if (!held.registered && size > 0) {
+      collected.register(this, held);
+      held.registered = true;
+    }
+    reservoirsHeld += size - held.bytes;
+    held.bytes = size;
   }
 
   /** Never print key-stream state. */
