@@ -61,7 +61,11 @@ describe.skipIf(!havePywinrm())('pywinrm against the listener', () => {
   for (const [transport, auth] of cases) {
     it(`runs commands over ${transport} with ${auth}${transport === 'http' && auth === 'ntlm' ? ' (message encryption)' : ''}`, async () => {
       const url = transport === 'https' ? httpsUrl : auth === 'ntlm' ? strict.url : t.url;
-      const r = await drive(url, auth);
+      const from = lines.length;
+      // When pywinrm fails, the listener's warnings of that run say what it refused and why.
+      const r = await drive(url, auth).catch((err: Error) => {
+        throw new Error(`${err.message}\nlistener warnings:\n${lines.slice(from).filter((l) => /"level":"(warn|error)"/.test(l)).join('\n') || '(none)'}`);
+      });
       expect(b64(r.hello!.stdout)).toBe('hello world\n');
       expect(r.hello!.code).toBe(0);
       expect(b64(r.stderr_exit!.stdout)).toBe('out\n');
