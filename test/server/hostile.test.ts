@@ -14,6 +14,9 @@ let cid: string;
 beforeAll(async () => {
   const config = defaultConfig();
   config.configurations[0]!.maxShellsPerUser = 10_000;
+  // A mutated OperationTimeout (PT0.050S with "0." cut out is PT050S) must not hold a Receive past
+  // the test's own timeout: every long poll ends within a second (a TimedOut fault, HTTP 500).
+  config.maxTimeoutMs = 1_000;
   t = await startListener({ config });
   sh = await TestShell.create(t.url);
   cid = await sh.start('cat');
