@@ -136,7 +136,8 @@ export class WsmanListener {
       // Slow headers or a slow body (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS): 408, as Node would.
       const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
       // The code and Node's reason only: the error's rawPacket holds what the client sent (credentials too).
-      this.core.log.log('warn', 'bad HTTP request', { status: Number(status.slice(0, 3)), code: err.code ?? 'unknown', reason: (err as { reason?: unknown }).reason === undefined ? undefined : String((err as { reason?: unknown }).reason), writable: socket.writable });
+      const reason = (err as { reason?: unknown }).reason;
+      this.core.log.log('warn', 'bad HTTP request', { status: Number(status.slice(0, 3)), code: err.code ?? 'unknown', reason: reason === undefined ? undefined : String(reason), writable: socket.writable });
       if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       else socket.destroy();
     });

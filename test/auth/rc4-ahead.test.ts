@@ -4,24 +4,7 @@ import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { Rc4, RESERVOIR_MAX, RESERVOIRS_MAX, reservoirBytes } from '../../src/auth/crypto/rc4.js';
 import { xorInto } from '../../src/auth/crypto/xor.js';
-
-/** Textbook RC4 (KSA + PRGA, one byte at a time). */
-function reference(key: Uint8Array): (d: Uint8Array) => Uint8Array {
-  const s = Array.from({ length: 256 }, (_, k) => k);
-  let j = 0;
-  for (let k = 0; k < 256; k++) {
-    j = (j + s[k]! + key[k % key.length]!) & 255;
-    [s[k], s[j]] = [s[j]!, s[k]!];
-  }
-  let i = 0;
-  j = 0;
-  return (d) => d.map((b) => {
-    i = (i + 1) & 255;
-    j = (j + s[i]!) & 255;
-    [s[i], s[j]] = [s[j]!, s[i]!];
-    return b ^ s[(s[i]! + s[j]!) & 255]!;
-  });
-}
+import { rc4Reference } from './rc4-reference.js';
 
 type Op = { kind: 'update'; n: number; offset: number; inPlace: boolean } | { kind: 'prefill'; target: number; most: number } | { kind: 'clone' };
 
@@ -35,7 +18,7 @@ describe('Rc4.prefill (key stream ahead)', () => {
   it('any interleaving of prefill, update (any size, offset, in place or not) and clone/restore gives textbook RC4', () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 32 }), fc.array(op, { maxLength: 12 }), (key, ops) => {
       const ours = new Rc4(key);
-      const ref = reference(key);
+      const ref = rc4Reference(key);
       for (const o of ops) {
         if (o.kind === 'prefill') {
           const before = ours.ahead;

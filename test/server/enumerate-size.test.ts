@@ -9,7 +9,7 @@ import { Shell, newGuid } from '../../src/client/shell.js';
 import { Action, ResourceURI, type EnumerationItem } from '../../src/core/index.js';
 import { encodeShell } from '../../src/core/messages/shell.js';
 import { serializeFragment } from '../../src/core/xml.js';
-import { startListener, optionsFor, type SessionListener } from '../sessions/helpers.js';
+import { startListener, optionsFor, recordBodySizes, type SessionListener } from '../sessions/helpers.js';
 
 const N = 300;
 /** About 120 shells an answer: a per-item overcount (a namespace declaration each) would leave room for several more. */
@@ -39,13 +39,7 @@ describe('shell enumeration batches', () => {
   it(`${N} shells at MaxEnvelopeSize ${LIMIT}: every answer fits, and each but the last has no room for the next item`, async () => {
     const client = new WsmanClient({ ...optionsFor(L.url), maxEnvelopeSize: LIMIT });
     const batches: EnumerationItem[][] = [];
-    const bodies: number[] = [];
-    const ex = client.exchange.bind(client);
-    client.exchange = async (...a: Parameters<WsmanClient['exchange']>) => {
-      const r = await ex(...a);
-      bodies.push(r.response.body.length);
-      return r;
-    };
+    const bodies = recordBodySizes(client);
     try {
       const first = await client.send(Action.Enumerate, { kind: 'Enumerate', optimize: true, maxElements: 32000 }, { resourceUri: ResourceURI.Shell });
       if (first.body.kind !== 'EnumerateResponse') throw new Error(first.body.kind);

@@ -9,7 +9,7 @@ import { WsmanClient } from '../../src/client/client.js';
 import { Shell, newGuid } from '../../src/client/shell.js';
 import { SessionManager } from '../../src/client/sessions/index.js';
 import { Action, ResourceURI, SELECTOR_FILTER_DIALECT, type Body, type EnumerationItem } from '../../src/core/index.js';
-import { startListener, optionsFor, BOB, type SessionListener } from './helpers.js';
+import { startListener, optionsFor, recordBodySizes, BOB, type SessionListener } from './helpers.js';
 
 let L: SessionListener;
 const aliceShells: string[] = [];
@@ -84,13 +84,7 @@ describe('listener: commands of all the caller\'s shells (ShellId *)', () => {
   it('MaxEnvelopeSize: each answer within it (room for one long command here), Pulls to the end', async () => {
     const limit = 8192; // the least WS-Man takes; bob's long commands fit one an answer
     const client = new WsmanClient({ ...optionsFor(L.url, BOB), maxEnvelopeSize: limit });
-    const bodies: number[] = [];
-    const ex = client.exchange.bind(client);
-    client.exchange = async (...a: Parameters<WsmanClient['exchange']>) => {
-      const r = await ex(...a);
-      bodies.push(r.response.body.length);
-      return r;
-    };
+    const bodies = recordBodySizes(client);
     try {
       // The short one and the first long one share the first answer; no room for two long ones.
       expect((await batches(client, 32000)).map((x) => x.length)).toEqual([2, 1, 1]);

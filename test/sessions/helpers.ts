@@ -6,6 +6,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { WsmanListener, UserStore, hashPassword, createLogger } from '../../src/server/index.js';
 import { defaultConfig, type ListenerConfig } from '../../src/server/config.js';
 import type { ClientOptions } from '../../src/client/options.js';
+import type { WsmanClient } from '../../src/client/client.js';
 import { CLI } from '../helpers/cli.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -39,6 +40,18 @@ export async function startListener(tune: (c: ListenerConfig) => void = () => un
 /** Client options for a user of the listener. */
 export function optionsFor(url: string, user = ALICE): ClientOptions {
   return { endpoint: { connectionUri: url }, credential: user, authentication: 'basic', allowUnencrypted: true };
+}
+
+/** The body size of every answer `client` gets from now on, in order (its `exchange` wrapped). */
+export function recordBodySizes(client: WsmanClient): number[] {
+  const sizes: number[] = [];
+  const ex = client.exchange.bind(client);
+  client.exchange = async (...a: Parameters<WsmanClient['exchange']>) => {
+    const r = await ex(...a);
+    sizes.push(r.response.body.length);
+    return r;
+  };
+  return sizes;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
