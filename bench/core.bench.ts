@@ -1,4 +1,9 @@
 /**
+ * Also the XML parse itself: a PullResponse listing 2,000 shells (Get-PSSession at scale, about
+ * 2 MB) and a small CommandResponse (every request pays it), each decoded as sent (the fast path,
+ * src/core/xml-fast.ts) against the same envelope with a comment after its root, which the fast path
+ * leaves to saxes (the parse before issue 20's fast path), in the same run.
+ *
  * Core throughput: decode and encode (to the bytes sent: encodeMessageBytes; the string encoder
  * has its own row) of a ReceiveResponse carrying 150 KB of stdout, beside
  * fast-xml-parser's raw parse of the same bytes in the same run (the ratio is ours / raw; issue 2
@@ -37,6 +42,41 @@ export function receiveResponse150k(): Message {
       commandState: { commandId: COMMAND_ID, state: 'Done', exitCode: 0 },
     },
   };
+}
+
+/** A PullResponse with `n` shells, as our listener lists disconnected shells. */
+function pullResponse(n: number): Message {
+  return {
+    headers: { action: Action.PullResponse, messageId: 'uuid:0075880C-9DBE-4030-AECA-1F9A170654FC', relatesTo: 'uuid:C9EE29F0-EA81-4002-AAF3-EF02157A56FE' },
+    body: {
+      kind: 'PullResponse',
+      context: 'uuid:8F7F1C52-2E4D-4E0F-A6B0-5B4E4C1B9A11',
+      items: Array.from({ length: n }, (_, i) => ({
+        kind: 'Shell' as const,
+        shell: {
+          shellId: `${(0x10000000 + i).toString(16).toUpperCase()}-0000-4000-8000-000000000001`, name: `bench-${i}`,
+          resourceUri: 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd', owner: 'alice', clientIp: '127.0.0.1', processId: 4000 + i,
+          idleTimeOut: 7_200_000, inputStreams: ['stdin'], outputStreams: ['stdout', 'stderr'], maxIdleTimeOut: 2_147_483_647, locale: 'en-US', dataLocale: 'en-US',
+          compressionMode: 'NoCompression', profileLoaded: 'Yes', encoding: 'UTF8', bufferMode: 'Block' as const, state: 'Disconnected', shellRunTime: 61_000, shellInactivity: 60_000,
+        },
+      })),
+    },
+  };
+}
+
+/** Decodes per second of `bytes` as sent (fast path) and with a comment after the root (saxes). */
+function fastAndSaxes(bytes: Buffer, ms: number): { fast: number; saxes: number } {
+  const slow = Buffer.concat([bytes, Buffer.from('<!-- saxes -->')]);
+  if (JSON.stringify(decodeMessage(slow).body) !== JSON.stringify(decodeMessage(bytes).body)) throw new Error('the two parses differ');
+  let sink = 0;
+  let fast = 0;
+  let saxes = 0;
+  for (let r = 0; r < 3; r++) {
+    fast += opsPerSecond(() => (sink += decodeMessage(bytes).body.kind.length), ms);
+    saxes += opsPerSecond(() => (sink += decodeMessage(slow).body.kind.length), ms);
+  }
+  if (sink === 0) throw new Error('unreachable');
+  return { fast: fast / 3, saxes: saxes / 3 };
 }
 
 declare const gc: (() => void) | undefined;
@@ -88,7 +128,16 @@ export async function run(): Promise<BenchResult[]> {
   const decodeMBs = (decodeOps / rounds) * mb;
   const encodeMBs = (encodeOps / rounds) * mb;
   const encodeStringMBs = (encodeStringOps / rounds) * mb;
+  const listing = encodeMessageBytes(pullResponse(2000), 'response');
+  const big = fastAndSaxes(listing, 1000);
+  const small = encodeMessageBytes({
+    headers: { action: Action.CommandResponse, messageId: 'uuid:0075880C-9DBE-4030-AECA-1F9A170654FC', relatesTo: 'uuid:C9EE29F0-EA81-4002-AAF3-EF02157A56FE' },
+    body: { kind: 'CommandResponse', commandId: COMMAND_ID },
+  }, 'response');
+  const one = fastAndSaxes(small, 500);
   return [
+    { name: `core.decode.pull-2000-shells (${(listing.length / 1e6).toFixed(1)} MB), fast XML path vs saxes`, unit: 'ms', value: 1000 / big.fast, baseline: 1000 / big.saxes, ratio: big.saxes / big.fast },
+    { name: `core.decode.command-response (${small.length} bytes), fast XML path vs saxes`, unit: 'µs', value: 1e6 / one.fast, baseline: 1e6 / one.saxes, ratio: one.saxes / one.fast },
     { name: 'core.decode.receive-150KB', unit: 'MB/s', value: decodeMBs, baseline: rawMBs, ratio: decodeMBs / rawMBs },
     { name: 'core.encode.receive-150KB', unit: 'MB/s', value: encodeMBs, baseline: rawMBs, ratio: encodeMBs / rawMBs },
     { name: 'core.encode-string.receive-150KB (encodeMessage, then its byte length)', unit: 'MB/s', value: encodeStringMBs, baseline: rawMBs, ratio: encodeStringMBs / rawMBs },

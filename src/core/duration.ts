@@ -5,6 +5,10 @@
 
 const DURATION_RE = /^(-)?P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
+function num(v: string | undefined): number {
+  return v === undefined ? 0 : Number(v);
+}
+
 /**
  * Parse any xs:duration (`PT20S`, `PT1M`, `PT60.000S`, `P0DT0H0M9S`, `P1D`) to milliseconds.
  * Years count 365 days and months 30, as no calendar anchors them. Returns undefined when the
@@ -15,7 +19,6 @@ export function parseDuration(text: string): number | undefined {
   const m = DURATION_RE.exec(s);
   if (!m || s === 'P' || s === '-P' || s.endsWith('T')) return undefined;
   const [, neg, y, mo, w, d, h, mi, sec] = m;
-  const num = (v: string | undefined): number => (v === undefined ? 0 : Number(v));
   const ms =
     num(y) * 365 * 86_400_000 +
     num(mo) * 30 * 86_400_000 +

@@ -11,6 +11,8 @@ export interface XNode {
   name: string;
   attrs?: Record<string, string | number | boolean | undefined>;
   children?: (XNode | string | undefined | false)[];
+  /** The node already written (see prewritten): its text and the prefixes it uses. */
+  raw?: { readonly xml: string; readonly prefixes: readonly string[] };
 }
 
 /** Build an XNode; undefined attributes and children are dropped. */
@@ -22,6 +24,10 @@ export function el(name: string, attrs?: XNode['attrs'] | null, ...children: (XN
 }
 
 function collectPrefixes(node: XNode, out: Set<string>): void {
+  if (node.raw) {
+    for (const p of node.raw.prefixes) out.add(p);
+    return;
+  }
   const k = node.name.indexOf(':');
   if (k !== -1) out.add(node.name.slice(0, k));
   if (node.attrs) {
@@ -62,6 +68,7 @@ function escapeAttr(s: string): string {
 
 /** The node as text (string concatenation: V8's ropes beat an array and a join here). */
 function write(node: XNode): string {
+  if (node.raw) return node.raw.xml;
   checkName(node.name);
   let out = `<${node.name}`;
   if (node.attrs) {
@@ -110,4 +117,15 @@ export function serializeXml(root: XNode): string {
  */
 export function serializeFragment(node: XNode): string {
   return write(node);
+}
+
+/**
+ * The node written once, to be measured and then sent as is: a listener sizes each enumeration
+ * item against MaxEnvelopeSize and then writes the same items into the response.
+ */
+export function prewritten(node: XNode): XNode {
+  if (node.raw) return node;
+  const used = new Set<string>();
+  collectPrefixes(node, used);
+  return { name: node.name, raw: { xml: write(node), prefixes: [...used] } };
 }

@@ -11,8 +11,9 @@
 import { isAscii } from 'node:buffer';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { WsmanProtocolError, WsmanCode } from './errors.js';
+import { NextOf, detach, parseSimple } from './xml-fast.js';
 
-export { el, serializeXml, serializeFragment, type XNode } from './xml-build.js';
+export { el, serializeXml, serializeFragment, prewritten, type XNode } from './xml-build.js';
 
 /** An attribute with its namespace resolved ('' for unprefixed attributes). */
 export interface XmlAttr {
@@ -95,19 +96,6 @@ interface Lift { element: number; start: number; end: number }
 
 /** Text runs shorter than this stay in the parser's input. */
 const LIFT_MIN = 1024;
-
-/** The position of `what` in `text` at or after `from`, or text.length: a cache that scans each stretch once. */
-class NextOf {
-  private at = -1;
-  constructor(private readonly text: string, private readonly what: string) {}
-  from(from: number): number {
-    if (this.at < from) {
-      const i = this.text.indexOf(this.what, from);
-      this.at = i === -1 ? this.text.length : i;
-    }
-    return this.at;
-  }
-}
 
 /**
  * A cheap pass over the raw text before the parser sees it: refuse declarations (DOCTYPE, ENTITY,
@@ -235,7 +223,7 @@ function buildTree(text: string, lifts: readonly Lift[] = []): XmlElement {
     for (const key in tag.attributes) {
       const a = tag.attributes[key]!;
       if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
-      attrs.push({ ns: a.uri, name: a.local, value: a.value });
+      attrs.push({ ns: detach(a.uri), name: detach(a.local), value: detach(a.value) });
     }
     const lift = lifts[next];
     let own = '';
@@ -246,7 +234,8 @@ function buildTree(text: string, lifts: readonly Lift[] = []): XmlElement {
       next++;
     }
     ordinal++;
-    const el: OpenElement = { ns: tag.uri, name: tag.local, attrs, children: [], text: own, prefix: tag.prefix };
+    // Every string its own copy (see detach): saxes hands out slices of the whole text.
+    const el: OpenElement = { ns: detach(tag.uri), name: detach(tag.local), attrs, children: [], text: own, prefix: detach(tag.prefix) };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(el);
     else root = el;
@@ -259,7 +248,8 @@ function buildTree(text: string, lifts: readonly Lift[] = []): XmlElement {
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', () => {
-    stack.pop();
+    const el = stack.pop();
+    if (el) el.text = detach(el.text);
   });
   parser.on('doctype', () => {
     throw forbidden('XML declarations (DOCTYPE, ENTITY and the like) are not accepted');
@@ -276,7 +266,8 @@ function buildTree(text: string, lifts: readonly Lift[] = []): XmlElement {
 
 /**
  * Parse XML text into a namespace-resolved tree. Throws WsmanProtocolError (never anything else)
- * on malformed, hostile or oversize input.
+ * on malformed, hostile or oversize input. What peers send takes the fast path (src/core/xml-fast.ts);
+ * anything else, and every error, is saxes'.
  */
 export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> = {}, charset?: string): XmlElement {
   const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
@@ -284,7 +275,8 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
   if (text.length > lim.maxBytes) throw tooLarge(`XML of ${text.length} characters exceeds the limit of ${lim.maxBytes}`);
   const bad = INVALID_XML_CHAR.exec(text);
   if (bad) throw malformed(`character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML (offset ${bad.index})`);
-  return buildTree(text, prescan(text, lim));
+  const lifts = prescan(text, lim);
+  return parseSimple(text) ?? buildTree(text, lifts);
 }
 
 // ---- navigation -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 /** Encoder details: whitespace a conforming parser would normalise, characters XML cannot carry, header marks. */
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, responseHeaders, Action, WsmanUsageError, type Message } from '../../src/core/index.js';
+import { decodeMessage, encodeMessage, responseHeaders, Action, WsmanUsageError, type Message, type EnumerationItem } from '../../src/core/index.js';
+import { prewritten } from '../../src/core/xml.js';
+import { encodeShell, encodeCommandItem } from '../../src/core/messages/shell.js';
 import { reqHeaders } from './samples.js';
 
 const cmd = (command: string, commandId = 'ID'): Message => ({
@@ -74,5 +76,22 @@ describe('encoder', () => {
     expect(xml).toMatch(/xmlns:wsmid=/);
     expect(xml).not.toMatch(/xmlns:rsp=/);
     expect(xml).not.toMatch(/xmlns:n=/);
+  });
+
+  it('writes prewritten enumeration items (as the listener sizes them) exactly as it writes the items themselves', () => {
+    const items: EnumerationItem[] = [
+      { kind: 'Shell', shell: { shellId: 'A1', name: 'x&<y>"', environment: { A: '1\r\n' }, creationXml: 'AAAA', state: 'Disconnected', idleTimeOut: 60_000 } },
+      { kind: 'Command', shellId: 'A1', commandId: 'C1', commandLine: 'echo "hi" & <b>', commandState: 'Running' },
+    ];
+    const pull = (its: EnumerationItem[]): string => encodeMessage({ headers: { action: Action.PullResponse }, body: { kind: 'PullResponse', context: 'uuid:1', items: its } }, 'response');
+    const raw: EnumerationItem[] = [
+      { kind: 'Raw', node: prewritten(encodeShell((items[0] as Extract<EnumerationItem, { kind: 'Shell' }>).shell)) },
+      { kind: 'Raw', node: prewritten(encodeCommandItem(items[1] as Extract<EnumerationItem, { kind: 'Command' }>)) },
+    ];
+    const xml = pull(raw);
+    expect(xml).toBe(pull(items));
+    // The prefix only the prewritten items use is still declared on the envelope.
+    expect(xml).toMatch(/xmlns:rsp=/);
+    expect(decodeMessage(xml).body).toEqual(decodeMessage(pull(items)).body);
   });
 });

@@ -81,54 +81,83 @@ export function decodeBufferMode(e: XmlElement | undefined): BufferMode | undefi
   return bufferMode(e?.text);
 }
 
+/** Trimmed text of an element, or undefined when absent. */
+function trimmed(e: XmlElement | undefined): string | undefined {
+  return e === undefined ? undefined : e.text.trim();
+}
+
 export function decodeShell(e: XmlElement): ShellFields {
-  const s: ShellFields = {};
-  // The rsp children by name (the first of each), found in one pass: an enumeration decodes
-  // thousands of shells, each read through some 25 lookups.
-  const rsp = new Map<string, XmlElement>();
-  for (const c of e.children) if (c.ns === NS.rsp && !rsp.has(c.name)) rsp.set(c.name, c);
-  const t = (name: string): string | undefined => rsp.get(name)?.text.trim();
-  const set = <K extends keyof ShellFields>(k: K, v: ShellFields[K] | undefined): void => {
-    if (v !== undefined) s[k] = v;
-  };
-  set('shellId', t('ShellId'));
-  set('requestedShellId', attrCI(e, 'ShellId'));
-  set('name', t('Name'));
-  set('resourceUri', t('ResourceUri'));
-  set('owner', t('Owner'));
-  set('clientIp', t('ClientIP'));
-  const pid = t('ProcessId');
-  if (pid !== undefined) s.processId = parseIntField(pid, 'ProcessId');
-  const env = rsp.get('Environment');
-  if (env) {
-    s.environment = {};
-    for (const v of childrenOf(env, NS.rsp, 'Variable')) {
-      const name = attr(v, 'Name');
-      if (name === undefined) throw badBody('an Environment Variable has no Name');
-      setOwn(s.environment, name, v.text);
+  // The rsp children (the first of each name), found in one pass without a map: an enumeration
+  // decodes thousands of shells.
+  let shellId, name, resourceUri, owner, clientIp, processId, environment, workingDirectory, lifetime, idleTimeOut,
+    inputStreams, outputStreams, maxIdleTimeOut, locale, dataLocale, compressionMode, profileLoaded, encoding,
+    bufferModeEl, state, shellRunTime, shellInactivity, memoryUsed, childProcesses: XmlElement | undefined;
+  for (const c of e.children) {
+    if (c.ns !== NS.rsp) continue;
+    switch (c.name) {
+      case 'ShellId': shellId ??= c; break;
+      case 'Name': name ??= c; break;
+      case 'ResourceUri': resourceUri ??= c; break;
+      case 'Owner': owner ??= c; break;
+      case 'ClientIP': clientIp ??= c; break;
+      case 'ProcessId': processId ??= c; break;
+      case 'Environment': environment ??= c; break;
+      case 'WorkingDirectory': workingDirectory ??= c; break;
+      case 'Lifetime': lifetime ??= c; break;
+      case 'IdleTimeOut': idleTimeOut ??= c; break;
+      case 'InputStreams': inputStreams ??= c; break;
+      case 'OutputStreams': outputStreams ??= c; break;
+      case 'MaxIdleTimeOut': maxIdleTimeOut ??= c; break;
+      case 'Locale': locale ??= c; break;
+      case 'DataLocale': dataLocale ??= c; break;
+      case 'CompressionMode': compressionMode ??= c; break;
+      case 'ProfileLoaded': profileLoaded ??= c; break;
+      case 'Encoding': encoding ??= c; break;
+      case 'BufferMode': bufferModeEl ??= c; break;
+      case 'State': state ??= c; break;
+      case 'ShellRunTime': shellRunTime ??= c; break;
+      case 'ShellInactivity': shellInactivity ??= c; break;
+      case 'MemoryUsed': memoryUsed ??= c; break;
+      case 'ChildProcesses': childProcesses ??= c; break;
+      default:
     }
   }
-  const wd = rsp.get('WorkingDirectory');
-  if (wd) s.workingDirectory = wd.text;
-  set('lifetime', duration(rsp.get('Lifetime'), 'Lifetime'));
-  set('idleTimeOut', duration(rsp.get('IdleTimeOut'), 'IdleTimeOut'));
-  const ins = t('InputStreams');
-  if (ins !== undefined) s.inputStreams = splitList(ins);
-  const outs = t('OutputStreams');
-  if (outs !== undefined) s.outputStreams = splitList(outs);
-  set('maxIdleTimeOut', duration(rsp.get('MaxIdleTimeOut'), 'MaxIdleTimeOut'));
-  set('locale', t('Locale'));
-  set('dataLocale', t('DataLocale'));
-  set('compressionMode', t('CompressionMode'));
-  set('profileLoaded', t('ProfileLoaded'));
-  set('encoding', t('Encoding'));
-  set('bufferMode', bufferMode(t('BufferMode')));
-  set('state', t('State'));
-  set('shellRunTime', duration(rsp.get('ShellRunTime'), 'ShellRunTime'));
-  set('shellInactivity', duration(rsp.get('ShellInactivity'), 'ShellInactivity'));
-  set('memoryUsed', t('MemoryUsed'));
-  const cp = t('ChildProcesses');
-  if (cp !== undefined) s.childProcesses = parseIntField(cp, 'ChildProcesses');
+  const s: ShellFields = {};
+  let v: string | undefined;
+  if ((v = trimmed(shellId)) !== undefined) s.shellId = v;
+  if ((v = attrCI(e, 'ShellId')) !== undefined) s.requestedShellId = v;
+  if ((v = trimmed(name)) !== undefined) s.name = v;
+  if ((v = trimmed(resourceUri)) !== undefined) s.resourceUri = v;
+  if ((v = trimmed(owner)) !== undefined) s.owner = v;
+  if ((v = trimmed(clientIp)) !== undefined) s.clientIp = v;
+  if ((v = trimmed(processId)) !== undefined) s.processId = parseIntField(v, 'ProcessId');
+  if (environment) {
+    s.environment = {};
+    for (const ev of childrenOf(environment, NS.rsp, 'Variable')) {
+      const varName = attr(ev, 'Name');
+      if (varName === undefined) throw badBody('an Environment Variable has no Name');
+      setOwn(s.environment, varName, ev.text);
+    }
+  }
+  if (workingDirectory) s.workingDirectory = workingDirectory.text;
+  let ms: number | undefined;
+  if ((ms = duration(lifetime, 'Lifetime')) !== undefined) s.lifetime = ms;
+  if ((ms = duration(idleTimeOut, 'IdleTimeOut')) !== undefined) s.idleTimeOut = ms;
+  if ((v = trimmed(inputStreams)) !== undefined) s.inputStreams = splitList(v);
+  if ((v = trimmed(outputStreams)) !== undefined) s.outputStreams = splitList(v);
+  if ((ms = duration(maxIdleTimeOut, 'MaxIdleTimeOut')) !== undefined) s.maxIdleTimeOut = ms;
+  if ((v = trimmed(locale)) !== undefined) s.locale = v;
+  if ((v = trimmed(dataLocale)) !== undefined) s.dataLocale = v;
+  if ((v = trimmed(compressionMode)) !== undefined) s.compressionMode = v;
+  if ((v = trimmed(profileLoaded)) !== undefined) s.profileLoaded = v;
+  if ((v = trimmed(encoding)) !== undefined) s.encoding = v;
+  const mode = bufferMode(trimmed(bufferModeEl));
+  if (mode !== undefined) s.bufferMode = mode;
+  if ((v = trimmed(state)) !== undefined) s.state = v;
+  if ((ms = duration(shellRunTime, 'ShellRunTime')) !== undefined) s.shellRunTime = ms;
+  if ((ms = duration(shellInactivity, 'ShellInactivity')) !== undefined) s.shellInactivity = ms;
+  if ((v = trimmed(memoryUsed)) !== undefined) s.memoryUsed = v;
+  if ((v = trimmed(childProcesses)) !== undefined) s.childProcesses = parseIntField(v, 'ChildProcesses');
   const cx = child(e, NS.ps, 'creationXml');
   if (cx) s.creationXml = cx.text.trim();
   return s;

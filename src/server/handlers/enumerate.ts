@@ -8,7 +8,7 @@ import type { WsmanRequest, Reply } from '../core.js';
 import { fault, badBody, guid } from './common.js';
 import { envelopeLimit } from './receive.js';
 import { encodeShell, encodeCommandItem } from '../../core/messages/shell.js';
-import { serializeFragment } from '../../core/xml.js';
+import { prewritten } from '../../core/xml.js';
 
 const MAX_BATCH = 32000;
 /** Room for the envelope, headers and enumeration elements around the items. */
@@ -26,28 +26,31 @@ export const MAX_CONTEXTS_PER_USER = 1000;
 export const MAX_ITEMS_PER_USER = 20_000;
 
 /**
- * An item's size in the response: written without namespace declarations, as it is inside the
- * envelope (which declares the prefixes once on its root). Counting a declaration per item made
- * 2,000 shells take 5 answers of 500 KB instead of 4.
+ * How many of `items` (at most `max`) fit in one response to this request. At least one. Each
+ * item measured is written once and kept written (a Raw item), so that the response reuses the
+ * text. Its size is counted without namespace declarations, as it is inside the envelope (which
+ * declares the prefixes once on its root): counting a declaration per item made 2,000 shells take
+ * 5 answers of 500 KB instead of 4.
  */
-function itemSize(i: EnumerationItem): number {
-  if (i.kind === 'Shell') return Buffer.byteLength(serializeFragment(encodeShell(i.shell)));
-  if (i.kind === 'Command') return Buffer.byteLength(serializeFragment(encodeCommandItem(i)));
-  if (i.kind === 'Raw') return Buffer.byteLength(serializeFragment(i.node));
-  return 0;
-}
-
-/** How many of `items` (at most `max`) fit in one response to this request. At least one. */
 function fitting(req: WsmanRequest, items: EnumerationItem[], max: number): number {
   let room = envelopeLimit(req) - ENVELOPE_OVERHEAD;
   let n = 0;
-  for (const i of items) {
-    if (n >= max) break;
-    room -= itemSize(i);
+  for (let k = 0; k < items.length && n < max; k++) {
+    const item = written(items[k]!);
+    items[k] = item;
+    room -= item.kind === 'Raw' && item.node.raw ? Buffer.byteLength(item.node.raw.xml) : 0;
     if (room < 0 && n > 0) break;
     n++;
   }
   return n;
+}
+
+/** An item as a Raw one, written (items of other kinds are not sent). */
+function written(i: EnumerationItem): EnumerationItem {
+  if (i.kind === 'Shell') return { kind: 'Raw', node: prewritten(encodeShell(i.shell)) };
+  if (i.kind === 'Command') return { kind: 'Raw', node: prewritten(encodeCommandItem(i)) };
+  if (i.kind === 'Raw') return { kind: 'Raw', node: prewritten(i.node) };
+  return i;
 }
 
 function shellItems(req: WsmanRequest): EnumerationItem[] {
