@@ -84,16 +84,29 @@ function runCached(file) {
 
 /**
  * Removes the caches of other bundles (an older build, another Node) not written for a day, so that
- * rebuilds do not fill the directory, while two installs used in turn keep theirs.
+ * rebuilds do not fill the directory, while two installs used in turn keep theirs; and past
+ * MAX_CACHE_FILES files (a checkout rebuilt by every test run, a command line of many unknown
+ * words), the oldest of the others whatever their age.
  */
+const MAX_CACHE_FILES = 64;
+
 function pruneCache(fs, dir, keep) {
   const suffix = keep.slice(keep.indexOf(`-${process.version}-`));
   const old = Date.now() - 24 * 3600 * 1000;
+  const others = [];
   for (const name of fs.readdirSync(dir)) {
-    if (!name.endsWith('.bin') || name.endsWith(suffix)) continue;
+    if (!name.endsWith('.bin') || name === keep) continue;
     const file = path.join(dir, name);
     try {
-      if (fs.lstatSync(file).mtimeMs < old) fs.unlinkSync(file);
+      const { mtimeMs } = fs.lstatSync(file);
+      if (!name.endsWith(suffix) && mtimeMs < old) fs.unlinkSync(file);
+      else others.push({ file, mtimeMs });
+    } catch { /* gone meanwhile */ }
+  }
+  others.sort((a, b) => a.mtimeMs - b.mtimeMs);
+  for (const { file } of others.slice(0, Math.max(0, others.length + 1 - MAX_CACHE_FILES))) {
+    try {
+      fs.unlinkSync(file);
     } catch { /* gone meanwhile */ }
   }
 }

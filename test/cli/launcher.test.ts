@@ -79,4 +79,23 @@ describe('the wsman bin', () => {
     const none = files.find((f) => f.startsWith('none-'))!;
     expect(statSync(path.join(dir, decode)).size).toBeGreaterThan(statSync(path.join(dir, none)).size);
   });
+
+  it.skipIf(nativeCache)('keeps at most 64 cache files, dropping the oldest first whatever their age', () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'wsman-bin-'));
+    const dir = path.join(tmp, `wsman-compile-cache-${uid}`);
+    mkdirSync(dir, { mode: 0o700 });
+    // 100 caches of other bundles, all written within the hour (a checkout rebuilt by each test run).
+    const now = Date.now() / 1000;
+    for (let i = 0; i < 100; i++) {
+      const f = path.join(dir, `run-v0.0.1-x64-${i}-1.bin`);
+      writeFileSync(f, 'x', { mode: 0o600 });
+      utimesSync(f, now - 3600 + i, now - 3600 + i);
+    }
+    expect(version(tmp).status).toBe(0);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(64);
+    expect(files.filter((f) => f.startsWith('none-'))).toHaveLength(1);
+    // The newest 63 of the others stay.
+    expect(files.filter((f) => f.startsWith('run-')).map((f) => Number(f.split('-')[3])).sort((a, b) => a - b)[0]).toBe(37);
+  });
 });
