@@ -122,10 +122,28 @@ export class NextOf {
   }
 }
 
+/**
+ * The namespace declarations in force: an element's own (when it has any) before its ancestors'.
+ * A chain, not a copy per element: copying would cost a hostile envelope (thousands of
+ * declarations, then thousands of elements declaring one more) seconds.
+ */
+interface Scope {
+  readonly decls: Map<string, string>;
+  readonly parent: Scope | undefined;
+}
+
+function resolve(scope: Scope | undefined, prefix: string): string | undefined {
+  for (let s = scope; s !== undefined; s = s.parent) {
+    const uri = s.decls.get(prefix);
+    if (uri !== undefined) return uri;
+  }
+  return undefined;
+}
+
 interface Open {
   readonly el: { ns: string; name: string; attrs: XmlAttr[]; children: XmlElement[]; text: string; prefix: string };
   readonly qname: string;
-  readonly scope: Map<string, string>;
+  readonly scope: Scope;
 }
 
 function isSpace(c: number): boolean {
@@ -147,7 +165,7 @@ function nameEnd(text: string, i: number): number {
   }
 }
 
-const ROOT_SCOPE = new Map<string, string>([['xml', XML_NS], ['xmlns', XMLNS_NS]]);
+const ROOT_SCOPE: Scope = { decls: new Map([['xml', XML_NS], ['xmlns', XMLNS_NS]]), parent: undefined };
 
 /**
  * The tree saxes would give for `text` (after parseXml's checks: size, limits, declarations,
@@ -188,6 +206,7 @@ export function parseSimple(text: string): XmlElement | undefined {
       if (q === null || q.prefix === 'xmlns') return undefined;
       const parent = stack.length ? stack[stack.length - 1]! : undefined;
       let scope = parent ? parent.scope : ROOT_SCOPE;
+      let own: Map<string, string> | undefined;
       let raws: { q: QName; value: string }[] | undefined;
       let j = ne;
       let selfClosing = false;
@@ -231,8 +250,11 @@ export function parseSimple(text: string): XmlElement | undefined {
           if (declared === undefined) continue;
           const uri = a.value.trim();
           if ((declared !== '' && uri === '') || declared === 'xml' || declared === 'xmlns' || uri === XML_NS || uri === XMLNS_NS) return undefined;
-          if (scope === (parent ? parent.scope : ROOT_SCOPE)) scope = new Map(scope);
-          scope.set(declared, internUri(uri));
+          if (own === undefined) {
+            own = new Map();
+            scope = { decls: own, parent: scope };
+          }
+          own.set(declared, internUri(uri));
         }
         const seen = new Set<string>();
         for (const a of raws) {
@@ -240,7 +262,7 @@ export function parseSimple(text: string): XmlElement | undefined {
           const qn = prefix === '' ? local : `${prefix}:${local}`;
           let ns = '';
           if (prefix !== '') {
-            const bound = scope.get(prefix);
+            const bound = resolve(scope, prefix);
             if (bound === undefined) return undefined;
             ns = bound;
           }
@@ -256,9 +278,9 @@ export function parseSimple(text: string): XmlElement | undefined {
       }
       let ns: string;
       if (q.prefix === '') {
-        ns = scope.get('') ?? '';
+        ns = resolve(scope, '') ?? '';
       } else {
-        const bound = scope.get(q.prefix);
+        const bound = resolve(scope, q.prefix);
         if (bound === undefined) return undefined;
         ns = bound;
       }

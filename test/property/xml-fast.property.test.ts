@@ -130,6 +130,28 @@ describe('the fast XML path agrees with saxes', () => {
     }), { numRuns: 2000 });
   });
 
+  it('reads hostile namespace shapes (thousands of declarations, deep chains) with saxes\' tree', () => {
+    // Declarations are looked up through a chain, never copied per element: copying made this
+    // 500 KB envelope take 4.9 s (60 levels of 60 declarations, then leaves declaring one more).
+    let open = '';
+    let close = '';
+    for (let d = 0; d < 60; d++) {
+      let decls = '';
+      for (let k = 0; k < 60; k++) decls += ` xmlns:p${d}x${k}="urn:${d}"`;
+      open += `<p${d}x0:e${decls}>`;
+      close = `</p${d}x0:e>${close}`;
+    }
+    const leaves = '<q:a xmlns:q="urn:q" p0x1:b="1"/>'.repeat(12_000);
+    expect(agrees(open + leaves + close)).toBe('fast');
+    // A chain of 98 declaring levels, leaves with 60 attributes in the outermost namespace.
+    let deep = '<r xmlns:z="urn:z">';
+    for (let d = 0; d < 98; d++) deep += `<e xmlns:p${d}="urn:${d}">`;
+    let attrs = '';
+    for (let k = 0; k < 60; k++) attrs += ` z:a${k}="${k}"`;
+    deep += `<a${attrs}/>`.repeat(800) + '</e>'.repeat(98) + '</r>';
+    expect(agrees(deep)).toBe('fast');
+  });
+
   it('reports saxes\' error for text outside the subset', () => {
     expect(() => parseXml('<r><a></b></r>')).toThrow(/malformed XML/);
     expect(() => parseXml('<r>&bogus;</r>')).toThrow(/undeclared entity/);
