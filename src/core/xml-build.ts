@@ -66,16 +66,30 @@ function escapeAttr(s: string): string {
   return /[&<>"\r\n\t]/.test(s) ? s.replace(/[&<>"\r\n\t]/g, (c) => ATTR_ESCAPES[c]!) : s;
 }
 
-/** The node as text (string concatenation: V8's ropes beat an array and a join here). */
-function write(node: XNode): string {
-  if (node.raw) return node.raw.xml;
+/**
+ * The node as text (string concatenation: V8's ropes beat an array and a join here). With `used`,
+ * the namespace prefixes written are added to it on the way (as collectPrefixes finds them).
+ */
+function write(node: XNode, used?: Set<string>): string {
+  if (node.raw) {
+    if (used) for (const p of node.raw.prefixes) used.add(p);
+    return node.raw.xml;
+  }
   checkName(node.name);
+  if (used) {
+    const k = node.name.indexOf(':');
+    if (k !== -1) used.add(node.name.slice(0, k));
+  }
   let out = `<${node.name}`;
   if (node.attrs) {
     for (const key of Object.keys(node.attrs)) {
       const v = node.attrs[key];
       if (v === undefined) continue;
       checkName(key);
+      if (used) {
+        const a = key.indexOf(':');
+        if (a !== -1 && !key.startsWith('xmlns')) used.add(key.slice(0, a));
+      }
       out += ` ${key}="${escapeAttr(String(v))}"`;
     }
   }
@@ -87,7 +101,7 @@ function write(node: XNode): string {
         out += '>';
         open = true;
       }
-      out += typeof c === 'string' ? escapeText(c) : write(c);
+      out += typeof c === 'string' ? escapeText(c) : write(c, used);
     }
   }
   return open ? `${out}</${node.name}>` : `${out}/>`;
@@ -126,6 +140,6 @@ export function serializeFragment(node: XNode): string {
 export function prewritten(node: XNode): XNode {
   if (node.raw) return node;
   const used = new Set<string>();
-  collectPrefixes(node, used);
-  return { name: node.name, raw: { xml: write(node), prefixes: [...used] } };
+  const xml = write(node, used);
+  return { name: node.name, raw: { xml, prefixes: [...used] } };
 }

@@ -10,7 +10,7 @@
  * Every string it returns is its own copy: a slice would keep the whole envelope's text alive for
  * as long as a field lives (a ShellId kept by a disconnected shell, say), past any quota's count.
  */
-import type { XmlAttr, XmlElement } from './xml.js';
+import type { XmlAttr, XmlElement, XmlLimits } from './xml.js';
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
@@ -167,11 +167,15 @@ function nameEnd(text: string, i: number): number {
 
 const ROOT_SCOPE: Scope = { decls: new Map([['xml', XML_NS], ['xmlns', XMLNS_NS]]), parent: undefined };
 
+/** Shared by every element without attributes or children (frozen: the tree is read-only). */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 /**
- * The tree saxes would give for `text` (after parseXml's checks: size, limits, declarations,
- * characters XML forbids), or undefined when the text is outside the subset read here.
+ * The tree saxes would give for `text` (after parseXml's checks of its size and characters), or
+ * undefined when the text is outside the subset read here or passes one of `limits` (elements,
+ * depth, attributes: parseXml's prescan then reports which).
  */
-export function parseSimple(text: string): XmlElement | undefined {
+export function parseSimple(text: string, limits: Pick<XmlLimits, 'maxDepth' | 'maxElements' | 'maxAttributes'>): XmlElement | undefined {
   if (text.includes('\r') || text.includes(']]>')) return undefined;
   const n = text.length;
   const lt = new NextOf(text, '<');
@@ -188,6 +192,7 @@ export function parseSimple(text: string): XmlElement | undefined {
   if (text.charCodeAt(i) !== 0x3c /* < */) return undefined;
   const stack: Open[] = [];
   let root: XmlElement | undefined;
+  let elements = 0;
   while (i < n) {
     // Here text[i] is '<'.
     const c = text.charCodeAt(i + 1);
@@ -203,7 +208,7 @@ export function parseSimple(text: string): XmlElement | undefined {
       const ne = nameEnd(text, i + 1);
       const tagName = text.slice(i + 1, ne);
       const q = qnameOf(tagName);
-      if (q === null || q.prefix === 'xmlns') return undefined;
+      if (q === null || q.prefix === 'xmlns' || ++elements > limits.maxElements) return undefined;
       const parent = stack.length ? stack[stack.length - 1]! : undefined;
       let scope = parent ? parent.scope : ROOT_SCOPE;
       let own: Map<string, string> | undefined;
@@ -240,11 +245,13 @@ export function parseSimple(text: string): XmlElement | undefined {
           value = u;
         }
         (raws ??= []).push({ q: aq, value });
+        if (raws.length > limits.maxAttributes) return undefined;
         j = vEnd + 1;
       }
       // Namespace declarations first: they apply to the element's own name and attributes.
-      let attrs: XmlAttr[] = [];
+      let attrs: XmlAttr[] = NONE;
       if (raws !== undefined) {
+        attrs = [];
         for (const a of raws) {
           const declared = a.q.prefix === 'xmlns' ? a.q.local : a.q.prefix === '' && a.q.local === 'xmlns' ? '' : undefined;
           if (declared === undefined) continue;
@@ -273,8 +280,6 @@ export function parseSimple(text: string): XmlElement | undefined {
           if (prefix === 'xmlns' || qn === 'xmlns') continue;
           attrs.push({ ns, name: local, value: detach(a.value) });
         }
-      } else {
-        attrs = [];
       }
       let ns: string;
       if (q.prefix === '') {
@@ -284,11 +289,16 @@ export function parseSimple(text: string): XmlElement | undefined {
         if (bound === undefined) return undefined;
         ns = bound;
       }
-      const el = { ns, name: q.local, attrs, children: [] as XmlElement[], text: '', prefix: q.prefix };
-      if (parent) parent.el.children.push(el);
-      else if (root === undefined) root = el;
+      const el = { ns, name: q.local, attrs, children: NONE as XmlElement[], text: '', prefix: q.prefix };
+      if (parent) {
+        if (parent.el.children === NONE) parent.el.children = [];
+        parent.el.children.push(el);
+      } else if (root === undefined) root = el;
       else return undefined;
-      if (!selfClosing) stack.push({ el, qname: tagName, scope });
+      if (!selfClosing) {
+        stack.push({ el, qname: tagName, scope });
+        if (stack.length > limits.maxDepth) return undefined;
+      }
       i = j;
     }
     // Text up to the next tag: the open element's own, or (outside the root) white space only.

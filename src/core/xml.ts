@@ -275,8 +275,8 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
   if (text.length > lim.maxBytes) throw tooLarge(`XML of ${text.length} characters exceeds the limit of ${lim.maxBytes}`);
   const bad = INVALID_XML_CHAR.exec(text);
   if (bad) throw malformed(`character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML (offset ${bad.index})`);
-  const lifts = prescan(text, lim);
-  return parseSimple(text) ?? buildTree(text, lifts);
+  // The fast path declines past a limit too; prescan then says which, and refuses declarations.
+  return parseSimple(text, lim) ?? buildTree(text, prescan(text, lim));
 }
 
 // ---- navigation -------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ export interface SweepResult {
 
 export class ShellStore {
   private readonly shells = new Map<string, ServerShell>();
+  /** The same shells by lowercase owner name, in creation order (listings and quotas per user). */
+  private readonly byOwner = new Map<string, Set<ServerShell>>();
   /** Per-user output budgets (MaxMemoryPerUserMB), by lowercase user name, while the user has shells. */
   private readonly budgets = new Map<string, MemoryBudget>();
   /**
@@ -60,8 +62,21 @@ export class ShellStore {
   }
 
   add(shell: ServerShell): void {
-    this.shells.set(shell.id.toUpperCase(), shell);
+    const id = shell.id.toUpperCase();
+    const before = this.shells.get(id);
+    if (before !== undefined && before !== shell) this.unindex(before);
+    this.shells.set(id, shell);
+    const key = shell.owner.name.toLowerCase();
+    let mine = this.byOwner.get(key);
+    if (!mine) this.byOwner.set(key, (mine = new Set()));
+    mine.add(shell);
     shell.budget.attach(this.budgetOf(shell.owner.name));
+  }
+
+  private unindex(s: ServerShell): void {
+    const key = s.owner.name.toLowerCase();
+    const mine = this.byOwner.get(key);
+    if (mine?.delete(s) && mine.size === 0) this.byOwner.delete(key);
   }
 
   /** The output budget of a user's shells together. */
@@ -86,9 +101,10 @@ export class ShellStore {
     s.dispose();
     this.freed(freed);
     if (s.state !== 'Closed') s.state = 'Closed';
+    this.unindex(s);
     const key = s.owner.name.toLowerCase();
     const b = this.budgets.get(key);
-    if (b?.used === 0 && this.ownedBy(key).length === 0) {
+    if (b?.used === 0 && !this.byOwner.has(key)) {
       b.detach();
       this.budgets.delete(key);
     }
@@ -100,12 +116,13 @@ export class ShellStore {
 
   /** Shells a user owns, in creation order. */
   ownedBy(userName: string): ServerShell[] {
-    const lower = userName.toLowerCase();
-    return this.all().filter((s) => s.owner.name.toLowerCase() === lower);
+    return [...(this.byOwner.get(userName.toLowerCase()) ?? [])];
   }
 
   countFor(userName: string, config: SessionConfiguration): number {
-    return this.ownedBy(userName).filter((s) => s.config === config).length;
+    let n = 0;
+    for (const s of this.byOwner.get(userName.toLowerCase()) ?? []) if (s.config === config) n++;
+    return n;
   }
 
   /**
@@ -166,6 +183,7 @@ export class ShellStore {
     this.collecting = undefined;
     for (const s of this.shells.values()) s.dispose();
     this.shells.clear();
+    this.byOwner.clear();
     for (const b of this.budgets.values()) b.detach();
     this.budgets.clear();
   }

@@ -12,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseXml, INVALID_XML_CHAR } from '../../src/core/xml.js';
+import { parseXml, INVALID_XML_CHAR, DEFAULT_XML_LIMITS } from '../../src/core/xml.js';
 import { parseSimple } from '../../src/core/xml-fast.js';
 import { allRecordedEnvelopes } from '../helpers/fixtures.js';
 import { saxesParse, shape, type Plain } from '../helpers/saxes-oracle.js';
@@ -29,7 +29,7 @@ function saxes(text: string): Plain | undefined {
 /** The property: the fast path gives saxes' tree, or nothing (always nothing where saxes fails). */
 function agrees(text: string): 'fast' | 'declined' {
   if (INVALID_XML_CHAR.test(text)) return 'declined'; // parseXml refuses these before either parser
-  const fast = parseSimple(text);
+  const fast = parseSimple(text, DEFAULT_XML_LIMITS);
   const expected = saxes(text);
   if (fast === undefined) return 'declined';
   expect(expected, 'the fast path accepted what saxes refuses').toBeDefined();
@@ -173,7 +173,7 @@ describe('strings from either parser are their own copies', () => {
         // 1 MB of text that is not lifted out (the `&amp;`s), next to the fields kept.
         const pad = `${'x'.repeat(500)}&amp;`.repeat(2000);
         const text = `<r xmlns="urn:a-namespace-of-some-length-${i}">${extra}<p>${pad}</p><c ShellId="AAAAAAAA-BBBB-CCCC-DDDD-${i}">shell-id-0000-1111-2222-${i}</c><LongElementName${i}/></r>`;
-        if (i === 0) expect(parseSimple(text) === undefined).toBe(extra !== '');
+        if (i === 0) expect(parseSimple(text, DEFAULT_XML_LIMITS) === undefined).toBe(extra !== '');
         const root = parseXml(text);
         const c = root.children[1]!;
         kept.push(c.text, c.attrs[0]!.value, c.ns, root.children[2]!.name);

@@ -163,36 +163,39 @@ export function decodeShell(e: XmlElement): ShellFields {
   return s;
 }
 
+/** An element holding `v` (its name written whole, `rsp:Name`: one constant string), or nothing when `v` is undefined. */
+function opt(name: string, v: string | number | undefined): XNode | undefined {
+  return v === undefined ? undefined : el(name, null, String(v));
+}
+
 /** rsp:Shell with its children in schema order. */
 export function encodeShell(s: ShellFields): XNode {
-  const opt = (name: string, v: string | number | undefined): XNode | undefined =>
-    v === undefined ? undefined : el(`rsp:${name}`, null, String(v));
   return el('rsp:Shell', s.requestedShellId !== undefined ? { ShellId: s.requestedShellId } : null,
-    opt('ShellId', s.shellId),
-    opt('Name', s.name),
-    opt('ResourceUri', s.resourceUri),
-    opt('Owner', s.owner),
-    opt('ClientIP', s.clientIp),
-    opt('ProcessId', s.processId),
+    opt('rsp:ShellId', s.shellId),
+    opt('rsp:Name', s.name),
+    opt('rsp:ResourceUri', s.resourceUri),
+    opt('rsp:Owner', s.owner),
+    opt('rsp:ClientIP', s.clientIp),
+    opt('rsp:ProcessId', s.processId),
     s.environment && el('rsp:Environment', null,
       ...Object.entries(s.environment).map(([k, v]) => el('rsp:Variable', { Name: k }, v))),
-    opt('WorkingDirectory', s.workingDirectory),
-    opt('Lifetime', s.lifetime === undefined ? undefined : formatTimeout(s.lifetime)),
-    opt('IdleTimeOut', s.idleTimeOut === undefined ? undefined : formatTimeout(s.idleTimeOut)),
-    opt('InputStreams', s.inputStreams?.join(' ')),
-    opt('OutputStreams', s.outputStreams?.join(' ')),
-    opt('MaxIdleTimeOut', s.maxIdleTimeOut === undefined ? undefined : formatTimeout(s.maxIdleTimeOut)),
-    opt('Locale', s.locale),
-    opt('DataLocale', s.dataLocale),
-    opt('CompressionMode', s.compressionMode),
-    opt('ProfileLoaded', s.profileLoaded),
-    opt('Encoding', s.encoding),
-    opt('BufferMode', s.bufferMode),
-    opt('State', s.state),
-    opt('ShellRunTime', s.shellRunTime === undefined ? undefined : formatRunTime(s.shellRunTime)),
-    opt('ShellInactivity', s.shellInactivity === undefined ? undefined : formatRunTime(s.shellInactivity)),
-    opt('MemoryUsed', s.memoryUsed),
-    opt('ChildProcesses', s.childProcesses),
+    opt('rsp:WorkingDirectory', s.workingDirectory),
+    opt('rsp:Lifetime', s.lifetime === undefined ? undefined : formatTimeout(s.lifetime)),
+    opt('rsp:IdleTimeOut', s.idleTimeOut === undefined ? undefined : formatTimeout(s.idleTimeOut)),
+    opt('rsp:InputStreams', s.inputStreams?.join(' ')),
+    opt('rsp:OutputStreams', s.outputStreams?.join(' ')),
+    opt('rsp:MaxIdleTimeOut', s.maxIdleTimeOut === undefined ? undefined : formatTimeout(s.maxIdleTimeOut)),
+    opt('rsp:Locale', s.locale),
+    opt('rsp:DataLocale', s.dataLocale),
+    opt('rsp:CompressionMode', s.compressionMode),
+    opt('rsp:ProfileLoaded', s.profileLoaded),
+    opt('rsp:Encoding', s.encoding),
+    opt('rsp:BufferMode', s.bufferMode),
+    opt('rsp:State', s.state),
+    opt('rsp:ShellRunTime', s.shellRunTime === undefined ? undefined : formatRunTime(s.shellRunTime)),
+    opt('rsp:ShellInactivity', s.shellInactivity === undefined ? undefined : formatRunTime(s.shellInactivity)),
+    opt('rsp:MemoryUsed', s.memoryUsed),
+    opt('rsp:ChildProcesses', s.childProcesses),
     s.creationXml !== undefined && el('creationXml', { xmlns: NS.ps }, s.creationXml));
 }
 
