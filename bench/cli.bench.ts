@@ -17,6 +17,9 @@
  *    Create, Command, Receive, Delete, exit. Goal (issue 20): at most 2x the Go binary.
  *  - `cli: wsman --version`: start-up alone (no command module is loaded).
  *  - `cli: wsman identify`: one unauthenticated request.
+ *  - `cli: wsman run -- head -c 100000000 /dev/zero | wc -c`: streaming through the CLI, as the
+ *    first row of issue 20 measured it (18-25 MB/s then), against `head -c … | wc -c` alone; the
+ *    best of 3, MB/s.
  *
  * Skips, saying why, when dist/ is not built.
  */
@@ -32,6 +35,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'wsman.cjs');
 const GOPATH = '/usr/share/gocode';
 const RUNS = 9;
+/** Bytes streamed by the CLI streaming row. */
+const STREAM_BYTES = 100_000_000;
 
 /** Marks a case that runs a program of its own rather than node. */
 const GO_MARK = '\0go';
@@ -113,7 +118,24 @@ export async function run(): Promise<BenchResult[]> {
       const v = median(times.nodeCa);
       caRows.push({ name: 'cli: node -e 0 with this environment\'s NODE_EXTRA_CA_CERTS vs without (what every Node process pays here)', unit: 'ms', value: v, baseline: node, ratio: v / node });
     }
+    // Streaming: the whole pipeline's wall time, best of 3 (shell, CLI start-up included).
+    const pipe = (cmd: string): number => {
+      const t0 = performance.now();
+      const r = spawnSync('/bin/sh', ['-c', `${cmd} | wc -c`], { env, encoding: 'utf8', timeout: 120_000 });
+      const ms = performance.now() - t0;
+      if (r.status !== 0 || r.stdout.trim() !== String(STREAM_BYTES)) throw new Error(`${cmd}: ${r.status} ${(r.stderr || r.stdout).trim().slice(0, 200)}`);
+      return STREAM_BYTES / 1e3 / ms;
+    };
+    const local = `head -c ${STREAM_BYTES} /dev/zero`;
+    const viaCli = `"${process.execPath}" "${CLI}" run --connection-uri ${listener.urls[0]!} --credential alice --authentication basic --allow-unencrypted -- ${local}`;
+    const streams = { local: [] as number[], cli: [] as number[] };
+    for (let i = 0; i < 3; i++) {
+      streams.local.push(pipe(local));
+      streams.cli.push(pipe(viaCli));
+    }
+    const [cliMbs, localMbs] = [Math.max(...streams.cli), Math.max(...streams.local)];
     return [
+      { name: `cli: wsman run -- head -c ${STREAM_BYTES} /dev/zero | wc -c, our listener (vs the command alone, | wc -c)`, unit: 'MB/s', value: cliMbs, baseline: localMbs, ratio: cliMbs / localMbs },
       row('run', 'wsman run -- echo hi against our listener'),
       ...goRows,
       row('identify', 'wsman identify --unauthenticated'),
