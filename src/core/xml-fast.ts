@@ -53,15 +53,16 @@ function qnameOf(raw: string): QName | null {
   return q;
 }
 
-/** Namespace URIs seen (bounded like qnames): one string per URI. */
+/** Namespace URIs seen (peers use a few dozen; bounded: at most URI_CACHE of up to 1 KB): one string per URI. */
 const uris = new Map<string, string>();
+const URI_CACHE = 256;
 
 function internUri(uri: string): string {
   const known = uris.get(uri);
   if (known !== undefined) return known;
   const own = detach(uri);
   if (own.length <= 1024) {
-    if (uris.size >= QNAME_CACHE) uris.clear();
+    if (uris.size >= URI_CACHE) uris.clear();
     uris.set(own, own);
   }
   return own;
