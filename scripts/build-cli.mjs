@@ -74,6 +74,8 @@ const LAZY_EVERYWHERE = {
   lazy: "const assert = (value, message) => { if (!value) require('node:assert')(value, message) }",
 };
 let lazyEverywhere = 0;
+/** The LAZY entries applied to some file (the build fails on one that never was: a file moved or renamed). */
+const lazyApplied = new Set();
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -88,6 +90,7 @@ const lazyBuiltins = {
           text = text.replace(line, lazy);
           changed = true;
         }
+        lazyApplied.add(file);
       }
       if (LAZY_EVERYWHERE.file.test(args.path) && text.includes(LAZY_EVERYWHERE.line)) {
         text = text.replaceAll(LAZY_EVERYWHERE.line, LAZY_EVERYWHERE.lazy);
@@ -120,6 +123,7 @@ const result = await build({
   logLevel: 'warning',
   plugins: [lazyBuiltins],
 });
+for (const { file } of LAZY) if (!lazyApplied.has(file)) throw new Error(`no bundled file matches ${file}: update LAZY in scripts/build-cli.mjs`);
 if (lazyEverywhere === 0) throw new Error(`no undici file has \`${LAZY_EVERYWHERE.line}\` any more: update LAZY_EVERYWHERE in scripts/build-cli.mjs`);
 const [out] = result.outputFiles;
 writeFileSync(`${outfile}.${process.pid}`, out.contents);

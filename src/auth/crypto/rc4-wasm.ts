@@ -3,8 +3,9 @@
  * step, no file to load). Measured on this project's machine (512 KB updates, the sealed body of a
  * 512000 envelope, copies into and out of its memory included): 820 MB/s against 647 MB/s for the
  * JavaScript word loop in rc4.ts when first written; 361-364 against 279-280 on 2026-12-06, the same
- * with `--liftoff-only` (the CLI's flag: RC4's chain of dependent loads bounds it, not the compiler). rc4.ts uses it for large updates and falls back to JavaScript
- * where WebAssembly is unavailable (e.g. `--jitless`).
+ * with `--liftoff-only` (the CLI's flag: RC4's chain of dependent loads bounds it, not the compiler).
+ * rc4.ts uses it for large updates and falls back to JavaScript where WebAssembly is unavailable
+ * (e.g. `--jitless`).
  *
  * Memory (2 pages): S at 0..255, i at 256, j at 257, data from DATA. Exports:
  *   r(p, end): RC4 byte by byte over [p, end), in place;
