@@ -10,6 +10,9 @@
  * `cheap` (default: scrypt N=1024, as `wsman listen --user` hashes), `default` (hashPassword's
  * default cost, what `wsman user add` writes), or `users-file` (a users file written by
  * addUserToFile, as `wsman user add` does, loaded by loadUsersFile, as `--users-file` does).
+ * With a fifth argument `https`, each listener also listens on HTTPS (a self-signed certificate
+ * made here: clients skip the CA and name checks), and the printed list has the N HTTP URLs and
+ * then the N HTTPS ones (no relays then).
  */
 import { userInfo, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,11 +20,14 @@ import path from 'node:path';
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WsmanListener, UserStore, hashPassword, createLogger, addUserToFile, loadUsersFile } from '../src/server/index.js';
+import { selfSigned, thumbprintOfPem, type TlsMaterial } from '../src/server/tls.js';
 import { ntHash } from '../src/auth/ntlm/compute.js';
 
 const n = Number(process.argv[2] ?? '1');
 const delayMs = Number(process.argv[3] ?? '0');
 const hashKind = process.argv[4] ?? 'cheap';
+const https = process.argv[5] === 'https';
+if (https && delayMs > 0) throw new Error('client-listeners: https has no relays');
 const users = new UserStore();
 // With an NT hash: Negotiate (NTLM sealing over HTTP) works too (bench/stream.bench.ts).
 if (hashKind === 'users-file') {
@@ -40,6 +46,12 @@ if (hashKind === 'users-file') {
 const listeners: WsmanListener[] = [];
 const relays: ReturnType<typeof createServer>[] = [];
 const urls: string[] = [];
+const httpsUrls: string[] = [];
+let tls: TlsMaterial | undefined;
+if (https) {
+  const { cert, key } = selfSigned(['127.0.0.1']);
+  tls = { cert, key, thumbprint: thumbprintOfPem(cert) };
+}
 
 /** Copy `from` to `to`, each chunk delayed; order is kept because every chunk waits the same. */
 function delayedPipe(from: Socket, to: Socket): void {
@@ -60,13 +72,15 @@ async function relay(port: number): Promise<number> {
 }
 
 for (let i = 0; i < n; i++) {
-  const l = new WsmanListener({ users, httpPort: 0, httpsPort: null, allowUnencrypted: true, logger: createLogger('silent') });
-  const ep = (await l.start())[0];
+  const l = new WsmanListener({ users, httpPort: 0, httpsPort: tls ? 0 : null, ...(tls ? { tls } : {}), allowUnencrypted: true, logger: createLogger('silent') });
+  const [ep, secure] = await l.start();
   listeners.push(l);
   if (!ep) throw new Error('listener has no endpoint');
   urls.push(delayMs > 0 ? `http://127.0.0.1:${await relay(ep.port)}/wsman` : ep.url);
+  if (tls && !secure) throw new Error('listener has no HTTPS endpoint');
+  if (secure) httpsUrls.push(secure.url);
 }
-process.stdout.write(`${JSON.stringify(urls)}\n`);
+process.stdout.write(`${JSON.stringify([...urls, ...httpsUrls])}\n`);
 process.stdin.resume();
 process.stdin.on('end', () => {
   for (const r of relays) r.close();

@@ -26,11 +26,11 @@ export interface Listeners { urls: string[]; pid: number | undefined; stop: () =
  * Start `n` endpoints in a helper process, undefined when it cannot start: our listeners
  * (bench/client-listeners.ts, `delayMs` each way through a relay when given), or stand-ins for
  * remote computers that answer `delayMs` after each request (bench/remote-computers.ts);
- * `extra` is passed on to the helper after those two.
+ * `extra` is passed on to the helper after those two, `nodeFlags` to Node before the helper.
  */
-export async function startListeners(n: number, delayMs = 0, helperFile = 'client-listeners.ts', extra: readonly string[] = []): Promise<Listeners | undefined> {
+export async function startListeners(n: number, delayMs = 0, helperFile = 'client-listeners.ts', extra: readonly string[] = [], nodeFlags: readonly string[] = []): Promise<Listeners | undefined> {
   const helper = path.join(path.dirname(fileURLToPath(import.meta.url)), helperFile);
-  const child = spawn(process.execPath, ['--import', 'tsx', helper, String(n), String(delayMs), ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', helper, String(n), String(delayMs), ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
   const line = await new Promise<string | undefined>((resolve) => {

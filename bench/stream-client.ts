@@ -1,17 +1,20 @@
 /**
  * Helper process for bench/stream.bench.ts (not a bench itself): our client in a process of its
  * own, as a user's script runs it. `node --expose-gc --import tsx bench/stream-client.ts URL SIZE
- * STEPS`: STEPS is a comma-separated list of `t` (one transfer of `head -c 100000000 /dev/zero`
- * at MaxEnvelopeSize SIZE, Basic) and `gc` (a full GC of this process). Prints one JSON line per
+ * STEPS [AUTH]`: STEPS is a comma-separated list of `t` (one transfer of `head -c 100000000
+ * /dev/zero` at MaxEnvelopeSize SIZE) and `gc` (a full GC of this process); AUTH is `basic`
+ * (default) or `negotiate` (NTLM-sealed over http://, TLS over https://, where the helper's
+ * self-signed certificate is taken without the CA and name checks). Prints one JSON line per
  * transfer: {mbs, cpuMs} (CPU of this process during it).
  */
 import { WsmanClient } from '../src/client/client.js';
 import { invokeCommand } from '../src/client/invoke.js';
 
-const [url, size, steps] = process.argv.slice(2);
-if (!url || !size || !steps) throw new Error('usage: stream-client.ts URL SIZE STEPS');
+const [url, size, steps, auth = 'basic'] = process.argv.slice(2);
+if (!url || !size || !steps || (auth !== 'basic' && auth !== 'negotiate')) throw new Error('usage: stream-client.ts URL SIZE STEPS [basic|negotiate]');
 const SIZE = 100_000_000;
-const client = new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'alice', password: 'secret' }, authentication: 'basic', allowUnencrypted: true, maxEnvelopeSize: Number(size) });
+const tls = url.startsWith('https:') ? { skipCACheck: true, skipCNCheck: true } : {};
+const client = new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'alice', password: 'secret' }, authentication: auth, allowUnencrypted: true, maxEnvelopeSize: Number(size), ...tls });
 await invokeCommand(client, { command: 'true' });
 for (const step of steps.split(',')) {
   if (step === 'gc') {
