@@ -17,11 +17,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { WsmanClient } from '../src/client/client.js';
 import { invokeCommand } from '../src/client/invoke.js';
 import type { BenchResult } from './run.js';
-import { startListeners } from './endpoints.js';
+import { cpuOfPid, startListeners } from './endpoints.js';
 
 const SIZE = 100_000_000;
 const ARGS = ['-c', String(SIZE), '/dev/zero'];
@@ -36,23 +35,13 @@ async function raw(): Promise<number> {
   return SIZE / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-/** CPU time of a process in ms (Linux /proc), or NaN. */
-function cpuOfPid(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
-
 interface Run { mbs: number; listenerCpuMs: number; clientCpuMs: number }
 
 async function ours(url: string, pid: number | undefined, maxEnvelopeSize: number, authentication: 'basic' | 'negotiate' = 'basic'): Promise<Run> {
   const client = new WsmanClient({ endpoint: { connectionUri: url }, credential: { username: 'alice', password: 'secret' }, authentication, allowUnencrypted: true, maxEnvelopeSize });
   await invokeCommand(client, { command: 'true' }); // connection and logon
   let n = 0;
-  const l0 = cpuOfPid(pid);
+  const l0 = cpuOfPid(pid) ?? NaN;
   const c0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   await invokeCommand(client, { command: 'head', args: ARGS, onData: (_s, c) => { n += c.length; } });
@@ -60,7 +49,7 @@ async function ours(url: string, pid: number | undefined, maxEnvelopeSize: numbe
   const c = process.cpuUsage(c0);
   await client.close();
   if (n !== SIZE) throw new Error(`received ${n} bytes`);
-  return { mbs: SIZE / 1e6 / s, listenerCpuMs: cpuOfPid(pid) - l0, clientCpuMs: (c.user + c.system) / 1000 };
+  return { mbs: SIZE / 1e6 / s, listenerCpuMs: (cpuOfPid(pid) ?? NaN) - l0, clientCpuMs: (c.user + c.system) / 1000 };
 }
 
 const PYWINRM = `
@@ -120,7 +109,7 @@ async function semiSpace(): Promise<{ base: Own; capped: Own } | undefined> {
     try {
       const runs = clientProcess(l.urls[0]!, 153_600, 't,t,t,t,t', 'basic', flags);
       if (!runs) return undefined;
-      out.push(bestOwn(runs));
+      out.push(best(runs));
     } finally {
       await l.stop();
     }
@@ -128,13 +117,8 @@ async function semiSpace(): Promise<{ base: Own; capped: Own } | undefined> {
   return { base: out[0]!, capped: out[1]! };
 }
 
-/** The fastest of a process's transfers. */
-function bestOwn(runs: Own[]): Own {
-  return runs.reduce((a, b) => (b.mbs > a.mbs ? b : a));
-}
-
 /** Best of `n` (the fastest transfer, with its own CPU figures). */
-function best(runs: Run[]): Run {
+function best<T extends { mbs: number }>(runs: T[]): T {
   return runs.reduce((a, b) => (b.mbs > a.mbs ? b : a));
 }
 
@@ -190,10 +174,10 @@ export async function run(): Promise<BenchResult[]> {
     rows.push({ name: 'stream: listener CPU per 100 MB sealed at 512000', unit: 'ms', value: seal.listenerCpuMs });
     rows.push({ name: 'stream: client CPU per 100 MB sealed at 512000', unit: 'ms', value: seal.clientCpuMs });
     if (fresh.basic) {
-      const plain = bestOwn(fresh.basic);
+      const plain = best(fresh.basic);
       for (const [what, runs] of [['NTLM-sealed (Negotiate over HTTP)', fresh.sealed], ['TLS (Negotiate over HTTPS)', fresh.tls]] as const) {
         if (!runs) continue;
-        const b = bestOwn(runs);
+        const b = best(runs);
         rows.push({ name: `stream: client in its own process, ${what} vs Basic over HTTP, 100 MB at 512000, best of three`, unit: 'MB/s', value: b.mbs, baseline: plain.mbs, ratio: b.mbs / plain.mbs });
         rows.push({ name: `stream: client CPU per 100 MB in its own process, ${what} vs Basic over HTTP, at 512000`, unit: 'ms', value: b.cpuMs, baseline: plain.cpuMs, ratio: b.cpuMs / plain.cpuMs });
       }
@@ -210,7 +194,7 @@ export async function run(): Promise<BenchResult[]> {
       rows.push({ name: 'stream: client Receive at 512000 vs pywinrm run_cmd (its default envelope), same listener', unit: 'MB/s', value: big.mbs, baseline: py, ratio: big.mbs / py });
     }
     if (own) {
-      const [first, warm] = [own.before[0]!, own.before.reduce((a, b) => (b.mbs > a.mbs ? b : a))];
+      const [first, warm] = [own.before[0]!, best(own.before)];
       rows.push({ name: 'stream: client in its own process at 153600, first transfer (V8 still optimizing) vs best of three', unit: 'MB/s', value: first.mbs, baseline: warm.mbs, ratio: first.mbs / warm.mbs });
       if (py !== undefined) rows.push({ name: 'stream: client in its own process at 153600, best of three, vs pywinrm', unit: 'MB/s', value: warm.mbs, baseline: py, ratio: warm.mbs / py });
       rows.push({ name: 'stream: client in its own process at 153600, after a full GC vs before (best of three)', unit: 'MB/s', value: own.after.mbs, baseline: warm.mbs, ratio: own.after.mbs / warm.mbs });
